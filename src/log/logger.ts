@@ -6,7 +6,7 @@
  * down, request headers). Bot tokens embedded inside free text (an error message quoting a URL like
  * `/bot123:ABC/getMe`) are masked by {@link maskTokens}, applied to every message and error string.
  */
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger } from 'pino';
 

@@ -1,0 +1,17 @@
+/**
+ * `npm run bench`: runs every benchmark in bench/ one after the other and prints their figures.
+ * Figures are printed, never asserted; targets are stated beside each figure.
+ */
+const benches: Array<{ name: string; load: () => Promise<{ main: () => Promise<void> }> }> = [];
+
+async function run(): Promise<void> {
+  const only = process.argv[2];
+  for (const bench of benches) {
+    if (only && bench.name !== only) continue;
+    console.log(`\n=== bench: ${bench.name}`);
+    const mod = await bench.load();
+    await mod.main();
+  }
+}
+
+await run();

@@ -1,0 +1,35 @@
+/**
+ * Graceful shutdown on SIGINT (Ctrl+C) and SIGTERM: the first signal runs the shutdown steps once, in
+ * order; a second signal while they run exits at once with code 130 (for the person who presses Ctrl+C
+ * twice). The process then exits with the code the steps return.
+ */
+import type { Logger } from '../log/logger.ts';
+
+/**
+ * Install the handlers. `shutdown` receives the signal name and resolves to the exit code.
+ * @returns a function that removes the handlers (tests)
+ */
+export function onShutdownSignal(logger: Logger, shutdown: (signal: string) => Promise<number>): () => void {
+  let running = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (running) {
+      logger.warn(`${signal} again: exiting now without waiting`);
+      process.exit(130);
+    }
+    running = true;
+    logger.info(`${signal} received: shutting down gracefully (press Ctrl+C again to force)`);
+    shutdown(signal).then(
+      (code) => process.exit(code),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.removeListener('SIGINT', handler);
+    process.removeListener('SIGTERM', handler);
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The `tg-lottery` command line. Each command lives in src/commands/; this file only wires them.
+ * Exit codes: 0 done, 1 failed (the reason is logged), 2 invalid configuration or usage.
+ */
+import { Command, CommanderError } from 'commander';
+import { maskTokens } from './log/logger.ts';
+
+const program = new Command();
+program
+  .name('tg-lottery')
+  .description('Self-hosted multi-tenant Telegram giveaway bots, kept alive by a supervisor.')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('start')
+  .description('run everything: database, migrations, admin web and supervisor (npm start)')
+  .action(async () => run(async () => (await import('./commands/start.ts')).startCommand()));
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(async () => run(async () => (await import('./commands/migrate.ts')).migrateCommand()));
+
+async function run(command: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await command();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`tg-lottery: ${maskTokens(message)}\n`);
+    if (process.env.LOG_LEVEL === 'debug' && err instanceof Error && err.stack) {
+      process.stderr.write(`${maskTokens(err.stack)}\n`);
+    }
+    process.exit(1);
+  }
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  throw err;
+}

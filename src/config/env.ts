@@ -1,0 +1,181 @@
+/**
+ * Process configuration read from the environment and validated with zod.
+ *
+ * Every variable has a documented default (README "Configuration"). A bad value is a
+ * {@link ConfigError} naming the variable, what is wrong with the value and an example of a good one;
+ * the CLI prints its one-line message and exits with code 2.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The validated configuration. Durations carry their unit in the name (`_S`, `_MS`). */
+export interface Config {
+  /** PostgreSQL connection string; `undefined` = start the embedded server in `DATA_DIR/pg`. */
+  databaseUrl: string | undefined;
+  /** Directory for the embedded database, the generated secret and other state (absolute path). */
+  dataDir: string;
+  /** Admin web port (TCP). */
+  port: number;
+  /** Admin web listen address. */
+  host: string;
+  /** Bot API root without a trailing slash, e.g. `https://api.telegram.org`. */
+  telegramApiRoot: string;
+  /** Seconds between two polls of the bot configs (NOTIFY makes changes visible sooner). */
+  checkIntervalS: number;
+  /** Milliseconds a bot process gets to stop gracefully before it is killed. */
+  stopTimeoutMs: number;
+  /** Secret from which encryption keys are derived; `undefined` = generated into `DATA_DIR/secret`. */
+  appSecret: string | undefined;
+  /** pino level. */
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Supervisor status port (loopback), for `/status` and `/healthz`. */
+  supervisorPort: number;
+}
+
+/** A configuration problem a person can fix: which variable, what is wrong, an example of a good value. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+    readonly example: string,
+  ) {
+    super(`${variable}: ${problem} (example: ${variable}=${example})`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce
+  .number({ error: 'is not a number' })
+  .int({ error: 'must be a whole number' })
+  .min(0, { error: 'must be between 0 and 65535' })
+  .max(65535, { error: 'must be between 0 and 65535' });
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { error: 'is not a postgres:// or postgresql:// URL with a host' },
+  );
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { error: 'is not an http:// or https:// URL' },
+  )
+  .transform((v) => v.replace(/\/+$/, ''));
+
+/** Each variable: its schema (string in, typed value out), default, and an example of a good value. */
+const VARIABLES = {
+  DATABASE_URL: {
+    schema: postgresUrl.optional(),
+    example: 'postgres://postgres@127.0.0.1:5432/tg_lottery',
+  },
+  DATA_DIR: { schema: z.string().trim().min(1, { error: 'is empty' }).default('./data'), example: './data' },
+  PORT: { schema: port.default(8080), example: '8080' },
+  HOST: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9.:[\]-]+$/, { error: 'is not a host name or IP address' })
+      .default('127.0.0.1'),
+    example: '127.0.0.1',
+  },
+  TELEGRAM_API_ROOT: {
+    schema: httpUrl.default('https://api.telegram.org'),
+    example: 'https://api.telegram.org',
+  },
+  CHECK_INTERVAL_S: {
+    schema: z.coerce
+      .number({ error: 'is not a number' })
+      .min(0.1, { error: 'must be at least 0.1 seconds' })
+      .max(3600, { error: 'must be at most 3600 seconds' })
+      .default(10),
+    example: '10',
+  },
+  STOP_TIMEOUT_MS: {
+    schema: z.coerce
+      .number({ error: 'is not a number' })
+      .int({ error: 'must be a whole number of milliseconds' })
+      .min(100, { error: 'must be at least 100 ms' })
+      .max(600_000, { error: 'must be at most 600000 ms' })
+      .default(5000),
+    example: '5000',
+  },
+  APP_SECRET: {
+    schema: z.string().min(16, { error: 'is shorter than 16 characters' }).optional(),
+    example: '$(openssl rand -hex 32)',
+  },
+  LOG_LEVEL: {
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(LOG_LEVELS, { error: `is not one of ${LOG_LEVELS.join(', ')}` }))
+      .default('info'),
+    example: 'info',
+  },
+  SUPERVISOR_PORT: { schema: port.default(8082), example: '8082' },
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function read<K extends keyof typeof VARIABLES>(
+  env: Env,
+  name: K,
+): z.output<(typeof VARIABLES)[K]['schema']> {
+  const spec = VARIABLES[name];
+  const raw = env[name];
+  // An empty string means "unset": shells and .env files often export VAR= for "no value".
+  const value = raw === undefined || raw === '' ? undefined : raw;
+  const result = spec.schema.safeParse(value);
+  if (!result.success) {
+    const problem = result.error.issues[0]?.message ?? 'is invalid';
+    const shown =
+      value === undefined
+        ? ''
+        : ` (${name === 'APP_SECRET' || name === 'DATABASE_URL' ? 'value hidden' : JSON.stringify(value)})`;
+    throw new ConfigError(name, `${problem}${shown}`, spec.example);
+  }
+  return result.data as z.output<(typeof VARIABLES)[K]['schema']>;
+}
+
+/**
+ * Read and validate the configuration.
+ * @param env variables to read, default `process.env`
+ * @param cwd directory relative paths are resolved against, default `process.cwd()`
+ * @throws ConfigError on the first invalid variable
+ */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const dataDir = read(env, 'DATA_DIR');
+  return {
+    databaseUrl: read(env, 'DATABASE_URL'),
+    dataDir: resolve(cwd, dataDir),
+    port: read(env, 'PORT'),
+    host: read(env, 'HOST'),
+    telegramApiRoot: read(env, 'TELEGRAM_API_ROOT'),
+    checkIntervalS: read(env, 'CHECK_INTERVAL_S'),
+    stopTimeoutMs: read(env, 'STOP_TIMEOUT_MS'),
+    appSecret: read(env, 'APP_SECRET'),
+    logLevel: read(env, 'LOG_LEVEL'),
+    supervisorPort: read(env, 'SUPERVISOR_PORT'),
+  };
+}

@@ -1,0 +1,32 @@
+/** A chat a tenant's bot was added to, promoted in or removed from (kept current from `my_chat_member`). */
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { Tenant } from './tenant.ts';
+
+export const CHAT_MEMBER_STATUSES = [
+  'creator',
+  'administrator',
+  'member',
+  'restricted',
+  'left',
+  'kicked',
+] as const;
+
+export const Chat = defineEntity({
+  name: 'Chat',
+  tableName: 'chats',
+  properties: {
+    tenant: () => p.manyToOne(Tenant).primary().deleteRule('cascade'),
+    chatId: p.bigint('number').primary(),
+    type: p.enum(['private', 'group', 'supergroup', 'channel'] as const),
+    title: p.string().length(256).nullable(),
+    username: p.string().length(64).nullable(),
+    botStatus: p.enum([...CHAT_MEMBER_STATUSES]),
+    /** The bot's administrator rights as Telegram reports them (`ChatMemberAdministrator` fields). */
+    rights: p.json<Record<string, boolean>>().default('{}'),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type Chat = InferEntity<typeof Chat>;

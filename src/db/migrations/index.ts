@@ -1,0 +1,10 @@
+/**
+ * The committed migrations, in order. Listed explicitly (no folder scanning) so the same list works
+ * from TypeScript sources and from a build. Add each new migration at the end; never edit a landed one.
+ */
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261129000000Init } from './Migration20261129000000Init.ts';
+
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261129000000Init', class: Migration20261129000000Init },
+];

@@ -1,0 +1,74 @@
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/db/embedded.ts';
+import { runCli } from '../helpers/cli.ts';
+
+function postgresProcessesFor(dataDir: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes(`postgres -D ${dataDir}`));
+}
+
+describe('tg-lottery CLI', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'tgl-cli-'));
+    await chmod(dataDir, 0o755);
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('--help lists the commands', async () => {
+    const cli = runCli(['--help'], {});
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(/start/);
+    expect(cli.output()).toMatch(/migrate/);
+  });
+
+  it('exits 2 with one line naming a bad variable, its problem and an example', async () => {
+    const cli = runCli(['migrate'], { PORT: 'eighty', DATA_DIR: dataDir });
+    expect(await cli.exited).toBe(2);
+    expect(cli.output().trim()).toBe(
+      'tg-lottery: invalid configuration: PORT: is not a number ("eighty") (example: PORT=8080)',
+    );
+  });
+
+  it('start on the embedded database serves /healthz, and SIGINT stops everything within 5 s', async () => {
+    const port = await freePort();
+    const cli = runCli(['start'], {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      DATABASE_URL: '',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      await cli.waitFor(/admin web listening/, 60_000);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(postgresProcessesFor(dataDir)).toHaveLength(1);
+
+      const stopAsked = Date.now();
+      cli.child.kill('SIGINT');
+      expect(await cli.exited).toBe(0);
+      expect(Date.now() - stopAsked).toBeLessThan(5000);
+      expect(postgresProcessesFor(dataDir)).toEqual([]);
+      expect(await readdir(dataDir)).not.toContain('tg-lottery.lock');
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
+  });
+
+  it('migrate applies nothing the second time', async () => {
+    const first = runCli(['migrate'], { DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'info' });
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toMatch(/up to date|applied/);
+    const second = runCli(['migrate'], { DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'info' });
+    expect(await second.exited).toBe(0);
+    expect(second.output()).toMatch(/up to date; nothing to apply/);
+  });
+});

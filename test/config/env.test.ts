@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/env.ts';
+
+const cwd = '/srv/app';
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env, cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies every documented default when nothing is set', () => {
+    expect(loadConfig({}, cwd)).toEqual({
+      databaseUrl: undefined,
+      dataDir: '/srv/app/data',
+      port: 8080,
+      host: '127.0.0.1',
+      telegramApiRoot: 'https://api.telegram.org',
+      checkIntervalS: 10,
+      stopTimeoutMs: 5000,
+      appSecret: undefined,
+      logLevel: 'info',
+      supervisorPort: 8082,
+    });
+  });
+
+  it('reads good values of every variable', () => {
+    const config = loadConfig(
+      {
+        DATABASE_URL: 'postgresql://u:p@db.example:5433/app',
+        DATA_DIR: '/var/lib/tg-lottery',
+        PORT: '9000',
+        HOST: '0.0.0.0',
+        TELEGRAM_API_ROOT: 'http://127.0.0.1:8081/',
+        CHECK_INTERVAL_S: '2.5',
+        STOP_TIMEOUT_MS: '3000',
+        APP_SECRET: 'x'.repeat(32),
+        LOG_LEVEL: 'DEBUG',
+        SUPERVISOR_PORT: '9100',
+      },
+      cwd,
+    );
+    expect(config).toEqual({
+      databaseUrl: 'postgresql://u:p@db.example:5433/app',
+      dataDir: '/var/lib/tg-lottery',
+      port: 9000,
+      host: '0.0.0.0',
+      telegramApiRoot: 'http://127.0.0.1:8081',
+      checkIntervalS: 2.5,
+      stopTimeoutMs: 3000,
+      appSecret: 'x'.repeat(32),
+      logLevel: 'debug',
+      supervisorPort: 9100,
+    });
+  });
+
+  it('resolves a relative DATA_DIR against the working directory', () => {
+    expect(loadConfig({ DATA_DIR: 'state/x' }, cwd).dataDir).toBe('/srv/app/state/x');
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }, cwd)).toMatchObject({
+      port: 8080,
+      databaseUrl: undefined,
+    });
+  });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://x@y/z', 'postgres://'],
+    ['DATABASE_URL', 'not a url', 'postgres://'],
+    ['DATA_DIR', '   ', 'is empty'],
+    ['PORT', 'eighty', 'not a number'],
+    ['PORT', '70000', 'between 0 and 65535'],
+    ['PORT', '80.5', 'whole number'],
+    ['HOST', 'local host', 'host name'],
+    ['TELEGRAM_API_ROOT', 'ftp://api.telegram.org', 'http'],
+    ['CHECK_INTERVAL_S', '0', 'at least 0.1'],
+    ['CHECK_INTERVAL_S', 'soon', 'not a number'],
+    ['STOP_TIMEOUT_MS', '10', 'at least 100'],
+    ['STOP_TIMEOUT_MS', '5s', 'not a number'],
+    ['APP_SECRET', 'short', 'shorter than 16'],
+    ['LOG_LEVEL', 'loud', 'not one of'],
+    ['SUPERVISOR_PORT', '-1', 'between 0 and 65535'],
+  ])('rejects %s=%j naming the variable, the problem and a good example', (variable, value, problem) => {
+    const err = errorOf({ [variable]: value });
+    expect(err.variable).toBe(variable);
+    expect(err.message).toContain(problem);
+    expect(err.message).toMatch(new RegExp(`^${variable}: .*\\(example: ${variable}=.+\\)$`));
+    expect(err.message.split('\n')).toHaveLength(1);
+  });
+
+  it('never repeats a secret value in the error', () => {
+    expect(errorOf({ APP_SECRET: 'tooshort' }).message).not.toContain('tooshort');
+    expect(errorOf({ DATABASE_URL: 'mysql://user:hunter2@x/y' }).message).not.toContain('hunter2');
+  });
+});
