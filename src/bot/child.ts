@@ -1,0 +1,140 @@
+/**
+ * Entry point of a bot process (one per tenant, forked by the supervisor).
+ *
+ * Life: wait for the `start` message (the token arrives only over IPC) → getMe → long polling → report
+ * `ready` after the first successful getUpdates → a `heartbeat` every `heartbeatMs` with the time of the
+ * last successful getUpdates → on `stop`: stop polling (the offset is confirmed, pending updates are not
+ * dropped), then exit 0. A fatal error (401, 409, anything else) is reported as `fatal` with its
+ * `{ code, description }` before exiting with the reason's exit code (see EXIT_CODES).
+ *
+ * Never orphaned: if the IPC channel closes (the supervisor died, even by SIGKILL), the process stops
+ * and exits by itself. It also exits on its own `stopDeadlineMs` after a stop, whatever still runs.
+ */
+import { createLogger } from '../log/logger.ts';
+import { registerHandlers } from './handlers.ts';
+import {
+  type ChildMessage,
+  EXIT_CODES,
+  type FatalReason,
+  type ParsedParentMessage,
+  parentMessage,
+} from './ipc.ts';
+import { classifyError, TelegramAdapter } from './telegram.ts';
+
+const logger = createLogger({
+  level: process.env.LOG_LEVEL ?? 'info',
+  pretty: false,
+  base: { proc: 'bot', pid: process.pid },
+});
+
+function send(message: ChildMessage): void {
+  if (process.connected) process.send?.(message);
+}
+
+let exiting = false;
+
+function exitCodeFor(reason: FatalReason): number {
+  if (reason.kind === 'unauthorized') return EXIT_CODES.unauthorized;
+  if (reason.kind === 'conflict') return EXIT_CODES.conflict;
+  return EXIT_CODES.crashed;
+}
+
+function fail(reason: FatalReason): void {
+  logger.error(
+    { reason },
+    `bot process giving up: ${reason.errorCode ?? ''} ${reason.description ?? reason.kind}`,
+  );
+  if (exiting) return;
+  exiting = true;
+  send({ type: 'fatal', reason, at: Date.now() });
+  // Give the IPC message and the last log line a moment to flush, then exit whatever is left open.
+  setTimeout(() => process.exit(exitCodeFor(reason)), 50);
+}
+
+process.on('uncaughtException', (err) => {
+  fail({ kind: 'other', description: `uncaught error: ${err.message}` });
+});
+process.on('unhandledRejection', (err) => {
+  fail({
+    kind: 'other',
+    description: `unhandled rejection: ${err instanceof Error ? err.message : String(err)}`,
+  });
+});
+
+let adapter: TelegramAdapter | undefined;
+let stopping = false;
+let stopDeadlineMs = 4500;
+
+async function stop(why: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info(`stopping (${why})`);
+  setTimeout(() => {
+    logger.warn('graceful stop took too long; exiting anyway');
+    process.exit(EXIT_CODES.stopped);
+  }, stopDeadlineMs).unref();
+  await adapter?.stop();
+  process.exit(EXIT_CODES.stopped);
+}
+
+async function run(start: Extract<ParsedParentMessage, { type: 'start' }>): Promise<void> {
+  stopDeadlineMs = start.stopDeadlineMs;
+  const log = logger.child({ tenant: start.tenantId });
+  adapter = new TelegramAdapter({ token: start.token, apiRoot: start.apiRoot });
+  registerHandlers(adapter, { tenantName: start.tenantName, logger: log });
+  let me: Awaited<ReturnType<TelegramAdapter['getMe']>>;
+  try {
+    me = await adapter.getMe();
+  } catch (err) {
+    if (stopping) return;
+    fail(classifyError(err));
+    return;
+  }
+  if (stopping) return;
+  const { ready, done } = adapter.startPolling();
+  ready.then(() => {
+    if (stopping || exiting) return;
+    log.info(`polling as @${me.username}`);
+    send({ type: 'ready', botId: me.id, botUsername: me.username, at: Date.now() });
+    const heartbeat = setInterval(() => {
+      send({ type: 'heartbeat', lastPollAt: adapter?.lastPollAt ?? 0, at: Date.now() });
+    }, start.heartbeatMs);
+    heartbeat.unref();
+  });
+  const outcome = await done;
+  if (outcome.kind === 'failed' && !stopping) fail(outcome.reason);
+}
+
+let started = false;
+process.on('message', (raw: unknown) => {
+  const parsed = parentMessage.safeParse(raw);
+  if (!parsed.success) {
+    logger.warn({ issue: parsed.error.issues[0]?.message }, 'ignored an invalid message from the supervisor');
+    return;
+  }
+  const message = parsed.data;
+  if (message.type === 'stop') {
+    void stop('asked by the supervisor');
+    return;
+  }
+  if (started) {
+    logger.warn('ignored a second start message');
+    return;
+  }
+  started = true;
+  run(message).catch((err: unknown) => fail(classifyError(err)));
+});
+
+process.on('disconnect', () => {
+  void stop('the supervisor went away');
+});
+// SIGINT from a terminal's Ctrl+C reaches the whole process group: the supervisor decides, not us.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {
+  void stop('SIGTERM');
+});
+
+if (!process.send) {
+  logger.error('this is a bot process: it must be started by the supervisor (no IPC channel)');
+  process.exit(EXIT_CODES.badStart);
+}

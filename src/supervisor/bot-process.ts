@@ -1,0 +1,178 @@
+/**
+ * The `botProcess` actor: one forked bot process (src/bot/child.ts) for one tenant incarnation, as an
+ * XState `fromCallback` actor injected into the tenant machine with `.provide()`.
+ *
+ * - The token is looked up by tenant id at spawn time and sent over IPC only (never argv or env).
+ * - Child → machine: `CHILD.READY`, `CHILD.HEARTBEAT`, and exactly one `CHILD.EXIT` (with the fatal
+ *   reason the child reported over IPC, or the one implied by its exit code).
+ * - Machine → child: `STOP` (graceful: IPC `stop`) and `KILL` (SIGKILL).
+ * - The callback never throws (a throwing callback would skip its cleanup): a failed fork is reported
+ *   as `CHILD.EXIT`. The cleanup SIGKILLs a process that is still alive, so no child outlives its actor.
+ * - The child's stdout/stderr lines are re-logged through the supervisor's logger with the tenant's id.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fromCallback } from 'xstate';
+import { childMessage, type FatalReason, reasonFromExitCode } from '../bot/ipc.ts';
+import type { Logger } from '../log/logger.ts';
+import type { ChildPool } from './child-pool.ts';
+
+/** Input of the actor, as the tenant machine gives it. */
+export interface BotProcessInput {
+  tenantId: string;
+  configHash: string | null;
+  incarnation: number;
+}
+
+/** Events the actor sends to the tenant machine. Times are epoch ms. */
+export type BotProcessEvent =
+  | { type: 'CHILD.READY'; pid: number; botUsername: string; at: number }
+  | { type: 'CHILD.HEARTBEAT'; lastPollAt: number; at: number }
+  | {
+      type: 'CHILD.EXIT';
+      code: number | null;
+      signal: string | null;
+      fatal?: FatalReason;
+      at: number;
+    };
+
+export interface BotProcessDeps {
+  logger: Logger;
+  /** The secrets and settings for a start; undefined when the tenant has no usable config any more. */
+  resolveStart(tenantId: string): { token: string; tenantName: string } | undefined;
+  apiRoot: string;
+  heartbeatMs?: number;
+  stopTimeoutMs: number;
+  /** Where bot processes come from (a warm spare, or a fresh fork). */
+  pool: ChildPool;
+  /** Called with each child as it is taken (status, tests). */
+  onSpawn?: (tenantId: string, child: ChildProcess) => void;
+  /** Called on each heartbeat (the status store). */
+  onHeartbeat?: (tenantId: string, at: number, lastPollAt: number) => void;
+}
+
+function relayLines(
+  stream: NodeJS.ReadableStream | null,
+  logger: Logger,
+  fallbackLevel: 'info' | 'warn',
+): void {
+  if (!stream) return;
+  const lines = createInterface({ input: stream });
+  lines.on('line', (line) => {
+    if (!line.trim()) return;
+    try {
+      const record = JSON.parse(line) as { level?: number; msg?: string } & Record<string, unknown>;
+      const { level, msg, time: _t, proc: _p, pid, ...fields } = record;
+      const method =
+        (level ?? 30) >= 50 ? 'error' : (level ?? 30) >= 40 ? 'warn' : (level ?? 30) >= 30 ? 'info' : 'debug';
+      logger[method]({ ...fields, childPid: pid }, msg ?? '');
+    } catch {
+      logger[fallbackLevel](line);
+    }
+  });
+}
+
+/** Build the actor logic with its dependencies. */
+export function createBotProcessActor(deps: BotProcessDeps) {
+  return fromCallback<{ type: 'STOP' } | { type: 'KILL' }, BotProcessInput>(
+    ({ input, sendBack, receive }) => {
+      const log = deps.logger.child({ tenant: input.tenantId });
+      let child: ChildProcess | undefined;
+      let fatal: FatalReason | undefined;
+      let exited = false;
+      const reportExit = (code: number | null, signal: string | null) => {
+        if (exited) return;
+        exited = true;
+        sendBack({
+          type: 'CHILD.EXIT',
+          code,
+          signal,
+          fatal: fatal ?? reasonFromExitCode(code),
+          at: Date.now(),
+        });
+      };
+
+      const start = deps.resolveStart(input.tenantId);
+      if (!start) {
+        fatal = { kind: 'other', description: 'the bot config is gone' };
+        queueMicrotask(() => reportExit(null, null));
+        return () => {};
+      }
+      try {
+        child = deps.pool.take();
+      } catch (err) {
+        fatal = { kind: 'other', description: `could not start the bot process: ${(err as Error).message}` };
+        queueMicrotask(() => reportExit(null, null));
+        return () => {};
+      }
+      const proc = child;
+      relayLines(proc.stdout, log, 'info');
+      relayLines(proc.stderr, log, 'warn');
+      deps.onSpawn?.(input.tenantId, proc);
+
+      proc.on('message', (raw: unknown) => {
+        const parsed = childMessage.safeParse(raw);
+        if (!parsed.success) {
+          log.warn('ignored an invalid message from a bot process');
+          return;
+        }
+        const message = parsed.data;
+        if (message.type === 'ready') {
+          sendBack({
+            type: 'CHILD.READY',
+            pid: proc.pid ?? 0,
+            botUsername: message.botUsername,
+            at: message.at,
+          });
+        } else if (message.type === 'heartbeat') {
+          deps.onHeartbeat?.(input.tenantId, message.at, message.lastPollAt);
+          sendBack({ type: 'CHILD.HEARTBEAT', lastPollAt: message.lastPollAt, at: message.at });
+        } else {
+          fatal = message.reason;
+        }
+      });
+      proc.on('error', (err) => {
+        // Spawn failures and failed IPC sends land here; the exit event follows for a spawned process.
+        log.warn({ err }, 'bot process error');
+        if (proc.pid === undefined) {
+          fatal ??= { kind: 'other', description: `could not start the bot process: ${err.message}` };
+          reportExit(null, null);
+        }
+      });
+      proc.on('exit', (code, signal) => reportExit(code, signal));
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        // A spare that died while idle: report it like any exit.
+        queueMicrotask(() => reportExit(proc.exitCode, proc.signalCode));
+      }
+
+      proc.send(
+        {
+          type: 'start',
+          tenantId: input.tenantId,
+          tenantName: start.tenantName,
+          token: start.token,
+          apiRoot: deps.apiRoot,
+          heartbeatMs: deps.heartbeatMs ?? 5000,
+          stopDeadlineMs: Math.max(100, deps.stopTimeoutMs - 500),
+        },
+        (err) => {
+          if (err) log.warn({ err }, 'could not send the start message to the bot process');
+        },
+      );
+
+      receive((event) => {
+        if (exited) return;
+        if (event.type === 'STOP') {
+          if (proc.connected) proc.send({ type: 'stop' }, () => undefined);
+          else proc.kill('SIGTERM');
+        } else if (event.type === 'KILL') {
+          proc.kill('SIGKILL');
+        }
+      });
+
+      return () => {
+        if (!exited && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      };
+    },
+  );
+}

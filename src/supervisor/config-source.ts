@@ -1,0 +1,212 @@
+/**
+ * Where the supervisor learns the bot configs: `bot_configs WHERE enabled AND token IS NOT NULL` (of
+ * tenants that are not disabled), read every `CHECK_INTERVAL_S` and at once on each NOTIFY
+ * `bot_config_changed` (the foundation's trigger). NOTIFY arrives on a dedicated `pg` connection that is
+ * reconnected with backoff when it drops; polling keeps working meanwhile.
+ *
+ * If the database is unreachable the source says so once (`onDatabaseDown`), keeps the last snapshot
+ * (so the running bots keep running) and retries with backoff (1 s doubling to 30 s); when it answers
+ * again it says so (`onDatabaseUp`) and delivers a fresh snapshot.
+ */
+import pg from 'pg';
+import type { Logger } from '../log/logger.ts';
+import type { TokenCipher } from '../security/token-cipher.ts';
+import { configHash } from './config-hash.ts';
+
+/** One enabled bot config as the supervisor needs it. The token stays out of machines and logs. */
+export interface ActiveConfig {
+  tenantId: string;
+  tenantName: string;
+  token: string;
+  configHash: string;
+  /** Epoch ms of the last operator restart request, or null. */
+  restartRequestedAt: number | null;
+}
+
+/** A config that cannot be used, and why (e.g. the token cannot be decrypted with this APP_SECRET). */
+export interface UnusableConfig {
+  tenantId: string;
+  tenantName: string;
+  problem: string;
+}
+
+export interface ConfigSnapshot {
+  active: ActiveConfig[];
+  unusable: UnusableConfig[];
+  /** Epoch ms when it was read. */
+  at: number;
+}
+
+export interface ConfigSourceOptions {
+  /** Connection string (for the LISTEN connection). */
+  url: string;
+  /** Runs a query on the pool. */
+  query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+  cipher: TokenCipher;
+  logger: Logger;
+  /** Seconds between polls. */
+  checkIntervalS: number;
+  onSnapshot: (snapshot: ConfigSnapshot) => void;
+  onDatabaseDown?: (error: unknown) => void;
+  onDatabaseUp?: () => void;
+  /** Coalesce NOTIFY bursts for this long before reading (ms), default 25. */
+  debounceMs?: number;
+}
+
+interface ConfigRow {
+  tenant_id: number;
+  tenant_name: string;
+  token_encrypted: string;
+  restart_requested_at: Date | null;
+}
+
+const SELECT_ACTIVE = `
+  select c.tenant_id, coalesce(t.display_name, t.username) as tenant_name, c.token_encrypted,
+         c.restart_requested_at
+    from bot_configs c
+    join tenants t on t.id = c.tenant_id
+   where c.enabled and c.token_encrypted is not null and not t.disabled
+   order by c.tenant_id`;
+
+export interface ConfigSource {
+  /** Read now (also coalesces with a read in flight). */
+  refresh(): void;
+  /** Stop polling and listening. */
+  close(): Promise<void>;
+  /** Whether the last read succeeded. */
+  readonly databaseUp: boolean;
+}
+
+/** Start reading configs; the first snapshot is delivered as soon as the first read succeeds. */
+export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
+  const { logger } = options;
+  let closed = false;
+  let databaseUp = true;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let reading: Promise<void> | undefined;
+  let again = false;
+  let listener: pg.Client | undefined;
+  let listenTimer: NodeJS.Timeout | undefined;
+  let listenFailures = 0;
+  let debounce: NodeJS.Timeout | undefined;
+
+  const schedule = (ms: number) => {
+    if (closed) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => refresh(), ms);
+  };
+
+  async function readOnce(): Promise<void> {
+    try {
+      const rows = await options.query<ConfigRow>(SELECT_ACTIVE);
+      const active: ActiveConfig[] = [];
+      const unusable: UnusableConfig[] = [];
+      for (const row of rows) {
+        const tenantId = String(row.tenant_id);
+        try {
+          const token = options.cipher.decrypt(row.token_encrypted);
+          active.push({
+            tenantId,
+            tenantName: row.tenant_name,
+            token,
+            configHash: configHash({ token }),
+            restartRequestedAt: row.restart_requested_at
+              ? new Date(row.restart_requested_at).getTime()
+              : null,
+          });
+        } catch (err) {
+          unusable.push({ tenantId, tenantName: row.tenant_name, problem: (err as Error).message });
+        }
+      }
+      if (!databaseUp) {
+        databaseUp = true;
+        failures = 0;
+        logger.info('the database answers again; applying the changes made meanwhile');
+        options.onDatabaseUp?.();
+      }
+      failures = 0;
+      options.onSnapshot({ active, unusable, at: Date.now() });
+      schedule(options.checkIntervalS * 1000);
+    } catch (err) {
+      failures++;
+      const retryMs = Math.min(30_000, 1000 * 2 ** (failures - 1));
+      if (databaseUp) {
+        databaseUp = false;
+        logger.error(
+          { err },
+          `the database is unreachable; running bots keep their last config; retrying in ${retryMs / 1000} s`,
+        );
+        options.onDatabaseDown?.(err);
+      } else {
+        logger.debug({ err, retryMs }, 'the database is still unreachable');
+      }
+      schedule(Math.min(retryMs, options.checkIntervalS * 1000));
+    }
+  }
+
+  function refresh(): void {
+    if (closed) return;
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = readOnce().finally(() => {
+      reading = undefined;
+      if (again && !closed) {
+        again = false;
+        refresh();
+      }
+    });
+  }
+
+  async function listen(): Promise<void> {
+    if (closed) return;
+    const client = new pg.Client({ connectionString: options.url });
+    listener = client;
+    const retry = () => {
+      if (closed || listener !== client) return;
+      listener = undefined;
+      client.end().catch(() => undefined);
+      listenFailures++;
+      const ms = Math.min(30_000, 500 * 2 ** Math.min(listenFailures, 6));
+      logger.debug({ retryMs: ms }, 'LISTEN connection lost; polling continues; reconnecting');
+      listenTimer = setTimeout(() => void listen(), ms);
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', (msg) => {
+      if (msg.channel !== 'bot_config_changed') return;
+      clearTimeout(debounce);
+      debounce = setTimeout(refresh, options.debounceMs ?? 25);
+    });
+    try {
+      await client.connect();
+      await client.query('listen bot_config_changed');
+      if (listenFailures > 0) refresh(); // changes may have been missed while not listening
+      listenFailures = 0;
+    } catch {
+      retry();
+    }
+  }
+
+  void listen();
+  refresh();
+
+  return {
+    refresh,
+    get databaseUp() {
+      return databaseUp;
+    },
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      clearTimeout(listenTimer);
+      clearTimeout(debounce);
+      const client = listener;
+      listener = undefined;
+      await client?.end().catch(() => undefined);
+      await reading?.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Mirrors the status store to the `bot_status` table so the admin panel (another process, maybe
+ * another machine) can show each bot's state. Writes are coalesced: a tenant whose status changed
+ * several times while a write was in flight is written once more with its latest status. When the
+ * database is unreachable the dirty tenants are kept and written when it answers again.
+ */
+import type { Logger } from '../log/logger.ts';
+import type { StatusStore, TenantStatus } from './status-store.ts';
+
+export interface StatusMirrorOptions {
+  store: StatusStore;
+  query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+  logger: Logger;
+  /** Retry interval while the database is unreachable (ms), default 2000. */
+  retryMs?: number;
+}
+
+const UPSERT = `
+  insert into bot_status (tenant_id, state, reason, detail, pid, restarts, bot_username, since, heartbeat_at, updated_at)
+  select ?, ?, ?, ?, ?, ?, ?, ?, ?, now()
+   where exists (select 1 from tenants where id = ?)
+  on conflict (tenant_id) do update set
+    state = excluded.state, reason = excluded.reason, detail = excluded.detail, pid = excluded.pid,
+    restarts = excluded.restarts, bot_username = coalesce(excluded.bot_username, bot_status.bot_username),
+    since = excluded.since, heartbeat_at = excluded.heartbeat_at, updated_at = now()`;
+
+export interface StatusMirror {
+  /** Resolves when every change seen so far has been written (or failed). */
+  flush(): Promise<void>;
+  stop(): void;
+}
+
+export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
+  const { store, logger } = options;
+  const written = new Map<string, TenantStatus>();
+  const dirty = new Set<string>();
+  let writing: Promise<void> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const write = async (status: TenantStatus) => {
+    const tenantId = Number(status.tenantId);
+    if (!Number.isSafeInteger(tenantId)) return; // not a database tenant (tests with synthetic ids)
+    await options.query(UPSERT, [
+      tenantId,
+      status.state,
+      status.reason,
+      status.detail?.slice(0, 2000) ?? null,
+      status.pid,
+      status.restarts,
+      status.botUsername,
+      new Date(status.since),
+      status.lastHeartbeatAt ? new Date(status.lastHeartbeatAt) : null,
+      tenantId,
+    ]);
+  };
+
+  const drain = async () => {
+    while (dirty.size > 0 && !stopped) {
+      const [tenantId] = dirty;
+      dirty.delete(tenantId!);
+      const status = store.getSnapshot().context.tenants[tenantId!];
+      if (!status) continue;
+      try {
+        await write(status);
+        written.set(tenantId!, status);
+      } catch (err) {
+        dirty.add(tenantId!);
+        logger.debug({ err }, 'could not write bot status; will retry');
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          kick();
+        }, options.retryMs ?? 2000);
+        return;
+      }
+    }
+  };
+
+  function kick(): void {
+    if (writing || stopped) return;
+    writing = drain().finally(() => {
+      writing = undefined;
+      if (dirty.size > 0 && !retryTimer) kick();
+    });
+  }
+
+  const subscription = store.subscribe((snapshot) => {
+    for (const [tenantId, status] of Object.entries(snapshot.context.tenants)) {
+      const last = written.get(tenantId);
+      if (last === status) continue;
+      // A heartbeat alone is written at most every 5 s: it changes nothing a person acts on.
+      if (
+        last &&
+        last.state === status.state &&
+        last.reason === status.reason &&
+        last.pid === status.pid &&
+        last.restarts === status.restarts &&
+        (status.lastHeartbeatAt ?? 0) - (last.lastHeartbeatAt ?? 0) < 5000
+      ) {
+        continue;
+      }
+      dirty.add(tenantId);
+    }
+    if (retryTimer) return;
+    kick();
+  });
+
+  return {
+    async flush() {
+      while (writing || (dirty.size > 0 && !retryTimer)) {
+        kick();
+        await writing;
+      }
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      subscription.unsubscribe();
+    },
+  };
+}

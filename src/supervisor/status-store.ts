@@ -1,0 +1,79 @@
+/**
+ * The live status of every tenant's bot: an `@xstate/store` read model fed by the tenant machines'
+ * `reportStatus` action and by heartbeats. The supervisor mirrors it to the `bot_status` table (for the
+ * admin panel) and serves it at `GET /status`.
+ */
+import { createStore } from '@xstate/store';
+import type { BotState } from '../db/entities/tenant.ts';
+
+/** One tenant's bot as people see it. Times are epoch ms. */
+export interface TenantStatus {
+  tenantId: string;
+  tenantName: string;
+  state: BotState;
+  /** Why it is stopped or restarting: `invalid-token`, `token-conflict`, `crash-loop`, `disabled`, ... */
+  reason: string | null;
+  detail: string | null;
+  since: number;
+  restarts: number;
+  pid: number | null;
+  botUsername: string | null;
+  lastHeartbeatAt: number | null;
+  lastPollAt: number | null;
+}
+
+export interface StatusContext {
+  tenants: Record<string, TenantStatus>;
+}
+
+export type StatusPatch = Partial<Omit<TenantStatus, 'tenantId'>> & { tenantId: string };
+
+/** Create the store. Events: `report` (a state change), `heartbeat`, `forget` (tenant removed). */
+export function createStatusStore() {
+  return createStore({
+    context: { tenants: {} } as StatusContext,
+    on: {
+      report: (context, event: { status: StatusPatch }) => {
+        const previous = context.tenants[event.status.tenantId];
+        const next: TenantStatus = {
+          tenantName: '',
+          state: 'idle',
+          reason: null,
+          detail: null,
+          since: Date.now(),
+          restarts: 0,
+          pid: null,
+          botUsername: null,
+          lastHeartbeatAt: null,
+          lastPollAt: null,
+          ...previous,
+          ...event.status,
+        };
+        return { tenants: { ...context.tenants, [next.tenantId]: next } };
+      },
+      heartbeat: (context, event: { tenantId: string; at: number; lastPollAt: number }) => {
+        const previous = context.tenants[event.tenantId];
+        if (!previous) return context;
+        return {
+          tenants: {
+            ...context.tenants,
+            [event.tenantId]: { ...previous, lastHeartbeatAt: event.at, lastPollAt: event.lastPollAt },
+          },
+        };
+      },
+      forget: (context, event: { tenantId: string }) => {
+        const { [event.tenantId]: _gone, ...rest } = context.tenants;
+        return { tenants: rest };
+      },
+    },
+  });
+}
+
+export type StatusStore = ReturnType<typeof createStatusStore>;
+
+/** Count tenants by state, e.g. `{ running: 3, stopped: 1 }`. */
+export function countByState(context: StatusContext): Record<BotState, number> {
+  const counts: Record<BotState, number> = { idle: 0, starting: 0, running: 0, restarting: 0, stopped: 0 };
+  for (const t of Object.values(context.tenants)) counts[t.state]++;
+  return counts;
+}
