@@ -15,7 +15,27 @@ program
 program
   .command('start')
   .description('run everything: database, migrations, admin web and supervisor (npm start)')
-  .action(async () => run(async () => (await import('./commands/start.ts')).startCommand()));
+  .option('--inspect', 'stream the live machines to the Stately inspector (see docs/inspector.md)')
+  .action(async (opts: { inspect?: boolean }) =>
+    run(async () => (await import('./commands/start.ts')).startCommand(opts)),
+  );
+
+program
+  .command('supervise')
+  .description('run the supervisor alone: one bot per tenant, hot-reloaded from the database')
+  .option('--inspect', 'stream the live machines to the Stately inspector (see docs/inspector.md)')
+  .action(async (opts: { inspect?: boolean }) =>
+    run(async () => (await import('./commands/supervise.ts')).superviseCommand(opts)),
+  );
+
+program
+  .command('sandbox')
+  .description('run the local Bot API sandbox (a Telegram stand-in for rehearsals and tests)')
+  .option('--port <port>', 'port to listen on', '8081')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .action(async (opts: { port: string; host: string }) =>
+    run(async () => (await import('./commands/sandbox.ts')).sandboxCommand(opts)),
+  );
 
 program
   .command('migrate')

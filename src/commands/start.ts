@@ -6,11 +6,12 @@
 import { appSecret, bootstrap } from '../app/bootstrap.ts';
 import { onShutdownSignal } from '../app/signals.ts';
 import { openDatabase, redactUrl } from '../db/database.ts';
+import { startSupervisorService } from '../supervisor/service.ts';
 import { buildApp } from '../web/app.ts';
 
-export async function startCommand(): Promise<number> {
+export async function startCommand(options: { inspect?: boolean } = {}): Promise<number> {
   const { config, logger } = bootstrap('start');
-  await appSecret(config);
+  const secret = await appSecret(config);
   const db = await openDatabase(config, logger);
   logger.info({ database: redactUrl(db.url), embedded: Boolean(db.embedded) }, 'database ready');
   const app = await buildApp({
@@ -26,8 +27,10 @@ export async function startCommand(): Promise<number> {
     throw err;
   }
   logger.info(`admin web listening on http://${config.host}:${config.port}`);
+  const supervisor = await startSupervisorService({ config, logger, db, appSecret: secret, inspect: options.inspect });
   onShutdownSignal(logger, async () => {
     await app.close();
+    await supervisor.stop();
     await db.close();
     logger.info('stopped cleanly');
     return 0;

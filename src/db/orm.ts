@@ -35,6 +35,15 @@ export async function createOrm(options: CreateOrmOptions): Promise<Orm> {
     forceUtcTimezone: true,
     debug: false,
     logger: (message) => log.debug(message),
+    // knex prints its warnings (e.g. "Connection Error" when the server goes away) with console.*.
+    driverOptions: {
+      log: {
+        warn: (message: unknown) => log.warn(String(message)),
+        error: (message: unknown) => log.error(String(message)),
+        deprecate: (message: unknown) => log.debug(String(message)),
+        debug: (message: unknown) => log.debug(String(message)),
+      },
+    },
     migrations: {
       tableName: 'mikro_orm_migrations',
       migrationsList,

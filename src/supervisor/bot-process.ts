@@ -13,28 +13,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fromCallback } from 'xstate';
+import type { BotProcessInput, ChildCommand, ChildEvent } from '../../machines/tenant-types.ts';
 import { childMessage, type FatalReason, reasonFromExitCode } from '../bot/ipc.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ChildPool } from './child-pool.ts';
 
-/** Input of the actor, as the tenant machine gives it. */
-export interface BotProcessInput {
-  tenantId: string;
-  configHash: string | null;
-  incarnation: number;
-}
-
-/** Events the actor sends to the tenant machine. Times are epoch ms. */
-export type BotProcessEvent =
-  | { type: 'CHILD.READY'; pid: number; botUsername: string; at: number }
-  | { type: 'CHILD.HEARTBEAT'; lastPollAt: number; at: number }
-  | {
-      type: 'CHILD.EXIT';
-      code: number | null;
-      signal: string | null;
-      fatal?: FatalReason;
-      at: number;
-    };
+export type { BotProcessInput } from '../../machines/tenant-types.ts';
+/** Events the actor sends to the tenant machine (times are epoch ms). */
+export type BotProcessEvent = ChildEvent;
 
 export interface BotProcessDeps {
   logger: Logger;
@@ -62,7 +48,7 @@ function relayLines(
     if (!line.trim()) return;
     try {
       const record = JSON.parse(line) as { level?: number; msg?: string } & Record<string, unknown>;
-      const { level, msg, time: _t, proc: _p, pid, ...fields } = record;
+      const { level, msg, time: _t, proc: _p, pid, tenant: _tenant, ...fields } = record;
       const method =
         (level ?? 30) >= 50 ? 'error' : (level ?? 30) >= 40 ? 'warn' : (level ?? 30) >= 30 ? 'info' : 'debug';
       logger[method]({ ...fields, childPid: pid }, msg ?? '');
@@ -74,105 +60,103 @@ function relayLines(
 
 /** Build the actor logic with its dependencies. */
 export function createBotProcessActor(deps: BotProcessDeps) {
-  return fromCallback<{ type: 'STOP' } | { type: 'KILL' }, BotProcessInput>(
-    ({ input, sendBack, receive }) => {
-      const log = deps.logger.child({ tenant: input.tenantId });
-      let child: ChildProcess | undefined;
-      let fatal: FatalReason | undefined;
-      let exited = false;
-      const reportExit = (code: number | null, signal: string | null) => {
-        if (exited) return;
-        exited = true;
+  return fromCallback<ChildCommand, BotProcessInput>(({ input, sendBack, receive }) => {
+    const log = deps.logger.child({ tenant: input.tenantId });
+    let child: ChildProcess | undefined;
+    let fatal: FatalReason | undefined;
+    let exited = false;
+    const reportExit = (code: number | null, signal: string | null) => {
+      if (exited) return;
+      exited = true;
+      sendBack({
+        type: 'CHILD.EXIT',
+        code,
+        signal,
+        fatal: fatal ?? reasonFromExitCode(code),
+        at: Date.now(),
+      });
+    };
+
+    const start = deps.resolveStart(input.tenantId);
+    if (!start) {
+      fatal = { kind: 'other', description: 'the bot config is gone' };
+      queueMicrotask(() => reportExit(null, null));
+      return () => {};
+    }
+    try {
+      child = deps.pool.take();
+    } catch (err) {
+      fatal = { kind: 'other', description: `could not start the bot process: ${(err as Error).message}` };
+      queueMicrotask(() => reportExit(null, null));
+      return () => {};
+    }
+    const proc = child;
+    relayLines(proc.stdout, log, 'info');
+    relayLines(proc.stderr, log, 'warn');
+    deps.onSpawn?.(input.tenantId, proc);
+
+    proc.on('message', (raw: unknown) => {
+      const parsed = childMessage.safeParse(raw);
+      if (!parsed.success) {
+        log.warn('ignored an invalid message from a bot process');
+        return;
+      }
+      const message = parsed.data;
+      if (message.type === 'ready') {
         sendBack({
-          type: 'CHILD.EXIT',
-          code,
-          signal,
-          fatal: fatal ?? reasonFromExitCode(code),
-          at: Date.now(),
+          type: 'CHILD.READY',
+          pid: proc.pid ?? 0,
+          botUsername: message.botUsername,
+          at: message.at,
         });
-      };
-
-      const start = deps.resolveStart(input.tenantId);
-      if (!start) {
-        fatal = { kind: 'other', description: 'the bot config is gone' };
-        queueMicrotask(() => reportExit(null, null));
-        return () => {};
+      } else if (message.type === 'heartbeat') {
+        deps.onHeartbeat?.(input.tenantId, message.at, message.lastPollAt);
+        sendBack({ type: 'CHILD.HEARTBEAT', lastPollAt: message.lastPollAt, at: message.at });
+      } else {
+        fatal = message.reason;
       }
-      try {
-        child = deps.pool.take();
-      } catch (err) {
-        fatal = { kind: 'other', description: `could not start the bot process: ${(err as Error).message}` };
-        queueMicrotask(() => reportExit(null, null));
-        return () => {};
+    });
+    proc.on('error', (err) => {
+      // Spawn failures and failed IPC sends land here; the exit event follows for a spawned process.
+      log.warn({ err }, 'bot process error');
+      if (proc.pid === undefined) {
+        fatal ??= { kind: 'other', description: `could not start the bot process: ${err.message}` };
+        reportExit(null, null);
       }
-      const proc = child;
-      relayLines(proc.stdout, log, 'info');
-      relayLines(proc.stderr, log, 'warn');
-      deps.onSpawn?.(input.tenantId, proc);
+    });
+    proc.on('exit', (code, signal) => reportExit(code, signal));
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      // A spare that died while idle: report it like any exit.
+      queueMicrotask(() => reportExit(proc.exitCode, proc.signalCode));
+    }
 
-      proc.on('message', (raw: unknown) => {
-        const parsed = childMessage.safeParse(raw);
-        if (!parsed.success) {
-          log.warn('ignored an invalid message from a bot process');
-          return;
-        }
-        const message = parsed.data;
-        if (message.type === 'ready') {
-          sendBack({
-            type: 'CHILD.READY',
-            pid: proc.pid ?? 0,
-            botUsername: message.botUsername,
-            at: message.at,
-          });
-        } else if (message.type === 'heartbeat') {
-          deps.onHeartbeat?.(input.tenantId, message.at, message.lastPollAt);
-          sendBack({ type: 'CHILD.HEARTBEAT', lastPollAt: message.lastPollAt, at: message.at });
-        } else {
-          fatal = message.reason;
-        }
-      });
-      proc.on('error', (err) => {
-        // Spawn failures and failed IPC sends land here; the exit event follows for a spawned process.
-        log.warn({ err }, 'bot process error');
-        if (proc.pid === undefined) {
-          fatal ??= { kind: 'other', description: `could not start the bot process: ${err.message}` };
-          reportExit(null, null);
-        }
-      });
-      proc.on('exit', (code, signal) => reportExit(code, signal));
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        // A spare that died while idle: report it like any exit.
-        queueMicrotask(() => reportExit(proc.exitCode, proc.signalCode));
+    proc.send(
+      {
+        type: 'start',
+        tenantId: input.tenantId,
+        tenantName: start.tenantName,
+        token: start.token,
+        apiRoot: deps.apiRoot,
+        heartbeatMs: deps.heartbeatMs ?? 5000,
+        stopDeadlineMs: Math.max(100, deps.stopTimeoutMs - 500),
+      },
+      (err) => {
+        if (err) log.warn({ err }, 'could not send the start message to the bot process');
+      },
+    );
+
+    receive((event) => {
+      if (exited) return;
+      if (event.type === 'STOP') {
+        if (proc.connected) proc.send({ type: 'stop' }, () => undefined);
+        else proc.kill('SIGTERM');
+      } else if (event.type === 'KILL') {
+        proc.kill('SIGKILL');
       }
+    });
 
-      proc.send(
-        {
-          type: 'start',
-          tenantId: input.tenantId,
-          tenantName: start.tenantName,
-          token: start.token,
-          apiRoot: deps.apiRoot,
-          heartbeatMs: deps.heartbeatMs ?? 5000,
-          stopDeadlineMs: Math.max(100, deps.stopTimeoutMs - 500),
-        },
-        (err) => {
-          if (err) log.warn({ err }, 'could not send the start message to the bot process');
-        },
-      );
-
-      receive((event) => {
-        if (exited) return;
-        if (event.type === 'STOP') {
-          if (proc.connected) proc.send({ type: 'stop' }, () => undefined);
-          else proc.kill('SIGTERM');
-        } else if (event.type === 'KILL') {
-          proc.kill('SIGKILL');
-        }
-      });
-
-      return () => {
-        if (!exited && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      };
-    },
-  );
+    return () => {
+      if (!exited && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    };
+  });
 }

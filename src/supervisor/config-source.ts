@@ -51,6 +51,8 @@ export interface ConfigSourceOptions {
   onDatabaseUp?: () => void;
   /** Coalesce NOTIFY bursts for this long before reading (ms), default 25. */
   debounceMs?: number;
+  /** LISTEN for NOTIFY, default true (false = polling alone, for benchmarks). */
+  listen?: boolean;
 }
 
 interface ConfigRow {
@@ -75,6 +77,8 @@ export interface ConfigSource {
   close(): Promise<void>;
   /** Whether the last read succeeded. */
   readonly databaseUp: boolean;
+  /** Resolves once LISTEN is active (changes from then on are seen at once). Never rejects. */
+  readonly listening: Promise<void>;
 }
 
 /** Start reading configs; the first snapshot is delivered as soon as the first read succeeds. */
@@ -90,6 +94,10 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
   let listenTimer: NodeJS.Timeout | undefined;
   let listenFailures = 0;
   let debounce: NodeJS.Timeout | undefined;
+  let markListening: () => void = () => {};
+  const listening = new Promise<void>((resolve) => {
+    markListening = resolve;
+  });
 
   const schedule = (ms: number) => {
     if (closed) return;
@@ -183,14 +191,17 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
     try {
       await client.connect();
       await client.query('listen bot_config_changed');
-      if (listenFailures > 0) refresh(); // changes may have been missed while not listening
+      // Changes committed before LISTEN took effect sent no notification we could see: read again.
+      refresh();
       listenFailures = 0;
+      markListening();
     } catch {
       retry();
     }
   }
 
-  void listen();
+  if (options.listen === false) markListening();
+  else void listen();
   refresh();
 
   return {
@@ -198,6 +209,7 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
     get databaseUp() {
       return databaseUp;
     },
+    listening,
     async close() {
       closed = true;
       clearTimeout(timer);

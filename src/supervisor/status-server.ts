@@ -15,7 +15,7 @@ export interface StatusServerOptions {
 }
 
 export function buildStatusServer(options: StatusServerOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger.child({ component: 'status' }) as FastifyBaseLogger });
+  const app = Fastify({ loggerInstance: options.logger.child({ server: 'status' }) as FastifyBaseLogger });
   app.get('/status', async () => {
     const context = options.store.getSnapshot().context;
     const tenants = Object.values(context.tenants)
