@@ -84,7 +84,9 @@ async function run(start: Extract<ParsedParentMessage, { type: 'start' }>): Prom
   registerHandlers(adapter, { tenantName: start.tenantName, logger: log });
   let me: Awaited<ReturnType<TelegramAdapter['getMe']>>;
   try {
-    me = await adapter.getMe();
+    me = await adapter.getMe((err, waitMs) =>
+      log.warn({ err }, `Telegram cannot be reached (getMe); retrying in ${waitMs / 1000} s`),
+    );
   } catch (err) {
     if (stopping) return;
     fail(classifyError(err));

@@ -6,7 +6,10 @@
  *   seconds (Bot API "Flood control"), up to 5 times.
  * - Every successful `getUpdates` is timestamped (the heartbeat's "last poll" time).
  * - The first `getUpdates` is a short poll (`timeout: 0`), so readiness ("getMe ok and polling
- *   started") is known at once instead of after a 50 s long poll.
+ *   started") is known at once instead of after a long poll; later long polls wait at most
+ *   {@link LONG_POLL_S} (Telegraf asks for 50 s), so an idle healthy bot completes a getUpdates well
+ *   inside the supervisor's 30 s heartbeat window.
+ * - `getMe` is retried on network errors and 5xx (Telegram unreachable is not a crash), until stopped.
  * - `stop()` is idempotent and safe at every moment, before or after polling started (Telegraf's own
  *   `stop()` throws "Bot is not running!" before polling exists, F4).
  * - Polling is launched once per adapter; a Telegraf instance is never relaunched (F1).
@@ -19,6 +22,8 @@ import type { FatalReason } from './ipc.ts';
 /** Methods retried on 429 (startup calls; sends go through the outbox's own pacing). */
 const RETRY_ON_FLOOD = new Set(['getMe', 'deleteWebhook', 'setWebhook']);
 const MAX_FLOOD_RETRIES = 5;
+/** Long-poll timeout in seconds, below the supervisor's 30 s heartbeat timeout. */
+export const LONG_POLL_S = 20;
 
 /** Update kinds the bot asks for (Telegram's default plus `my_chat_member`, which is in it already). */
 export const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
@@ -72,8 +77,11 @@ export class TelegramAdapter {
     // Wrap the single function every Telegraf call goes through.
     telegram.callApi = (async (method: string, payload: Record<string, unknown>, opts?: unknown) => {
       let effective = payload;
-      if (method === 'getUpdates' && this.firstPoll && payload && 'timeout' in payload) {
-        effective = { ...payload, timeout: 0 };
+      if (method === 'getUpdates' && payload && 'timeout' in payload) {
+        effective = {
+          ...payload,
+          timeout: this.firstPoll ? 0 : Math.min(Number(payload.timeout), LONG_POLL_S),
+        };
       }
       for (let attempt = 0; ; attempt++) {
         try {
@@ -108,11 +116,26 @@ export class TelegramAdapter {
     }) as typeof telegram.callApi;
   }
 
-  /** getMe, with 429 retries. @throws TelegramError (401 for a bad token) or a network error */
-  async getMe(): Promise<UserFromGetMe> {
-    const me = await this.bot.telegram.getMe();
-    this.bot.botInfo = me;
-    return me;
+  /**
+   * getMe, retried on 429 (after `retry_after`) and on network errors or 5xx (every 1 s doubling to 10 s)
+   * until it answers or `stop()` is called.
+   * @throws TelegramError for a 4xx answer (401 for a bad token); Error('stopped') when stopped meanwhile
+   */
+  async getMe(onRetry?: (error: unknown, waitMs: number) => void): Promise<UserFromGetMe> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const me = await this.bot.telegram.getMe();
+        this.bot.botInfo = me;
+        return me;
+      } catch (err) {
+        const transient = !(err instanceof TelegramError) || err.code >= 500;
+        if (!transient || this.stopRequested) throw err;
+        const waitMs = Math.min(10_000, 1000 * 2 ** attempt);
+        onRetry?.(err, waitMs);
+        await this.sleep(waitMs);
+        if (this.stopRequested) throw new Error('stopped');
+      }
+    }
   }
 
   /**

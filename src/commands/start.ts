@@ -27,7 +27,13 @@ export async function startCommand(options: { inspect?: boolean } = {}): Promise
     throw err;
   }
   logger.info(`admin web listening on http://${config.host}:${config.port}`);
-  const supervisor = await startSupervisorService({ config, logger, db, appSecret: secret, inspect: options.inspect });
+  const supervisor = await startSupervisorService({
+    config,
+    logger,
+    db,
+    appSecret: secret,
+    inspect: options.inspect,
+  });
   onShutdownSignal(logger, async () => {
     await app.close();
     await supervisor.stop();

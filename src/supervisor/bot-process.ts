@@ -35,6 +35,8 @@ export interface BotProcessDeps {
   onSpawn?: (tenantId: string, child: ChildProcess) => void;
   /** Called on each heartbeat (the status store). */
   onHeartbeat?: (tenantId: string, at: number, lastPollAt: number) => void;
+  /** Called when a bot process reports ready. */
+  onReady?: (tenantId: string, botUsername: string, pid: number) => void;
 }
 
 function relayLines(
@@ -103,6 +105,7 @@ export function createBotProcessActor(deps: BotProcessDeps) {
       }
       const message = parsed.data;
       if (message.type === 'ready') {
+        deps.onReady?.(input.tenantId, message.botUsername, proc.pid ?? 0);
         sendBack({
           type: 'CHILD.READY',
           pid: proc.pid ?? 0,

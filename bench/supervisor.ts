@@ -1,0 +1,207 @@
+/**
+ * Supervisor benchmarks (figures printed, not asserted), against the Bot API sandbox and PostgreSQL
+ * (`DATABASE_URL`, else an embedded server in a temporary folder):
+ *
+ * 1. Reaction time from a committed config change (a new token) to the new bot process reporting ready,
+ *    through NOTIFY and through polling alone: p50 / p99 over 50 changes.
+ *    Target with NOTIFY: p50 <= 300 ms, p99 <= 1 s (the original system: up to 10 s).
+ * 2. 50 tenants from cold: time until all are running; supervisor CPU at rest; RSS of the supervisor and
+ *    of each bot process. Target: all running within 15 s; idle CPU under 1 %.
+ */
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { openDatabase } from '../src/db/database.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { createLogger } from '../src/log/logger.ts';
+import { createSandbox, type Sandbox } from '../src/sandbox/index.ts';
+import { createTokenCipher } from '../src/security/token-cipher.ts';
+import { type Supervisor, startSupervisor } from '../src/supervisor/runtime.ts';
+
+const logger = createLogger({ level: 'silent', pretty: false });
+const cipher = createTokenCipher('benchmark-app-secret');
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function rssKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+}
+
+async function withServer<T>(run: (adminUrl: string) => Promise<T>): Promise<T> {
+  if (process.env.DATABASE_URL) return run(process.env.DATABASE_URL);
+  const dir = await mkdtemp(join(tmpdir(), 'tgl-bench-'));
+  await chmod(dir, 0o755);
+  const server = await startEmbeddedPostgres({ dataDir: dir, logger, settings: { fsync: 'off' } });
+  try {
+    return await run(server.adminUrl);
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function freshDatabase(adminUrl: string, name: string) {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return openDatabase({ databaseUrl: url.toString(), dataDir: '/nonexistent' }, logger);
+}
+
+async function start(
+  db: Awaited<ReturnType<typeof freshDatabase>>,
+  sandbox: Sandbox,
+  listen: boolean,
+  checkIntervalS: number,
+) {
+  const conn = db.orm.em.getConnection();
+  return startSupervisor({
+    logger,
+    databaseUrl: db.url,
+    query: <T>(sql: string, params?: unknown[]) => conn.execute<T[]>(sql, params as unknown[]),
+    cipher,
+    apiRoot: sandbox.apiRoot,
+    checkIntervalS,
+    stopTimeoutMs: 5000,
+    adminUrl: 'http://127.0.0.1:8080',
+    listen,
+  });
+}
+
+function waitRunning(supervisor: Supervisor, tenantId: string, notPid: number | null): Promise<number> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const s = supervisor.store.getSnapshot().context.tenants[tenantId];
+      if (s?.state === 'running' && s.pid !== null && s.pid !== notPid) {
+        sub.unsubscribe();
+        resolve(s.pid);
+        return true;
+      }
+      return false;
+    };
+    const sub = supervisor.store.subscribe(() => void check());
+    check();
+  });
+}
+
+async function reactionTime(adminUrl: string, sandbox: Sandbox, listen: boolean, checkIntervalS: number) {
+  const db = await freshDatabase(adminUrl, `tgl_bench_react_${listen ? 'notify' : 'poll'}`);
+  const conn = db.orm.em.getConnection();
+  const [tenant] = await conn.execute<{ id: number }[]>(
+    "insert into tenants (username, password_hash) values ('bench', 'x') returning id",
+  );
+  const bots = [
+    await sandbox.client.createBot({ username: 'react_a_bot' }),
+    await sandbox.client.createBot({ username: 'react_b_bot' }),
+  ];
+  await conn.execute('insert into bot_configs (tenant_id, token_encrypted) values (?, ?)', [
+    tenant!.id,
+    cipher.encrypt(bots[0]!.token),
+  ]);
+  const supervisor = await start(db, sandbox, listen, checkIntervalS);
+  const id = String(tenant!.id);
+  let pid = await waitRunning(supervisor, id, null);
+  const samples: number[] = [];
+  for (let i = 1; i <= 50; i++) {
+    const token = bots[i % 2]!.token;
+    const t0 = performance.now();
+    await conn.execute('update bot_configs set token_encrypted = ? where tenant_id = ?', [
+      cipher.encrypt(token),
+      tenant!.id,
+    ]);
+    pid = await waitRunning(supervisor, id, pid);
+    samples.push(performance.now() - t0);
+  }
+  await supervisor.shutdown();
+  await db.close();
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), max: samples[samples.length - 1]! };
+}
+
+async function coldStart(adminUrl: string, sandbox: Sandbox, tenants: number) {
+  const db = await freshDatabase(adminUrl, 'tgl_bench_cold');
+  const conn = db.orm.em.getConnection();
+  for (let i = 0; i < tenants; i++) {
+    const bot = await sandbox.client.createBot({ username: `cold_${i}_bot` });
+    const [t] = await conn.execute<{ id: number }[]>(
+      'insert into tenants (username, password_hash) values (?, ?) returning id',
+      [`cold${i}`, 'x'],
+    );
+    await conn.execute('insert into bot_configs (tenant_id, token_encrypted) values (?, ?)', [
+      t!.id,
+      cipher.encrypt(bot.token),
+    ]);
+  }
+  const t0 = performance.now();
+  const supervisor = await start(db, sandbox, true, 10);
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      const all = Object.values(supervisor.store.getSnapshot().context.tenants);
+      if (all.length === tenants && all.every((s) => s.state === 'running')) {
+        sub.unsubscribe();
+        resolve();
+      }
+    };
+    const sub = supervisor.store.subscribe(check);
+    check();
+  });
+  const allRunningMs = performance.now() - t0;
+  // Idle: let start-up settle, then measure 10 s of the supervisor's own CPU.
+  await new Promise((r) => setTimeout(r, 2000));
+  const cpu0 = process.cpuUsage();
+  const w0 = performance.now();
+  await new Promise((r) => setTimeout(r, 10_000));
+  const cpu = process.cpuUsage(cpu0);
+  const idleCpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - w0)) * 100;
+  const pids = Object.values(supervisor.store.getSnapshot().context.tenants).map((s) => s.pid!);
+  const childRss = (await Promise.all(pids.map(rssKiB))).sort((a, b) => a - b);
+  const supervisorRss = await rssKiB(process.pid);
+  const stop0 = performance.now();
+  await supervisor.shutdown();
+  const shutdownMs = performance.now() - stop0;
+  await db.close();
+  return {
+    allRunningMs,
+    idleCpuPercent,
+    supervisorRss,
+    childRssMedian: percentile(childRss, 50),
+    shutdownMs,
+  };
+}
+
+export async function main(): Promise<void> {
+  const sandbox = await createSandbox({ limits: { botMessagesPerSecond: 0, chatMessagesPerMinute: 0 } });
+  try {
+    await withServer(async (adminUrl) => {
+      const notify = await reactionTime(adminUrl, sandbox, true, 10);
+      console.log(
+        `reaction (NOTIFY, poll every 10 s): p50 ${notify.p50.toFixed(0)} ms, p99 ${notify.p99.toFixed(0)} ms, max ${notify.max.toFixed(0)} ms over 50 changes  [target p50 <= 300 ms, p99 <= 1000 ms]`,
+      );
+      const poll = await reactionTime(adminUrl, sandbox, false, 1);
+      console.log(
+        `reaction (polling alone, every 1 s): p50 ${poll.p50.toFixed(0)} ms, p99 ${poll.p99.toFixed(0)} ms over 50 changes  [the original: up to 10 s with its 10 s poll]`,
+      );
+      const cold = await coldStart(adminUrl, sandbox, 50);
+      console.log(
+        `50 tenants from cold: all running in ${(cold.allRunningMs / 1000).toFixed(2)} s  [target <= 15 s]; ` +
+          `supervisor idle CPU ${cold.idleCpuPercent.toFixed(2)} %  [target < 1 %]; ` +
+          `RSS supervisor ${(cold.supervisorRss / 1024).toFixed(0)} MiB, per bot process (median) ${(cold.childRssMedian / 1024).toFixed(0)} MiB; ` +
+          `shutdown of 50 bots ${cold.shutdownMs.toFixed(0)} ms`,
+      );
+    });
+  } finally {
+    await sandbox.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await main();
+}

@@ -1,0 +1,281 @@
+/**
+ * The supervisor machine: the root actor. It reconciles config snapshots from the DB poller into one tenant
+ * machine per tenant (spawned as `tenant-<tenantId>`, also its systemId), forwards operator restarts, and at
+ * SHUTDOWN stops every tenant in parallel and waits for each TENANT.STOPPED before reaching `done`.
+ *
+ * Pure definition: `reconciled` and `logEvent` are injected by the runtime, and so is the tenant machine
+ * itself: `supervisorMachine.provide({ actors: { tenant: tenantMachine.provide({ ... }) } })`.
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './policy.ts';
+import { type TenantParentEvent, tenantMachine } from './tenant.ts';
+
+/** One enabled bot config, as the poller reads it (`is_active AND token IS NOT NULL`). */
+export interface TenantConfig {
+  tenantId: string;
+  tenantName: string;
+  configHash: string;
+}
+
+export interface SupervisorInput {
+  /** Passed to every tenant machine; also gives `shutdownDeadlineMs`. Default DEFAULT_RESTART_POLICY. */
+  policy?: RestartPolicy;
+}
+
+export type SupervisorEvent =
+  /** Every enabled config, polled or notified; `at` epoch ms. Ignored while shutting down. */
+  | { type: 'CONFIG.SNAPSHOT'; configs: TenantConfig[]; at: number }
+  /** Operator asks to restart one tenant's bot. */
+  | { type: 'TENANT.RESTART'; tenantId: string; at: number }
+  /** Ctrl+C / SIGTERM. */
+  | { type: 'SHUTDOWN'; at: number }
+  | TenantParentEvent
+  /** Sent by XState when a tenant machine throws (a bug in an injected effect). */
+  | TenantErrorEvent;
+
+export type TenantErrorEvent = { type: `xstate.error.actor.${string}`; error: unknown; actorId?: string };
+
+const ERROR_PREFIX = 'xstate.error.actor.';
+function isTenantError(event: SupervisorEvent): event is TenantErrorEvent {
+  return event.type.startsWith(ERROR_PREFIX);
+}
+
+/** logEvent `tenant-failed` for a tenant machine's error event. */
+const logFailure = {
+  type: 'logEvent',
+  params: ({ event }: { event: SupervisorEvent }): SupervisorLogParams => ({
+    event: 'tenant-failed',
+    tenantIds: isTenantError(event) ? [event.type.slice(ERROR_PREFIX.length).replace(/^tenant-/, '')] : [],
+    ...(isTenantError(event) ? { error: String(event.error) } : {}),
+  }),
+} as const;
+
+/** What the supervisor remembers of a tenant; `configHash: null` = removed or disabled (machine kept, stopped). */
+export interface TenantEntry {
+  tenantName: string;
+  configHash: string | null;
+}
+
+export interface SupervisorContext {
+  policy: RestartPolicy;
+  tenants: Record<string, TenantEntry>;
+  /** Tenants whose TENANT.STOPPED is still awaited during shutdown. */
+  awaiting: string[];
+  /** Counts of the latest CONFIG.SNAPSHOT (the params of `reconciled`). */
+  lastReconcile: ReconcileReport | null;
+}
+
+/** Params of `reconciled`, called for every CONFIG.SNAPSHOT: log "running: <n> bots" when something changed. */
+export interface ReconcileReport {
+  /** New tenants and re-enabled ones. */
+  added: number;
+  /** Active tenants whose config hash changed. */
+  changed: number;
+  /** Active tenants missing from the snapshot. */
+  removed: number;
+  /** Tenants with an enabled config after this snapshot. */
+  running: number;
+  at: number;
+}
+
+/**
+ * Params of the supervisor's `logEvent`. `tenantIds`: the tenants concerned — still awaited for the shutdown
+ * events, the failed one for `tenant-failed` (its machine threw: a bug; it is respawned by the next snapshot).
+ */
+export interface SupervisorLogParams {
+  event: 'shutting-down' | 'shutdown-complete' | 'shutdown-deadline' | 'tenant-failed';
+  tenantIds: string[];
+  error?: string;
+}
+
+/** Actor id (and systemId) of a tenant's machine. */
+export function tenantActorId(tenantId: string): string {
+  return `tenant-${tenantId}`;
+}
+
+/** What a snapshot changes: tenants to spawn, to send CONFIG.CHANGED, to send CONFIG.REMOVED; the next map. */
+export interface ReconcilePlan {
+  spawn: TenantConfig[];
+  change: TenantConfig[];
+  remove: string[];
+  reenabled: number;
+  tenants: Record<string, TenantEntry>;
+}
+
+/** Diffs a snapshot against the known tenants. A duplicated tenantId keeps its last config. Pure. */
+export function planReconcile(
+  known: Record<string, TenantEntry>,
+  configs: readonly TenantConfig[],
+): ReconcilePlan {
+  const incoming = new Map(configs.map((c) => [c.tenantId, c]));
+  const plan: ReconcilePlan = { spawn: [], change: [], remove: [], reenabled: 0, tenants: {} };
+  for (const [tenantId, entry] of Object.entries(known)) {
+    const config = incoming.get(tenantId);
+    if (!config) {
+      if (entry.configHash !== null) plan.remove.push(tenantId);
+      plan.tenants[tenantId] = { ...entry, configHash: null };
+      continue;
+    }
+    if (entry.configHash !== config.configHash) {
+      plan.change.push(config);
+      if (entry.configHash === null) plan.reenabled++;
+    }
+    plan.tenants[tenantId] = { tenantName: config.tenantName, configHash: config.configHash };
+  }
+  for (const config of incoming.values()) {
+    if (Object.hasOwn(known, config.tenantId)) continue;
+    plan.spawn.push(config);
+    plan.tenants[config.tenantId] = { tenantName: config.tenantName, configHash: config.configHash };
+  }
+  return plan;
+}
+
+export const supervisorMachine = setup({
+  types: {
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+    input: {} as SupervisorInput | undefined,
+  },
+  actors: { tenant: tenantMachine },
+  actions: {
+    /** Injected: log the reconcile result. */
+    reconciled: (_, _params: ReconcileReport) => {},
+    /** Injected: log shutdown progress. */
+    logEvent: (_, _params: SupervisorLogParams) => {},
+    reconcile: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'CONFIG.SNAPSHOT') return;
+      const { at } = event;
+      const plan = planReconcile(context.tenants, event.configs);
+      for (const config of plan.spawn) {
+        const id = tenantActorId(config.tenantId);
+        enqueue.spawnChild('tenant', {
+          id,
+          systemId: id,
+          input: { ...config, policy: context.policy, at },
+        });
+      }
+      for (const { tenantId, configHash } of plan.change) {
+        enqueue.sendTo(tenantActorId(tenantId), { type: 'CONFIG.CHANGED', configHash, at });
+      }
+      for (const tenantId of plan.remove) {
+        enqueue.sendTo(tenantActorId(tenantId), { type: 'CONFIG.REMOVED', at });
+      }
+      enqueue.assign({
+        tenants: plan.tenants,
+        lastReconcile: {
+          added: plan.spawn.length + plan.reenabled,
+          changed: plan.change.length - plan.reenabled,
+          removed: plan.remove.length,
+          running: Object.values(plan.tenants).filter((t) => t.configHash !== null).length,
+          at,
+        },
+      });
+    }),
+    forwardRestart: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'TENANT.RESTART') return;
+      enqueue.sendTo(tenantActorId(event.tenantId), { type: 'TENANT.RESTART', at: event.at });
+    }),
+    /** Sends TENANT.SHUTDOWN to every tenant machine at once and awaits each TENANT.STOPPED. */
+    shutdownAll: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SHUTDOWN') return;
+      const { at } = event;
+      const ids = Object.keys(context.tenants);
+      for (const tenantId of ids) enqueue.sendTo(tenantActorId(tenantId), { type: 'TENANT.SHUTDOWN', at });
+      enqueue.assign({ awaiting: ids });
+    }),
+    /**
+     * A tenant machine failed (an injected effect threw). Only that tenant is affected: its bot process and
+     * its actor are released, it is forgotten so the next snapshot spawns it afresh, and it is no longer
+     * awaited at shutdown.
+     */
+    dropFailedTenant: enqueueActions(({ context, event, self, enqueue }) => {
+      if (!isTenantError(event)) return;
+      const actorId = event.type.slice(ERROR_PREFIX.length);
+      const tenantId = actorId.replace(/^tenant-/, '');
+      const { [tenantId]: _dropped, ...tenants } = context.tenants;
+      // XState does not stop the children of an actor that failed (see Actor._stopProcedure): stop its bot
+      // process here, the way its parent would have (`_stop`, as actorScope.stopChild does), so no orphan
+      // process survives and no second poller starts on the same token (F6, F1)
+      const failed = self.getSnapshot().children[actorId];
+      enqueue(() => {
+        const orphans = Object.values(failed?.getSnapshot().children ?? {}) as Array<{ _stop?: () => void }>;
+        for (const orphan of orphans) orphan._stop?.();
+      });
+      enqueue.stopChild(actorId);
+      enqueue.assign({ tenants, awaiting: context.awaiting.filter((id) => id !== tenantId) });
+    }),
+    markStopped: assign(({ context, event }) => ({
+      awaiting:
+        event.type === 'TENANT.STOPPED'
+          ? context.awaiting.filter((id) => id !== event.tenantId)
+          : context.awaiting,
+    })),
+  },
+  guards: {
+    isKnownTenant: ({ context, event }) =>
+      event.type === 'TENANT.RESTART' && Object.hasOwn(context.tenants, event.tenantId),
+    allStopped: ({ context }) => context.awaiting.length === 0,
+  },
+  delays: {
+    /** Backstop: finish the shutdown even if some tenant never reports TENANT.STOPPED. */
+    shutdownDeadline: ({ context }) => context.policy.shutdownDeadlineMs,
+  },
+}).createMachine({
+  id: 'supervisor',
+  context: ({ input }) => ({
+    policy: input?.policy ?? DEFAULT_RESTART_POLICY,
+    tenants: {},
+    awaiting: [],
+    lastReconcile: null,
+  }),
+  initial: 'supervising',
+  states: {
+    supervising: {
+      on: {
+        'CONFIG.SNAPSHOT': {
+          actions: [
+            'reconcile',
+            {
+              type: 'reconciled',
+              params: ({ context, event }) =>
+                context.lastReconcile ?? { added: 0, changed: 0, removed: 0, running: 0, at: event.at },
+            },
+          ],
+        },
+        'TENANT.RESTART': { guard: 'isKnownTenant', actions: 'forwardRestart' },
+        SHUTDOWN: {
+          target: 'shuttingDown',
+          actions: [
+            'shutdownAll',
+            {
+              type: 'logEvent',
+              params: ({ context }) => ({ event: 'shutting-down', tenantIds: context.awaiting }),
+            },
+          ],
+        },
+        'xstate.error.actor.*': { actions: ['dropFailedTenant', logFailure] },
+      },
+    },
+    shuttingDown: {
+      always: {
+        guard: 'allStopped',
+        target: 'done',
+        actions: { type: 'logEvent', params: { event: 'shutdown-complete', tenantIds: [] } },
+      },
+      on: {
+        'TENANT.STOPPED': { actions: 'markStopped' },
+        'xstate.error.actor.*': { actions: ['dropFailedTenant', logFailure] },
+      },
+      after: {
+        shutdownDeadline: {
+          target: 'done',
+          actions: {
+            type: 'logEvent',
+            params: ({ context }) => ({ event: 'shutdown-deadline', tenantIds: context.awaiting }),
+          },
+        },
+      },
+    },
+    done: { type: 'final' },
+  },
+});

@@ -1,0 +1,185 @@
+/**
+ * Types and pure helpers of the tenant machine (machines/tenant.ts): its input, context, events, the
+ * child-process protocol and the params of the actions the runtime injects.
+ */
+import type { RestartPolicy } from './policy.ts';
+
+/** Why a tenant is `stopped`, shown in the admin panel. */
+export type StoppedReason = 'invalid-token' | 'token-conflict' | 'crash-loop' | 'disabled' | 'shutdown';
+
+/** Top-level states of the tenant machine, as reported by `reportStatus`. */
+export type TenantState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopped';
+
+/** Input of the tenant machine. The bot token is never here: the runtime resolves it by `tenantId`. */
+export interface TenantInput {
+  tenantId: string;
+  tenantName: string;
+  /** Hash of the config fields whose change needs a restart; null = no config yet (waits in `idle`). */
+  configHash: string | null;
+  /** Defaults to DEFAULT_RESTART_POLICY; validate overrides with validateRestartPolicy first. */
+  policy?: RestartPolicy;
+  /** Creation time, epoch ms (stamped by the runtime); default 0. */
+  at?: number;
+  /** Seed of the jitter PRNG; default derived from tenantId, so tenants retrying together spread out. */
+  jitterSeed?: number;
+}
+
+/** What the child reports when it dies of a Telegram error (F2): kind, Bot API error_code, description. */
+export interface ChildFatal {
+  kind: 'unauthorized' | 'conflict' | 'other';
+  errorCode?: number;
+  description?: string;
+}
+
+/** Events the child process actor (`botProcess`) sends back. `at` is epoch ms, stamped by the runtime. */
+export type ChildEvent =
+  | { type: 'CHILD.READY'; pid: number; botUsername: string; at: number }
+  /** `lastPollAt`: when the polling loop last made progress (a getUpdates call returned). */
+  | { type: 'CHILD.HEARTBEAT'; lastPollAt: number; at: number }
+  | { type: 'CHILD.EXIT'; code: number | null; signal: string | null; fatal?: ChildFatal; at: number };
+
+/** Events from the supervisor (config poller, operator, shutdown). */
+export type TenantCommand =
+  | { type: 'CONFIG.CHANGED'; configHash: string; at: number }
+  | { type: 'CONFIG.REMOVED'; at: number }
+  | { type: 'TENANT.RESTART'; at: number }
+  | { type: 'TENANT.SHUTDOWN'; at: number };
+
+export type TenantEvent = ChildEvent | TenantCommand;
+
+/** Events the machine sends to the child: STOP = graceful (SIGTERM), KILL = SIGKILL. Both idempotent (F4). */
+export type ChildCommand = { type: 'STOP' } | { type: 'KILL' };
+
+/** Input of the `botProcess` actor; the runtime resolves the token from `tenantId`. */
+export interface BotProcessInput {
+  tenantId: string;
+  configHash: string;
+  /** 1 for the first child of this tenant machine, +1 per start; the actor id is `child-<incarnation>`. */
+  incarnation: number;
+}
+
+/** Sent to the parent (supervisor) once the tenant has fully stopped after TENANT.SHUTDOWN. */
+export type TenantParentEvent = { type: 'TENANT.STOPPED'; tenantId: string };
+
+/** Params of `reportStatus`, called on entering every top-level state (and when a stop reason changes). */
+export interface StatusReport {
+  tenantId: string;
+  tenantName: string;
+  state: TenantState;
+  reason: StoppedReason | null;
+  /** Human-readable detail: the last error ("conflict 409: ...", "heartbeat-timeout", "exit code 1"). */
+  detail: string | null;
+  restarts: number;
+  pid: number | null;
+  botUsername: string | null;
+  /** When this state began, epoch ms. */
+  at: number;
+}
+
+/** Short codes of `logEvent`. */
+export type TenantLogCode =
+  | 'starting'
+  | 'started'
+  | 'restarting-config'
+  | 'restarting-operator'
+  | 'exited-unexpectedly'
+  | 'conflict'
+  | 'killed-heartbeat'
+  | 'killed-start-timeout'
+  | 'stop-timeout'
+  | 'crash-loop'
+  | 'invalid-token'
+  | 'token-conflict'
+  | 'stopping-disabled'
+  | 'stopping-shutdown'
+  | 'terminated';
+
+/** Params of `logEvent`. `delayMs` is the backoff before the next start, when one is scheduled. */
+export interface TenantLogParams {
+  event: TenantLogCode;
+  tenantId: string;
+  tenantName: string;
+  incarnation: number;
+  at: number;
+  delayMs?: number;
+  detail?: string;
+}
+
+export interface TenantContext {
+  tenantId: string;
+  tenantName: string;
+  policy: RestartPolicy;
+  /** Hash of the current (or last) child's config. */
+  configHash: string | null;
+  /** Newest hash to start once the current child has exited; also "start again after the exit". */
+  pendingConfigHash: string | null;
+  /** Number of the current (or last) child; its actor id is `child-<incarnation>`. */
+  incarnation: number;
+  /** Children started again after the first one (for the status). */
+  restarts: number;
+  /** `at` of recent unexpected exits (crash-loop window). */
+  recentExits: number[];
+  /** Restarts made in the current backoff series. */
+  backoffAttempt: number;
+  /** Delay before the next start once the child has exited; 0 = start right after the exit. */
+  retryDelayMs: number;
+  /** `at` of the first 409 of the current conflict series. */
+  conflictSince: number | null;
+  stoppedReason: StoppedReason | null;
+  lastError: string | null;
+  pid: number | null;
+  botUsername: string | null;
+  /** When the current top-level state began. */
+  since: number;
+  /** When the current sub-state began (timers count from here). */
+  phaseSince: number;
+  /** Last fresh heartbeat (or readiness). */
+  lastHeartbeatAt: number | null;
+  /** Time of the latest event handled: its `at`, or the deadline of the timer that fired. */
+  lastEventAt: number;
+  /** State of the jitter PRNG (see nextRandom). */
+  rngState: number;
+}
+
+/** Named delays of the tenant machine. */
+export type TenantTimer = 'backoff' | 'startTimeout' | 'heartbeatTimeout' | 'stableReset' | 'stopTimeout';
+
+/** Actor id of child number `incarnation`. */
+export function childId(incarnation: number): string {
+  return `child-${incarnation}`;
+}
+
+/**
+ * When `timer` fires, computed from the context and the policy (the same numbers the default delays use).
+ * The machine stamps timer transitions with it, since a delayed event carries no `at`.
+ */
+export function timerDeadline(context: TenantContext, timer: TenantTimer): number {
+  const { policy } = context;
+  switch (timer) {
+    case 'backoff':
+      return context.phaseSince + context.retryDelayMs;
+    case 'startTimeout':
+      return context.phaseSince + policy.startTimeoutMs;
+    case 'heartbeatTimeout':
+      return context.phaseSince + policy.heartbeatTimeoutMs;
+    case 'stableReset':
+      return context.since + policy.stableResetMs;
+    case 'stopTimeout':
+      return context.phaseSince + policy.stopTimeoutMs;
+  }
+}
+
+/** Unexpected exits still inside the crash window at time `at`. */
+export function exitsWithinWindow(recentExits: readonly number[], at: number, windowMs: number): number[] {
+  return recentExits.filter((t) => at - t < windowMs);
+}
+
+/** "exit code 1", "signal SIGKILL", "unauthorized 401: Unauthorized" — for lastError and the panel. */
+export function describeExit(event: Extract<ChildEvent, { type: 'CHILD.EXIT' }>): string {
+  const { fatal } = event;
+  if (fatal) {
+    const code = fatal.errorCode === undefined ? '' : ` ${fatal.errorCode}`;
+    return `${fatal.kind}${code}${fatal.description ? `: ${fatal.description}` : ''}`;
+  }
+  return event.signal ? `signal ${event.signal}` : `exit code ${String(event.code)}`;
+}

@@ -1,0 +1,270 @@
+/**
+ * The supervisor at run time: the root actor (machines/supervisor.ts) with the tenant machines
+ * (machines/tenant.ts) given their real effects — bot processes, status, log lines — and fed by the
+ * config source (poll + NOTIFY). Pure machines, effects injected here with `.provide()`.
+ *
+ * Data flow: config source → `CONFIG.SNAPSHOT` → supervisor reconciles → tenant machines → bot
+ * processes; tenant `reportStatus` → status store → `bot_status` table and `GET /status`.
+ */
+import { type Actor, createActor, toPromise } from 'xstate';
+import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../../machines/policy.ts';
+import { type SupervisorLogParams, supervisorMachine } from '../../machines/supervisor.ts';
+import { type StatusReport, type TenantLogParams, tenantMachine } from '../../machines/tenant.ts';
+import type { Logger } from '../log/logger.ts';
+import type { TokenCipher } from '../security/token-cipher.ts';
+import { createBotProcessActor } from './bot-process.ts';
+import { type ChildEntry, createChildPool, prepareChildEntry } from './child-pool.ts';
+import {
+  type ActiveConfig,
+  type ConfigSnapshot,
+  type ConfigSource,
+  startConfigSource,
+} from './config-source.ts';
+import { tenantLogLine } from './log-lines.ts';
+import { startStatusMirror } from './status-mirror.ts';
+import { countByState, createStatusStore, type StatusStore } from './status-store.ts';
+
+export interface SupervisorOptions {
+  logger: Logger;
+  /** Connection string (for LISTEN). */
+  databaseUrl: string;
+  query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+  cipher: TokenCipher;
+  apiRoot: string;
+  checkIntervalS: number;
+  stopTimeoutMs: number;
+  /** Where people configure a token, for the "no config yet" line. */
+  adminUrl: string;
+  /** Overrides of the restart policy (tests shorten the timers). */
+  policy?: Partial<RestartPolicy>;
+  /** Milliseconds between child heartbeats, default 5000. */
+  heartbeatMs?: number;
+  /** Idle bot processes kept ready, default 1. */
+  spares?: number;
+  /** React to NOTIFY, default true (false = polling alone, for benchmarks). */
+  listen?: boolean;
+  /** Module run as the bot process, default src/bot/child.ts (tests substitute misbehaving ones). */
+  childEntry?: ChildEntry;
+  /** An XState inspector (`@statelyai/inspect`) to stream every actor's events to. */
+  inspect?: Parameters<typeof createActor>[1] extends infer O
+    ? O extends { inspect?: infer I }
+      ? I
+      : never
+    : never;
+}
+
+export interface Supervisor {
+  readonly store: StatusStore;
+  readonly configSource: ConfigSource;
+  /** Stop every bot (in parallel, SIGKILL after the stop timeout) and the config source. Idempotent. */
+  shutdown(): Promise<void>;
+  readonly shuttingDown: boolean;
+  /** Resolves when every status change so far is written to `bot_status`. */
+  flushStatus(): Promise<void>;
+}
+
+/** Start the supervisor; resolves once the first config read is under way. */
+export async function startSupervisor(options: SupervisorOptions): Promise<Supervisor> {
+  const { logger } = options;
+  const store = createStatusStore();
+  const mirror = startStatusMirror({ store, query: options.query, logger });
+  const configs = new Map<string, ActiveConfig>();
+  const restartSeen = new Map<string, number>();
+  /** Bot usernames as the bot processes reported them at readiness (for log lines). */
+  const usernames = new Map<string, string>();
+  const pool = createChildPool(options.childEntry ?? (await prepareChildEntry(logger)), options.spares ?? 1);
+  const policy: RestartPolicy = {
+    ...DEFAULT_RESTART_POLICY,
+    ...options.policy,
+    stopTimeoutMs: options.stopTimeoutMs,
+  };
+
+  const botProcess = createBotProcessActor({
+    logger,
+    pool,
+    apiRoot: options.apiRoot,
+    heartbeatMs: options.heartbeatMs,
+    stopTimeoutMs: options.stopTimeoutMs,
+    resolveStart: (tenantId) => {
+      const config = configs.get(tenantId);
+      return config ? { token: config.token, tenantName: config.tenantName } : undefined;
+    },
+    onHeartbeat: (tenantId, at, lastPollAt) => store.trigger.heartbeat({ tenantId, at, lastPollAt }),
+    onReady: (tenantId, botUsername) => usernames.set(tenantId, botUsername),
+  });
+
+  const tenant = tenantMachine.provide({
+    actors: { botProcess },
+    actions: {
+      reportStatus: (_, status: StatusReport) => {
+        store.trigger.report({
+          status: {
+            tenantId: status.tenantId,
+            tenantName: status.tenantName,
+            state: status.state,
+            reason: status.reason,
+            detail: status.detail,
+            since: status.at,
+            restarts: status.restarts,
+            pid: status.pid,
+            botUsername: status.botUsername,
+          },
+        });
+      },
+      logEvent: (_, params: TenantLogParams) => {
+        const line = tenantLogLine(params, usernames.get(params.tenantId) ?? null);
+        logger[line.level](
+          { tenant: params.tenantId, event: params.event, delayMs: params.delayMs },
+          line.text,
+        );
+      },
+    },
+  });
+
+  let lastSummaryAt = 0;
+  const summary = (changed: boolean) => {
+    const now = Date.now();
+    if (!changed && now - lastSummaryAt < 60_000) return;
+    lastSummaryAt = now;
+    const counts = countByState(store.getSnapshot().context);
+    const total = configs.size;
+    if (total === 0) {
+      logger.info(
+        `no active bot config yet — configure a token at ${options.adminUrl}; checking again in ${options.checkIntervalS} s`,
+      );
+      return;
+    }
+    logger.info(
+      { counts },
+      `running: ${counts.running} bot${counts.running === 1 ? '' : 's'}` +
+        `${counts.starting + counts.restarting > 0 ? ` (${counts.starting + counts.restarting} starting)` : ''}` +
+        `${counts.stopped > 0 ? `, ${counts.stopped} stopped` : ''} | next check in ${options.checkIntervalS} s`,
+    );
+  };
+
+  const root = supervisorMachine.provide({
+    actors: { tenant },
+    actions: {
+      logEvent: (_, params: SupervisorLogParams) => {
+        if (params.event === 'shutting-down') {
+          logger.info(
+            `shutting down: stopping ${params.tenantIds.length} bot(s) (each gets ${options.stopTimeoutMs} ms)`,
+          );
+        } else if (params.event === 'shutdown-deadline') {
+          logger.warn(
+            { tenants: params.tenantIds },
+            'shutdown deadline reached; some bots did not report stopping',
+          );
+        } else if (params.event === 'tenant-failed') {
+          logger.error(
+            { tenants: params.tenantIds, error: params.error },
+            'a tenant machine failed; it is restarted on the next check',
+          );
+        }
+      },
+    },
+  });
+  const actor: Actor<typeof root> = createActor(root, {
+    input: { policy },
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+  } as Parameters<typeof createActor<typeof root>>[1]);
+  actor.subscribe({
+    error: (err) => logger.error({ err }, 'the supervisor actor failed'),
+  });
+  actor.start();
+
+  let previousKey = '';
+  const onSnapshot = (snapshot: ConfigSnapshot) => {
+    configs.clear();
+    for (const c of snapshot.active) configs.set(c.tenantId, c);
+    const key = snapshot.active.map((c) => `${c.tenantId}:${c.configHash}`).join(',');
+    const changed = key !== previousKey;
+    previousKey = key;
+    actor.send({
+      type: 'CONFIG.SNAPSHOT',
+      configs: snapshot.active.map((c) => ({
+        tenantId: c.tenantId,
+        tenantName: c.tenantName,
+        configHash: c.configHash,
+      })),
+      at: snapshot.at,
+    });
+    for (const c of snapshot.active) {
+      const seen = restartSeen.get(c.tenantId);
+      if (c.restartRequestedAt !== null && seen !== undefined && c.restartRequestedAt > seen) {
+        actor.send({ type: 'TENANT.RESTART', tenantId: c.tenantId, at: snapshot.at });
+      }
+      restartSeen.set(c.tenantId, c.restartRequestedAt ?? 0);
+    }
+    for (const u of snapshot.unusable) {
+      const known = store.getSnapshot().context.tenants[u.tenantId];
+      if (known?.reason === 'token-unreadable') continue;
+      logger.error(
+        { tenant: u.tenantId },
+        `bot config of ${u.tenantName} (tenant ${u.tenantId}) is unusable: ${u.problem}`,
+      );
+      store.trigger.report({
+        status: {
+          tenantId: u.tenantId,
+          tenantName: u.tenantName,
+          state: 'stopped',
+          reason: 'token-unreadable',
+          detail: 'the stored token cannot be decrypted with this APP_SECRET; save the token again',
+          since: snapshot.at,
+        },
+      });
+    }
+    // Give the machines a tick to report their new states before summarising.
+    setImmediate(() => summary(changed));
+  };
+
+  logger.info(
+    `supervisor started: one bot per tenant, hot-reloaded — a new, changed, disabled or deleted bot config ` +
+      `takes effect at once (NOTIFY) or within ${options.checkIntervalS} s (poll); crashed bots restart with backoff`,
+  );
+
+  const configSource = startConfigSource({
+    url: options.databaseUrl,
+    query: options.query,
+    cipher: options.cipher,
+    logger,
+    checkIntervalS: options.checkIntervalS,
+    onSnapshot,
+    listen: options.listen,
+  });
+  // Wait (briefly: the database may be down) until NOTIFY is heard, so changes from now on apply at once.
+  await Promise.race([configSource.listening, new Promise((r) => setTimeout(r, 2000).unref())]);
+
+  let shuttingDown = false;
+  let shutdownPromise: Promise<void> | undefined;
+  return {
+    store,
+    configSource,
+    get shuttingDown() {
+      return shuttingDown;
+    },
+    flushStatus: () => mirror.flush(),
+    shutdown() {
+      shutdownPromise ??= (async () => {
+        shuttingDown = true;
+        await configSource.close();
+        const before = Object.values(store.getSnapshot().context.tenants).filter((t) => t.pid !== null);
+        actor.send({ type: 'SHUTDOWN', at: Date.now() });
+        await toPromise(actor).catch((err: unknown) =>
+          logger.error({ err }, 'supervisor stopped with an error'),
+        );
+        pool.close();
+        await mirror.flush();
+        mirror.stop();
+        logger.info(
+          before.length === 0
+            ? 'supervisor stopped: no bot was running'
+            : `supervisor stopped ${before.length} bot${before.length === 1 ? '' : 's'}: ${before
+                .map((t) => `${t.tenantName}${t.botUsername ? ` (@${t.botUsername})` : ''}`)
+                .join(', ')}`,
+        );
+      })();
+      return shutdownPromise;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The supervisor as a service inside a process (`tg-lottery supervise`, or beside the web server in
+ * `tg-lottery start`): the supervisor itself plus its status server on loopback `SUPERVISOR_PORT`.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/env.ts';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../log/logger.ts';
+import { createTokenCipher } from '../security/token-cipher.ts';
+import { type Inspection, startInspection } from './inspect.ts';
+import { type Supervisor, startSupervisor } from './runtime.ts';
+import { buildStatusServer } from './status-server.ts';
+
+export interface SupervisorService {
+  supervisor: Supervisor;
+  statusServer: FastifyInstance;
+  /** Stop the bots, then the status server. */
+  stop(): Promise<void>;
+}
+
+export interface SupervisorServiceOptions {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  appSecret: string;
+  /** `--inspect`: start the inspector bridge; `INSPECT_URL` connects to one instead. */
+  inspect?: boolean;
+}
+
+export async function startSupervisorService(options: SupervisorServiceOptions): Promise<SupervisorService> {
+  const { config, db } = options;
+  const logger = options.logger.child({ component: 'supervisor' });
+  const inspectUrl = process.env.INSPECT_URL || undefined;
+  let inspection: Inspection | undefined;
+  if (options.inspect || inspectUrl) inspection = await startInspection(logger, { url: inspectUrl });
+  const connection = db.orm.em.getConnection();
+  const supervisor = await startSupervisor({
+    logger,
+    databaseUrl: db.url,
+    query: <T>(sql: string, params?: unknown[]) => connection.execute<T[]>(sql, params as unknown[]),
+    cipher: createTokenCipher(options.appSecret),
+    apiRoot: config.telegramApiRoot,
+    checkIntervalS: config.checkIntervalS,
+    stopTimeoutMs: config.stopTimeoutMs,
+    adminUrl: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
+    inspect: inspection?.inspect as never,
+  });
+  const statusServer = buildStatusServer({
+    store: supervisor.store,
+    logger,
+    databaseUp: () => supervisor.configSource.databaseUp,
+    shuttingDown: () => supervisor.shuttingDown,
+  });
+  try {
+    await statusServer.listen({ port: config.supervisorPort, host: '127.0.0.1' });
+  } catch (err) {
+    logger.warn(
+      { err },
+      `the supervisor status server could not listen on 127.0.0.1:${config.supervisorPort}`,
+    );
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    supervisor,
+    statusServer,
+    stop() {
+      stopping ??= (async () => {
+        await supervisor.shutdown();
+        await statusServer.close();
+        inspection?.stop();
+      })();
+      return stopping;
+    },
+  };
+}

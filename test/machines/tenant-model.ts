@@ -1,0 +1,181 @@
+/**
+ * The test model of the tenant machine for `xstate/graph`: which events can happen in a snapshot (with
+ * concrete payloads and times), and an abstraction of snapshots that keeps everything that decides future
+ * behaviour (hashes, reason, backoff attempt, crash window, conflict age, time left on each timer) and drops
+ * absolute times and pure counters. Two snapshots with the same abstraction react alike to every model
+ * event, so a path found on one replays identically from the other.
+ *
+ * Time: an event's `at` is the model's "now" (the snapshot's `lastEventAt`) plus a gap; only a heartbeat may
+ * carry a gap (20 s), and only when it lands before every pending timer. A timer is offered only when it is
+ * the earliest pending one, so every path is also a possible timeline.
+ */
+import type { AnyStateNode, SnapshotFrom } from 'xstate';
+import type { RestartPolicy } from '../../machines/policy.ts';
+import type { ChildEvent, TenantCommand, TenantContext, tenantMachine } from '../../machines/tenant.ts';
+
+export type TenantSnapshot = SnapshotFrom<typeof tenantMachine>;
+/**
+ * A model event: a real event, or a delayed event `xstate.after.<delay>.<state id>` (a timer firing).
+ * `gapMs` (ignored by the machine) says how far after the model's now the event happens, so a replay can
+ * re-stamp it on its own clock whichever snapshot of the same abstract state the graph picked.
+ */
+export type ModelEvent =
+  | ((TenantCommand | ChildEvent) & { gapMs?: number })
+  | { type: `xstate.after.${string}` };
+
+export interface PendingTimer {
+  type: string;
+  delay: string;
+  deadline: number;
+}
+
+/** The model's clock: the time of the latest event or timer the snapshot has seen. */
+export function modelNow(snapshot: TenantSnapshot): number {
+  return snapshot.context.lastEventAt;
+}
+
+/** When a named delay of a state fires — written from the policy, independently of the machine's helper. */
+function deadlineOf(delay: string, context: TenantContext): number {
+  const p: RestartPolicy = context.policy;
+  const table: Record<string, number> = {
+    backoff: context.phaseSince + context.retryDelayMs,
+    startTimeout: context.phaseSince + p.startTimeoutMs,
+    heartbeatTimeout: context.phaseSince + p.heartbeatTimeoutMs,
+    stableReset: context.since + p.stableResetMs,
+    stopTimeout: context.phaseSince + p.stopTimeoutMs,
+  };
+  const deadline = table[delay];
+  if (deadline === undefined) throw new Error(`the test model does not know the delay "${delay}"`);
+  return deadline;
+}
+
+function nodesOf(snapshot: TenantSnapshot): AnyStateNode[] {
+  return (snapshot as unknown as { _nodes: AnyStateNode[] })._nodes;
+}
+
+/** Timers armed in the active states that have not fired yet, read from the machine's `after` definitions. */
+export function pendingTimers(snapshot: TenantSnapshot): PendingTimer[] {
+  if (snapshot.status !== 'active') return [];
+  const now = modelNow(snapshot);
+  const timers: PendingTimer[] = [];
+  for (const node of nodesOf(snapshot)) {
+    // guarded alternatives of one delay share its event: one timer per event type
+    for (const t of new Map(node.after.map((t) => [t.eventType, t])).values()) {
+      const delay = String(t.delay);
+      const deadline = deadlineOf(delay, snapshot.context);
+      if (deadline > now) timers.push({ type: t.eventType, delay, deadline });
+    }
+  }
+  return timers.sort((a, b) => a.deadline - b.deadline);
+}
+
+export function hasLiveChild(snapshot: TenantSnapshot): boolean {
+  return Object.keys(snapshot.children).length > 0;
+}
+
+export interface ModelOptions {
+  /** Config hashes the supervisor may send. */
+  hashes: readonly string[];
+  /** Child exits offered while a child is alive. */
+  exits: ReadonlyArray<Omit<Extract<ChildEvent, { type: 'CHILD.EXIT' }>, 'type' | 'at'>>;
+  /** Offer heartbeats (fresh, stale, and fresh after a 20 s gap). */
+  heartbeats: boolean;
+  /** Offer TENANT.RESTART / CONFIG.REMOVED / TENANT.SHUTDOWN. */
+  operator: boolean;
+}
+
+/** The gap of the time-advancing heartbeat: ¾ of the heartbeat timeout, so it lands before it. */
+export function heartbeatGap(policy: RestartPolicy): number {
+  return Math.floor((policy.heartbeatTimeoutMs * 3) / 4);
+}
+
+export const EXIT_CRASH = { code: 1, signal: null } as const;
+export const EXIT_CLEAN = { code: 0, signal: null } as const;
+export const EXIT_OTHER = {
+  code: 2,
+  signal: null,
+  fatal: { kind: 'other', description: 'ETIMEDOUT' },
+} as const;
+export const EXIT_401 = {
+  code: 3,
+  signal: null,
+  fatal: { kind: 'unauthorized', errorCode: 401, description: 'Unauthorized' },
+} as const;
+export const EXIT_409 = {
+  code: 4,
+  signal: null,
+  fatal: {
+    kind: 'conflict',
+    errorCode: 409,
+    description: 'Conflict: terminated by other getUpdates request',
+  },
+} as const;
+
+export const FULL_MODEL: ModelOptions = {
+  hashes: ['A', 'B'],
+  exits: [EXIT_CLEAN, EXIT_CRASH, EXIT_OTHER, EXIT_401, EXIT_409],
+  heartbeats: true,
+  operator: true,
+};
+
+/** The events that can happen in `snapshot`, with concrete payloads stamped at the model's now. */
+export function modelEvents(snapshot: TenantSnapshot, options: ModelOptions = FULL_MODEL): ModelEvent[] {
+  if (snapshot.status !== 'active') return [];
+  const at = modelNow(snapshot);
+  const timers = pendingTimers(snapshot);
+  const events: ModelEvent[] = options.hashes.map((configHash) => ({
+    type: 'CONFIG.CHANGED',
+    configHash,
+    at,
+  }));
+  if (options.operator) {
+    events.push(
+      { type: 'CONFIG.REMOVED', at },
+      { type: 'TENANT.RESTART', at },
+      { type: 'TENANT.SHUTDOWN', at },
+    );
+  }
+  if (hasLiveChild(snapshot)) {
+    events.push({ type: 'CHILD.READY', pid: 4242, botUsername: 'lottery_bot', at });
+    for (const exit of options.exits) events.push({ type: 'CHILD.EXIT', ...exit, at });
+    if (options.heartbeats) {
+      events.push(
+        { type: 'CHILD.HEARTBEAT', lastPollAt: at, at },
+        { type: 'CHILD.HEARTBEAT', lastPollAt: at - snapshot.context.policy.heartbeatTimeoutMs, at },
+      );
+      const gapMs = heartbeatGap(snapshot.context.policy);
+      const later = at + gapMs;
+      if (snapshot.matches('running') && (timers[0]?.deadline ?? Number.POSITIVE_INFINITY) > later) {
+        events.push({ type: 'CHILD.HEARTBEAT', lastPollAt: later, at: later, gapMs });
+      }
+    }
+  }
+  // only the earliest timer can fire next; on a tie the order would be arbitrary, so offer none
+  const [first, second] = timers;
+  if (first && (!second || second.deadline > first.deadline)) {
+    events.push({ type: first.type as `xstate.after.${string}` });
+  }
+  return events;
+}
+
+/** The abstraction of a snapshot used as the graph's vertex key (see the file comment). */
+export function serializeTenant(snapshot: TenantSnapshot): string {
+  const c = snapshot.context;
+  const now = modelNow(snapshot);
+  return JSON.stringify({
+    value: snapshot.value,
+    status: snapshot.status,
+    configHash: c.configHash,
+    pending: c.pendingConfigHash,
+    reason: c.stoppedReason,
+    attempt: Math.min(c.backoffAttempt, 6),
+    retryDelayMs: snapshot.matches('restarting') ? c.retryDelayMs : null,
+    exitAges: c.recentExits
+      .filter((t) => now - t < c.policy.crashWindowMs)
+      .map((t) => now - t)
+      .sort((a, b) => a - b),
+    conflictAge: c.conflictSince === null ? null : Math.min(now - c.conflictSince, c.policy.conflictWindowMs),
+    timers: pendingTimers(snapshot).map((t) => [t.delay, t.deadline - now]),
+    child: hasLiveChild(snapshot),
+  });
+}

@@ -1,0 +1,197 @@
+/**
+ * Replays a path from `xstate/graph` against the real tenant machine (fake child, spies, SimulatedClock) and
+ * checks, after every step: the abstraction of the real snapshot equals the path's, timers fire exactly at
+ * their deadline (not a millisecond before), and the effects obey the rules (F1: one child at a time, spawned
+ * only on entering `starting`; STOP on entering a `stopping` state, KILL on entering `killing`; a status
+ * report for every top-level state; a log line for every stop reason).
+ */
+import { expect } from 'vitest';
+import type { StatePath } from 'xstate/graph';
+import type { RestartPolicy } from '../../machines/policy.ts';
+import { type ChildEvent, childId, type TenantCommand } from '../../machines/tenant.ts';
+import { createTenantHarness, type TenantHarness } from './harness.ts';
+import { type ModelEvent, pendingTimers, serializeTenant, type TenantSnapshot } from './tenant-model.ts';
+
+export type TenantPath = StatePath<TenantSnapshot, ModelEvent>;
+
+/** Leaf states in which a child process exists. */
+const WITH_CHILD = new Set([
+  'starting',
+  'running.healthy',
+  'restarting.stopping',
+  'restarting.killing',
+  'stopped.stopping',
+  'stopped.killing',
+]);
+
+function leafOf(snapshot: TenantSnapshot): string {
+  const value = snapshot.value;
+  if (typeof value === 'string') return value;
+  const [top, sub] = Object.entries(value)[0] ?? ['', ''];
+  return `${top}.${String(sub)}`;
+}
+
+const topOf = (snapshot: TenantSnapshot) => leafOf(snapshot).split('.')[0] ?? '';
+
+function describe(event: ModelEvent): string {
+  const { type, ...rest } = event as { type: string } & Record<string, unknown>;
+  return Object.keys(rest).length ? `${type} ${JSON.stringify(rest)}` : type;
+}
+
+type Where = () => string;
+
+/** `expect(actual).toEqual(expected)`, but only built when it fails (replays make ~10⁵ checks). */
+function same(actual: unknown, expected: unknown, where: Where, what: string) {
+  const equal =
+    Object.is(actual, expected) ||
+    (typeof actual === 'object' && JSON.stringify(actual) === JSON.stringify(expected));
+  if (!equal) expect(actual, `${where()}: ${what}`).toEqual(expected);
+}
+
+/** Sends one model event to the real actor, re-stamped on the real clock. */
+function apply(h: TenantHarness, event: ModelEvent, where: Where) {
+  if (event.type.startsWith('xstate.after.')) {
+    const timer = pendingTimers(h.snapshot).find((t) => t.type === event.type);
+    if (!timer) expect.fail(`${where()}: timer ${event.type} is not pending in the real actor`);
+    const wait = timer.deadline - h.clock.now();
+    same(wait > 0, true, where, 'timer already overdue');
+    const before = serializeTenant(h.snapshot);
+    h.advance(wait - 1);
+    same(serializeTenant(h.snapshot), before, where, `something fired before ${event.type}`);
+    h.advance(1);
+    return;
+  }
+  const { gapMs, ...real } = event as (TenantCommand | ChildEvent) & { gapMs?: number };
+  if (gapMs) h.advance(gapMs);
+  const at = h.clock.now();
+  const stamped = { ...real, at } as TenantCommand | ChildEvent;
+  if (stamped.type === 'CHILD.HEARTBEAT' && real.type === 'CHILD.HEARTBEAT') {
+    stamped.lastPollAt = at - (real.at - real.lastPollAt);
+  }
+  if (stamped.type.startsWith('CHILD.')) {
+    const child = h.liveChild();
+    if (!child) expect.fail(`${where()}: no live child to report ${stamped.type}`);
+    child.sendBack(stamped as ChildEvent);
+  } else {
+    h.actor.send(stamped);
+  }
+}
+
+interface Counts {
+  children: number;
+  statuses: number;
+  logs: number;
+  commands: number;
+  leaf: string;
+  reason: string | null;
+}
+
+function counts(h: TenantHarness): Counts {
+  return {
+    children: h.children.length,
+    statuses: h.statuses.length,
+    logs: h.logs.length,
+    commands: h.liveChild()?.commands.length ?? 0,
+    leaf: leafOf(h.snapshot),
+    reason: h.context.stoppedReason,
+  };
+}
+
+const newLogs = (h: TenantHarness, before: Counts) => h.logs.slice(before.logs).map((l) => l.event);
+
+/** The rules every step must obey, whatever the path. */
+function checkEffects(h: TenantHarness, before: Counts, where: Where) {
+  const snap = h.snapshot;
+  const context = h.context;
+  const leaf = leafOf(snap);
+  const top = topOf(snap);
+  const live = h.children.filter((c) => !c.released);
+  const child = live[0];
+  same(h.violations, [], where, 'F1 violations');
+  same(live.length, WITH_CHILD.has(leaf) ? 1 : 0, where, `live children in ${leaf}`);
+  same(h.clock.now(), context.lastEventAt, where, "the machine's time follows the clock");
+  same(h.children.length, context.incarnation, where, 'one child per incarnation');
+  if (child) {
+    same(child.id, childId(context.incarnation), where, 'child id');
+    same(
+      child.input,
+      { tenantId: 't1', configHash: context.configHash, incarnation: context.incarnation },
+      where,
+      'child input',
+    );
+  }
+  const entered = leaf !== before.leaf;
+  const spawned = h.children.length - before.children;
+  same(spawned, top === 'starting' && before.leaf !== 'starting' ? 1 : 0, where, 'spawns');
+  if (spawned) same(newLogs(h, before).includes('starting'), true, where, "log 'starting'");
+  if (leaf.endsWith('.stopping')) {
+    same(child?.commands.includes('STOP'), true, where, `STOP sent in ${leaf}`);
+    if (entered) same(child?.commands.at(-1), 'STOP', where, `STOP on entering ${leaf}`);
+  }
+  if (leaf.endsWith('.killing')) same(child?.commands.at(-1), 'KILL', where, `KILL in ${leaf}`);
+  if (!entered && child && spawned === 0)
+    same(child.commands.length, before.commands, where, 'no command without a state change');
+  const beforeTop = before.leaf.split('.')[0];
+  if (top !== beforeTop && top !== 'terminated') {
+    same(
+      h.statuses.slice(before.statuses).some((s) => s.state === top),
+      true,
+      where,
+      `status on entering ${top}`,
+    );
+  }
+  const last = h.statuses.at(-1);
+  if (top !== 'terminated') same(last?.state, top, where, 'last status');
+  if (top === 'stopped') same(last?.reason, context.stoppedReason, where, 'status reason');
+  const reason = context.stoppedReason;
+  if (reason && reason !== before.reason && reason !== 'shutdown' && reason !== 'disabled') {
+    same(newLogs(h, before).includes(reason), true, where, `log for ${reason}`);
+  }
+  if (top === 'terminated') {
+    same(snap.status, 'done', where, 'final');
+    same(h.logs.at(-1)?.event, 'terminated', where, "log 'terminated'");
+  }
+}
+
+export interface ReplayOptions {
+  policy: RestartPolicy;
+  configHash: string | null;
+  coverage: { nodes: Set<string>; transitions: Set<string> };
+}
+
+/** Replays `path` (steps as returned by xstate/graph: the first is xstate.init) on a fresh real actor. */
+export function replayTenantPath(path: TenantPath, options: ReplayOptions): TenantHarness {
+  const h = createTenantHarness({
+    policy: options.policy,
+    configHash: options.configHash,
+    coverage: options.coverage,
+  });
+  const [init, ...steps] = path.steps;
+  if (!init) throw new Error('empty path');
+  same(serializeTenant(h.snapshot), serializeTenant(init.state), () => 'initially', 'abstract state');
+  for (const [i, step] of steps.entries()) {
+    const where = () =>
+      `after ${steps
+        .slice(0, i + 1)
+        .map((s) => describe(s.event))
+        .join(' → ')}`;
+    const before = counts(h);
+    apply(h, step.event, where);
+    same(serializeTenant(h.snapshot), serializeTenant(step.state), where, 'abstract state');
+    checkEffects(h, before, where);
+  }
+  return h;
+}
+
+/** Drops paths whose event sequence is a prefix of a longer path's (the longer replay checks every step). */
+export function withoutPrefixes<P extends { steps: Array<{ event: unknown }> }>(paths: P[]): P[] {
+  const keyOf = (p: P, n: number) => JSON.stringify(p.steps.slice(0, n).map((s) => s.event));
+  const covered = new Set<string>();
+  const kept: P[] = [];
+  for (const path of [...paths].sort((a, b) => b.steps.length - a.steps.length)) {
+    if (covered.has(keyOf(path, path.steps.length))) continue;
+    kept.push(path);
+    for (let n = 1; n <= path.steps.length; n++) covered.add(keyOf(path, n));
+  }
+  return kept;
+}
