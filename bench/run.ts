@@ -2,7 +2,10 @@
  * `npm run bench`: runs every benchmark in bench/ one after the other and prints their figures.
  * Figures are printed, never asserted; targets are stated beside each figure.
  */
-const benches: Array<{ name: string; load: () => Promise<{ main: () => Promise<void> }> }> = [];
+const benches: Array<{ name: string; load: () => Promise<{ main: () => Promise<unknown> }> }> = [
+  { name: 'sandbox', load: () => import('./sandbox.ts') },
+  { name: 'supervisor', load: () => import('./supervisor.ts') },
+];
 
 async function run(): Promise<void> {
   const only = process.argv[2];

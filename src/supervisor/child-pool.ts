@@ -91,8 +91,9 @@ export interface ChildPool {
 /**
  * Create the pool.
  * @param spares how many idle processes to keep ready, default 1 (0 = fork on demand only)
+ * @param refillDelayMs wait this long after a `take()` before forking the next spare, default 300
  */
-export function createChildPool(entry: ChildEntry, spares = 1): ChildPool {
+export function createChildPool(entry: ChildEntry, spares = 1, refillDelayMs = 300): ChildPool {
   const idle: ChildProcess[] = [];
   let closed = false;
   const spawnOne = (): ChildProcess => {
@@ -120,7 +121,8 @@ export function createChildPool(entry: ChildEntry, spares = 1): ChildPool {
       const child = idle.shift() ?? spawnOne();
       child.removeAllListeners('exit');
       child.removeAllListeners('error');
-      setImmediate(refill);
+      // Fork the next spare a little later: a fork costs CPU the bot just taken needs to start.
+      setTimeout(refill, refillDelayMs).unref();
       return child;
     },
     close() {
