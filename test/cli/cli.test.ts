@@ -41,6 +41,7 @@ describe('tg-lottery CLI', () => {
     const cli = runCli(['start'], {
       DATA_DIR: dataDir,
       PORT: String(port),
+      SUPERVISOR_PORT: '0',
       DATABASE_URL: '',
       LOG_LEVEL: 'info',
     });
