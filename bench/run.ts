@@ -5,6 +5,7 @@
 const benches: Array<{ name: string; load: () => Promise<{ main: () => Promise<unknown> }> }> = [
   { name: 'sandbox', load: () => import('./sandbox.ts') },
   { name: 'supervisor', load: () => import('./supervisor.ts') },
+  { name: 'draw', load: () => import('./draw.ts') },
 ];
 
 async function run(): Promise<void> {

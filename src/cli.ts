@@ -38,6 +38,14 @@ program
   );
 
 program
+  .command('verify')
+  .argument('<proof>', 'a draw proof JSON file, or - for standard input')
+  .description('re-run a published draw offline and say whether the winners match (docs/fairness.md)')
+  .action(async (file: string) =>
+    run(async () => (await import('./commands/verify.ts')).verifyCommand(file)),
+  );
+
+program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(async () => run(async () => (await import('./commands/migrate.ts')).migrateCommand()));
