@@ -165,4 +165,33 @@ describe('bot process actor', () => {
     const exit = await h.next('CHILD.EXIT');
     expect(exit).toMatchObject({ code: null, signal: 'SIGKILL' });
   });
+
+  it('F5: a graceful stop confirms the offset, and updates sent while no bot runs are not dropped', async () => {
+    const bot = await sandbox.client.createBot({ username: 'offset_bot' });
+    const user = await sandbox.client.createUser({ first_name: 'Ada' });
+    const botReplies = async () =>
+      (await sandbox.client.privateMessages(bot.id, user.id)).messages.filter((m) => m.sender.type === 'bot');
+    const waitForReplies = async (count: number) => {
+      let { version } = await sandbox.client.overview();
+      while ((await botReplies()).length < count)
+        ({ version } = await sandbox.client.waitForChange(version, 5000));
+    };
+
+    const first = startBot(bot.token);
+    await first.next('CHILD.READY');
+    await sandbox.client.start(user.id, bot.id);
+    await waitForReplies(1);
+    first.send({ type: 'STOP' });
+    expect(await first.next('CHILD.EXIT')).toMatchObject({ code: 0 });
+
+    // Sent while no bot process runs: must reach the next one (no drop_pending_updates).
+    await sandbox.client.start(user.id, bot.id, 'while_down');
+    const second = startBot(bot.token);
+    await second.next('CHILD.READY');
+    await waitForReplies(2);
+    // The update handled before the stop was confirmed, so it is not handled a second time.
+    second.send({ type: 'STOP' });
+    await second.next('CHILD.EXIT');
+    expect(await botReplies()).toHaveLength(2);
+  });
 });
