@@ -22,7 +22,7 @@ export const FAST_POLICY: Partial<RestartPolicy> = {
   stableResetMs: 60_000,
   crashWindowMs: 60_000,
   conflictWindowMs: 3000,
-  heartbeatTimeoutMs: 1500,
+  heartbeatTimeoutMs: 5000,
   startTimeoutMs: 10_000,
 };
 

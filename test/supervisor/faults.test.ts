@@ -102,7 +102,7 @@ describe('supervisor faults', () => {
   });
 
   it('F18: a child whose heartbeat stops is killed and restarted', async () => {
-    const { db, h } = await setup({ childEntry: misbehaving });
+    const { db, h } = await setup({ childEntry: misbehaving, policy: { heartbeatTimeoutMs: 1500 } });
     const tenant = await insertTenant(db, 'silent one', '1000002:silentsilentsilentsilent');
     const first = await h.waitFor(tenant, (s) => s.state === 'running', 'running');
     const second = await h.waitFor(tenant, (s) => s.state === 'running' && s.pid !== first.pid, 'restarted');

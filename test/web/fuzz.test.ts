@@ -1,0 +1,170 @@
+/**
+ * A small fuzz test: a few hundred random JSON values (seeded, so a failure can be replayed) and broken
+ * JSON texts, sent to every state-changing endpoint as a signed-in admin (so they get past the guard to
+ * validation and the services). No answer may be a 5xx, and every error must be in the one error shape.
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCsrfTokens, newSessionId, sha256Hex } from '../../src/web/auth/secrets.ts';
+import { ERROR_CATALOGUE } from '../../src/web/errors.ts';
+import { APP_SECRET, createWebWorld, signedUp, type WebWorld } from './helpers.ts';
+
+const SEED = 0x5eed_2026;
+const VALUES = 300;
+
+/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const KEYS = ['username', 'password', 'token', 'enabled', 'invite', 'id', 'constructor', 'toString', 'limit', ''];
+
+function generator(random: () => number, validToken: string) {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const int = (max: number) => Math.floor(random() * max);
+  const string = (): string => {
+    switch (int(9)) {
+      case 0:
+        return '';
+      case 1:
+        return 'x'.repeat(int(3) === 0 ? 100_000 : 300);
+      case 2:
+        return `${int(1e9)}:${'A'.repeat(20 + int(40))}`;
+      case 3:
+        return validToken;
+      case 4:
+        return String.fromCodePoint(...Array.from({ length: 1 + int(12) }, () => int(0x2ffff)));
+      case 5:
+        return pick(['admin', 'fuzz_user', 'Fuzz_User', '  spaced  ', '用户名', 'a\u0000b', '../../etc/passwd']);
+      case 6:
+        return "'; drop table tenants; --";
+      case 7:
+        return pick(['true', 'null', '1', '-1', '1e309', 'NaN']);
+      default:
+        return random().toString(36).slice(2, 2 + int(12));
+    }
+  };
+  const value = (depth: number): unknown => {
+    const kind = depth > 3 ? int(5) : int(8);
+    switch (kind) {
+      case 0:
+        return null;
+      case 1:
+        return random() < 0.5;
+      case 2:
+        return pick([0, -1, 1, 1.5, 2 ** 31, 2 ** 53 + 1, -(2 ** 63), 1e308, Number.MIN_VALUE]);
+      case 3:
+      case 4:
+        return string();
+      case 5:
+        return Array.from({ length: int(4) }, () => value(depth + 1));
+      default: {
+        const out: Record<string, unknown> = {};
+        for (let i = int(5); i > 0; i--) out[pick(KEYS)] = value(depth + 1);
+        return out;
+      }
+    }
+  };
+  /** A body: mostly objects with the endpoints' own keys, sometimes anything. */
+  return (): string => {
+    const roll = random();
+    if (roll < 0.1) {
+      const text = JSON.stringify(value(0)) ?? 'null';
+      return text.slice(0, Math.max(1, int(text.length))); // truncated: usually broken JSON
+    }
+    if (roll < 0.25) return JSON.stringify(value(0)) ?? 'null';
+    const out: Record<string, unknown> = {};
+    for (const key of ['username', 'password', 'token', 'enabled', 'invite']) {
+      if (random() < 0.5) out[key] = random() < 0.6 ? string() : value(1);
+    }
+    return JSON.stringify(out);
+  };
+}
+
+let world: WebWorld;
+beforeAll(async () => {
+  world = await createWebWorld();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+/** A session straight in the database (so logout can be fuzzed without signing in each time). */
+async function mintSession(tenantId: number): Promise<Record<string, string>> {
+  const id = newSessionId();
+  await world.query("insert into sessions (id_hash, tenant_id, expires_at) values (?, ?, now() + interval '1 hour')", [
+    sha256Hex(id),
+    tenantId,
+  ]);
+  return {
+    cookie: `tgl_session=${id}; tgl_csrf=${createCsrfTokens(APP_SECRET).forSession(id)}`,
+    'x-csrf-token': createCsrfTokens(APP_SECRET).forSession(id),
+  };
+}
+
+function expectWellFormed(res: LightMyRequestResponse, what: string): void {
+  expect(res.statusCode, `${what} → ${res.statusCode} ${res.body.slice(0, 300)}`).toBeLessThan(500);
+  if (res.statusCode >= 400) {
+    const body = res.json() as { error?: { code?: string; message?: unknown } };
+    expect(Object.keys(ERROR_CATALOGUE), what).toContain(body.error?.code);
+    expect(typeof body.error?.message, what).toBe('string');
+  }
+}
+
+describe(`fuzz (seed ${SEED.toString(16)}, ${VALUES} values)`, () => {
+  it('no state-changing endpoint answers 5xx, and every error has the error shape', async () => {
+    const admin = await signedUp(world.app, 'fuzz_admin');
+    const adminId = ((await admin.request('GET', '/api/me')).json() as { id: number }).id;
+    const headers = await mintSession(adminId);
+    const bot = await world.sandbox.client.createBot({ username: 'fuzz_target_bot' });
+    const random = prng(SEED);
+    const body = generator(random, bot.token);
+
+    const endpoints: Array<[string, () => string]> = [
+      ['POST', () => '/api/auth/register'],
+      ['POST', () => '/api/auth/login'],
+      ['PUT', () => '/api/bot'],
+      ['POST', () => '/api/bot/restart'],
+      ['DELETE', () => '/api/bot'],
+      ['POST', () => '/api/admin/invites'],
+      ['POST', () => `/api/admin/tenants/${pathId()}/disable`],
+      ['POST', () => `/api/admin/tenants/${Math.floor(random() * 5)}/enable`],
+      ['POST', () => '/api/auth/logout'],
+    ];
+    const pathId = () =>
+      ['abc', '0', '-1', '1', '2', '3', '999999', '1e3', '%00', '%E2%82%AC', '%20', '99999999999999999999', '1.5'][
+        Math.floor(random() * 13)
+      ]!;
+    const seen = new Map<number, number>();
+    for (let i = 0; i < VALUES; i++) {
+      const payload = body();
+      for (const [method, url] of endpoints) {
+        const path = url();
+        const isLogout = path === '/api/auth/logout';
+        const res = await world.app.inject({
+          method: method as 'POST',
+          url: path,
+          payload,
+          headers: {
+            'content-type': 'application/json',
+            ...(isLogout ? await mintSession(adminId) : headers),
+          },
+        });
+        seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
+        expectWellFormed(res, `#${i} ${method} ${path} ${payload.slice(0, 200)}`);
+      }
+    }
+    console.log(JSON.stringify([...seen].sort()));
+    // The fuzz reached past validation too, not only 400s.
+    expect(seen.get(400)).toBeGreaterThan(0);
+    expect([...seen.keys()].some((s) => s < 300)).toBe(true);
+    expect([...seen.keys()].some((s) => s === 404 || s === 409 || s === 422)).toBe(true);
+  });
+});

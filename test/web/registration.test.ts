@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Browser, createWebWorld, errorOf, signedUp, type WebWorld } from './helpers.ts';
+
+let world: WebWorld | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+describe('the first account', () => {
+  it('becomes the only admin even when several sign up at the same moment', async () => {
+    world = await createWebWorld();
+    const app = world.app;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => new Browser(app).register(`racer_${i}`)),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(Array(8).fill(201));
+    const roles = await world.query<{ role: string }>('select role from tenants');
+    expect(roles.filter((r) => r.role === 'admin')).toHaveLength(1);
+    expect(roles).toHaveLength(8);
+  });
+});
+
+describe('REGISTRATION=closed', () => {
+  it('lets only the first account in', async () => {
+    world = await createWebWorld({ registration: 'closed' });
+    const first = await new Browser(world.app).register('owner');
+    expect(first.statusCode).toBe(201);
+    expect(first.json().role).toBe('admin');
+    const second = await new Browser(world.app).register('latecomer');
+    expect(second.statusCode).toBe(403);
+    expect(errorOf(second).code).toBe('registration_closed');
+    const rows = await world.query<{ n: number }>('select count(*)::int as n from tenants');
+    expect(rows[0]!.n).toBe(1);
+    expect((await world.app.inject({ method: 'GET', url: '/api/auth/options' })).json()).toEqual({
+      registration: 'closed',
+    });
+  });
+});
+
+describe('REGISTRATION=invite', () => {
+  it('needs a valid, unused invite code from the admin', async () => {
+    world = await createWebWorld({ registration: 'invite' });
+    const admin = await signedUp(world.app, 'owner');
+
+    const without = await new Browser(world.app).register('guest');
+    expect(without.statusCode).toBe(403);
+    expect(errorOf(without).code).toBe('invite_required');
+
+    const bogus = await new Browser(world.app).register('guest', undefined, { invite: 'not-a-real-code' });
+    expect(bogus.statusCode).toBe(403);
+    expect(errorOf(bogus).message).toContain('unknown, already used or expired');
+
+    const created = await admin.request('POST', '/api/admin/invites');
+    expect(created.statusCode).toBe(201);
+    const { code, expires_at } = created.json() as { code: string; expires_at: string };
+    expect(new Date(expires_at).getTime()).toBeGreaterThan(Date.now());
+    const stored = await world.query<{ code_hash: string }>('select code_hash from invites');
+    expect(stored.map((r) => r.code_hash)).not.toContain(code);
+
+    const guest = await new Browser(world.app).register('guest', undefined, { invite: code });
+    expect(guest.statusCode).toBe(201);
+    expect(guest.json().role).toBe('organiser');
+
+    const reuse = await new Browser(world.app).register('second_guest', undefined, { invite: code });
+    expect(reuse.statusCode).toBe(403);
+    const rows = await world.query<{ n: number }>('select count(*)::int as n from tenants');
+    expect(rows[0]!.n).toBe(2);
+  });
+
+  it('refuses expired invite codes', async () => {
+    world = await createWebWorld({ registration: 'invite' });
+    const admin = await signedUp(world.app, 'owner');
+    const { code } = (await admin.request('POST', '/api/admin/invites')).json() as { code: string };
+    await world.query("update invites set expires_at = now() - interval '1 minute'");
+    const late = await new Browser(world.app).register('late_guest', undefined, { invite: code });
+    expect(late.statusCode).toBe(403);
+    expect(errorOf(late).code).toBe('invite_required');
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Secrets never leave: a bot token is never in a response body or header after it is sent, nor in any
+ * log line (captured at trace level), whatever path the request takes; nor are passwords or session ids.
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, createWebWorld, signedUp, type WebWorld } from './helpers.ts';
+
+let world: WebWorld;
+beforeAll(async () => {
+  world = await createWebWorld();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+describe('secrets', () => {
+  it('a token appears in no response and no log line, on success and on every failure path', async () => {
+    const responses: LightMyRequestResponse[] = [];
+    const keep = async (res: Promise<LightMyRequestResponse>) => {
+      const r = await res;
+      responses.push(r);
+      return r;
+    };
+    const password = 'a very secret passphrase';
+    const owner = new Browser(world.app);
+    await keep(owner.register('secret_keeper', password));
+    await keep(owner.login('secret_keeper', password));
+    await keep(owner.login('secret_keeper', 'wrong guess for logs'));
+
+    const bot = await world.sandbox.client.createBot({ username: 'secret_keeper_bot' });
+    const other = await world.sandbox.client.createBot({ username: 'secret_other_bot' });
+    const tokens = [bot.token];
+
+    expect((await keep(owner.request('PUT', '/api/bot', { token: bot.token }))).statusCode).toBe(200);
+    await keep(owner.request('GET', '/api/bot'));
+    await keep(owner.request('PUT', '/api/bot', { token: bot.token, enabled: false }));
+    // Another tenant tries the same bot: 409.
+    const rival = await signedUp(world.app, 'secret_rival');
+    expect((await keep(rival.request('PUT', '/api/bot', { token: bot.token }))).statusCode).toBe(409);
+    // Telegram rejects a revoked token: 422.
+    tokens.push(other.token);
+    await world.sandbox.client.revokeBot(other.id);
+    expect((await keep(rival.request('PUT', '/api/bot', { token: other.token }))).statusCode).toBe(422);
+    // A token in a malformed body and in an invalid field.
+    await keep(
+      rival.request('PUT', '/api/bot', `{"token": "${bot.token}",}`, { 'content-type': 'application/json' }),
+    );
+    await keep(rival.request('PUT', '/api/bot', { token: bot.token, extra: bot.token }));
+    await keep(rival.request('PUT', '/api/bot', { token: `${bot.token}!` }));
+    // Telegram unreachable.
+    const offline = await world.another({
+      fetch: async () => {
+        throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
+      },
+    });
+    const stranded = await signedUp(offline, 'secret_offline');
+    expect((await keep(stranded.request('PUT', '/api/bot', { token: bot.token }))).statusCode).toBe(502);
+    await keep(owner.request('GET', '/api/admin/tenants'));
+    await keep(owner.request('GET', '/api/bot'));
+
+    const sessionIds = [owner, rival, stranded].map((b) => b.cookies.get('tgl_session')!);
+    const secretHalves = tokens.map((t) => t.split(':')[1]!);
+    const logs = world.logs.join('');
+    expect(logs.length).toBeGreaterThan(1000);
+    for (const secret of [...secretHalves, password, 'wrong guess for logs', ...sessionIds]) {
+      expect(logs, 'log lines').not.toContain(secret);
+    }
+    for (const res of responses) {
+      const text = res.body + JSON.stringify(res.headers.location ?? '');
+      for (const secret of secretHalves) expect(text).not.toContain(secret);
+      expect(text).not.toContain(password);
+    }
+  });
+});
