@@ -21,6 +21,11 @@ program
   );
 
 program
+  .command('web')
+  .description('run the admin web alone (the supervisor runs elsewhere on the same database)')
+  .action(async () => run(async () => (await import('./commands/web.ts')).webCommand()));
+
+program
   .command('supervise')
   .description('run the supervisor alone: one bot per tenant, hot-reloaded from the database')
   .option('--inspect', 'stream the live machines to the Stately inspector (see docs/inspector.md)')

@@ -5,6 +5,7 @@
 import { type Config, ConfigError, loadConfig } from '../config/env.ts';
 import { resolveAppSecret } from '../config/secret.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
+import { loadWebEnv } from '../web/web-env.ts';
 
 export interface AppContext {
   config: Config;
@@ -14,7 +15,9 @@ export interface AppContext {
 /** Read the configuration or exit 2 with a one-line message naming the variable. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {
-    return loadConfig(env);
+    const config = loadConfig(env);
+    loadWebEnv(env); // REGISTRATION, TRUST_PROXY: validated at start like the rest
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`tg-lottery: invalid configuration: ${err.message}\n`);

@@ -7,7 +7,9 @@ export async function sandboxCommand(options: { port: string; host: string }): P
   const logger = createLogger({ level: process.env.LOG_LEVEL || 'info', base: { proc: 'sandbox' } });
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`tg-lottery: --port must be a whole number between 0 and 65535 (example: --port 8081)\n`);
+    process.stderr.write(
+      `tg-lottery: --port must be a whole number between 0 and 65535 (example: --port 8081)\n`,
+    );
     return 2;
   }
   const sandbox = await runSandbox({ port, host: options.host, logger });

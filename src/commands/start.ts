@@ -19,6 +19,7 @@ export async function startCommand(options: { inspect?: boolean } = {}): Promise
     checkDatabase: async () => {
       await db.orm.em.getConnection().execute('select 1');
     },
+    api: { orm: db.orm, appSecret: secret, telegramApiRoot: config.telegramApiRoot },
   });
   try {
     await app.listen({ port: config.port, host: config.host });

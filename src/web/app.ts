@@ -1,12 +1,73 @@
 /**
- * The admin web server (Fastify). `buildApp` assembles routes without listening, so tests use
- * `app.inject()`; `listen` is the caller's business.
+ * The admin web server (Fastify). `buildApp` assembles plugins and routes without listening, so tests
+ * use `app.inject()`; `listen` is the caller's business (src/commands/web.ts, src/commands/start.ts).
  *
- * Routes so far: `GET /healthz` (process up, always 200) and `GET /readyz` (200 when the database
- * answers `select 1`, 503 with a reason otherwise).
+ * Always: `GET /healthz`, `GET /readyz`, `GET /metrics`, security headers (helmet), request ids
+ * (`x-request-id`, echoed; in every log line as `reqId`), a body size limit, a per-address rate limit,
+ * and one error shape for every failure (errors.ts). With `api`: the JSON API under `/api`
+ * (accounts, bot config, platform admin) and its OpenAPI reference at `/api/docs`.
+ *
+ * Layout: routes (routes/) are thin; services (services/) hold the rules and the access checks;
+ * repositories (repositories/) hold the SQL.
  */
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../log/logger.ts';
+import { createTokenCipher } from '../security/token-cipher.ts';
+import { checkOrigin, createGuard } from './auth/guard.ts';
+import { createLoginThrottle, type LoginLimits } from './auth/login-throttle.ts';
+import { createCsrfTokens } from './auth/secrets.ts';
+import { registerDocs } from './docs.ts';
+import { installErrorHandling } from './error-handler.ts';
+import { rateLimited } from './errors.ts';
+import { createWebMetrics } from './metrics.ts';
+import { statsRepository } from './repositories/stats.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { authRoutes } from './routes/auth.ts';
+import { botRoutes } from './routes/bot.ts';
+import { healthRoutes } from './routes/health.ts';
+import { meRoutes } from './routes/me.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { AdminService } from './services/admin-service.ts';
+import { AuthService } from './services/auth-service.ts';
+import { BotService } from './services/bot-service.ts';
+import { type Sql, sqlFromOrm } from './sql.ts';
+import { createTelegramClient, type TelegramClient } from './telegram.ts';
+import { loadWebEnv, type RegistrationMode, type TrustProxy } from './web-env.ts';
+
+/** Request rate limits per client address; every default in one place. */
+export interface RateLimits {
+  /** Requests per minute per address across the whole API, default 600. */
+  perMinute: number;
+  /** Sign-ups per hour per address, default 20. */
+  registerPerHour: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { perMinute: 600, registerPerHour: 20 };
+
+/** What the JSON API needs. */
+export interface ApiOptions {
+  orm: Orm;
+  /** The application secret: encrypts tokens (same key as the supervisor's) and signs CSRF tokens. */
+  appSecret: string;
+  /** Bot API root for getMe (TELEGRAM_API_ROOT). */
+  telegramApiRoot: string;
+  /** getMe timeout in milliseconds, default 10 000. */
+  telegramTimeoutMs?: number;
+  /** `fetch` for getMe (tests simulate an unreachable Telegram), default the global one. */
+  fetch?: typeof fetch;
+  /** Replaces the getMe client entirely (tests). */
+  telegram?: TelegramClient;
+  /** Who may sign up; default `REGISTRATION` from the environment (`open` when unset). */
+  registration?: RegistrationMode;
+  /** Sign-in throttle over the defaults (5 failures per account, 20 per address, per 15 min). */
+  loginLimits?: Partial<LoginLimits>;
+}
 
 export interface BuildAppOptions {
   logger: Logger;
@@ -14,25 +75,110 @@ export interface BuildAppOptions {
   checkDatabase: () => Promise<void>;
   /** Request body limit in bytes, default 1 MiB. */
   bodyLimit?: number;
+  /** Proxies trusted for `x-forwarded-*`; default `TRUST_PROXY` from the environment (off when unset). */
+  trustProxy?: TrustProxy;
+  /** Request rate limits over {@link DEFAULT_RATE_LIMITS}. */
+  rateLimits?: Partial<RateLimits>;
+  /** Also export Node.js process metrics, default true. */
+  processMetrics?: boolean;
+  /** The JSON API; without it the app serves the probes and metrics only. */
+  api?: ApiOptions;
 }
 
+/** Fastify's form of `trustProxy` (a hop count becomes a function). */
+function fastifyTrustProxy(
+  value: TrustProxy,
+): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_address, hop) => hop < value : value;
+}
+
+/** A request id from the client's `x-request-id` when it is short and plain, else a new UUID. */
+function requestId(header: string | string[] | undefined): string {
+  return typeof header === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(header) ? header : randomUUID();
+}
+
+/**
+ * Build the app (not listening).
+ * @throws ConfigError when `REGISTRATION` or `TRUST_PROXY` is needed from the environment and invalid
+ */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const env =
+    options.trustProxy === undefined || (options.api && !options.api.registration) ? loadWebEnv() : undefined;
+  const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'web' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    requestIdHeader: 'x-request-id',
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? env?.trustProxy ?? false),
+    requestIdHeader: false,
+    genReqId: (req) => requestId(req.headers['x-request-id']),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  app.decorateRequest('auth', null);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      await options.checkDatabase();
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'not-ready', reason: 'the database does not answer' });
-    }
+  await app.register(helmet, {
+    // Plain-HTTP installations (a LAN address) must keep working: do not force https sub-requests.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: true,
+    max: limits.perMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) => rateLimited(context.ttl),
+  });
+
+  const metrics = createWebMetrics(options.processMetrics ?? true);
+  metrics.instrument(app);
+  const sql: Sql | undefined = options.api ? sqlFromOrm(options.api.orm) : undefined;
+
+  await app.register(healthRoutes, { checkDatabase: options.checkDatabase });
+  await app.register(metricsRoutes, { metrics, counts: sql && (() => statsRepository.counts(sql)) });
+
+  if (options.api && sql) {
+    await registerDocs(app);
+    const api = options.api;
+    const csrf = createCsrfTokens(api.appSecret);
+    const auth = new AuthService({
+      sql,
+      registration: api.registration ?? env?.registration ?? 'open',
+      throttle: createLoginThrottle(api.loginLimits),
+      csrf,
+    });
+    const bots = new BotService({
+      sql,
+      cipher: createTokenCipher(api.appSecret),
+      telegram:
+        api.telegram ??
+        createTelegramClient({
+          apiRoot: api.telegramApiRoot,
+          timeoutMs: api.telegramTimeoutMs,
+          fetch: api.fetch,
+        }),
+    });
+    const admin = new AdminService(sql);
+    const guard = createGuard(auth, csrf);
+
+    await app.register(
+      async (scope) => {
+        scope.addHook('onRequest', checkOrigin);
+        await scope.register(authRoutes, {
+          prefix: '/auth',
+          auth,
+          guard,
+          registerPerHour: limits.registerPerHour,
+        });
+        await scope.register(meRoutes, { prefix: '/me', auth, guard });
+        await scope.register(botRoutes, { prefix: '/bot', bots, guard });
+        await scope.register(adminRoutes, { prefix: '/admin', admin, guard });
+      },
+      { prefix: '/api' },
+    );
+  }
 
   return app;
 }

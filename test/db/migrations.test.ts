@@ -12,10 +12,12 @@ const TABLES = [
   'chats',
   'draw_proofs',
   'entries',
+  'invites',
   'lotteries',
   'lottery_posts',
   'outbox_messages',
   'prizes',
+  'sessions',
   'tenants',
   'winners',
 ];

@@ -12,7 +12,6 @@ import { openTestDatabase, testLogger } from '../helpers/db.ts';
 import {
   alive,
   insertTenant,
-  type SupervisorHarness,
   setToken,
   startTestSupervisor,
 } from '../helpers/supervisor.ts';

@@ -68,7 +68,9 @@ describe('access', () => {
     const res = await organiser.request(method, url);
     expect(res.statusCode).toBe(403);
     expect(errorOf(res).code).toBe('forbidden');
-    const disabled = await world.query<{ n: number }>('select count(*)::int as n from tenants where disabled');
+    const disabled = await world.query<{ n: number }>(
+      'select count(*)::int as n from tenants where disabled',
+    );
     expect(disabled[0]!.n).toBe(0);
   });
 });

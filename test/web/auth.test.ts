@@ -166,7 +166,9 @@ describe('POST /api/auth/login and /logout, GET /api/me', () => {
     expect(wrong.statusCode).toBe(403);
     // Another session's token does not fit this one.
     const other = await signedUp(world.app, 'csrf_other');
-    const foreign = await browser.request('POST', '/api/auth/logout', undefined, { 'x-csrf-token': other.csrf! });
+    const foreign = await browser.request('POST', '/api/auth/logout', undefined, {
+      'x-csrf-token': other.csrf!,
+    });
     expect(foreign.statusCode).toBe(403);
     // The session is still alive.
     expect((await browser.request('GET', '/api/me')).statusCode).toBe(200);

@@ -293,7 +293,9 @@ describe('bad input to PUT /api/bot stores nothing', () => {
 
   it('malformed JSON → 400 invalid_json', async () => {
     const tenant = await signedUp(world.app, 'bad_json');
-    const res = await tenant.request('PUT', '/api/bot', '{"token": "1:2"', { 'content-type': 'application/json' });
+    const res = await tenant.request('PUT', '/api/bot', '{"token": "1:2"', {
+      'content-type': 'application/json',
+    });
     expect(res.statusCode).toBe(400);
     expect(errorOf(res).code).toBe('invalid_json');
     expect(await configOf(tenant)).toBeUndefined();
@@ -325,7 +327,11 @@ describe('signed-in only', () => {
     ['POST', '/api/bot/restart'],
     ['DELETE', '/api/bot'],
   ] as const)('%s %s without a session → 401', async (method, url) => {
-    const res = await world.app.inject({ method, url, payload: method === 'PUT' ? { enabled: true } : undefined });
+    const res = await world.app.inject({
+      method,
+      url,
+      payload: method === 'PUT' ? { enabled: true } : undefined,
+    });
     expect(res.statusCode).toBe(401);
     expect(errorOf(res).code).toBe('unauthenticated');
   });

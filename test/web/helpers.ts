@@ -68,8 +68,7 @@ export async function createWebWorld(
     db,
     sandbox,
     logs,
-    query: <T>(sql: string, params: unknown[] = []) =>
-      db.orm.em.getConnection().execute<T[]>(sql, params),
+    query: <T>(sql: string, params: unknown[] = []) => db.orm.em.getConnection().execute<T[]>(sql, params),
     another: (api = {}, rest = {}) => build(api, rest),
     async close() {
       for (const a of apps) await a.close();

@@ -34,7 +34,9 @@ describe('GET /metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const text = res.body;
-    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/bot",status_code="404"\} 1/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/api\/bot",status_code="404"\} 1/,
+    );
     expect(text).toMatch(
       /http_request_duration_seconds_count\{method="POST",route="\/api\/auth\/register",status_code="201"\} 1/,
     );
@@ -47,7 +49,11 @@ describe('GET /metrics', () => {
   });
 
   it('still answers without a database (database_up 0)', async () => {
-    const app = await buildApp({ logger: testLogger(), checkDatabase: async () => {}, processMetrics: false });
+    const app = await buildApp({
+      logger: testLogger(),
+      checkDatabase: async () => {},
+      processMetrics: false,
+    });
     try {
       const res = await app.inject({ method: 'GET', url: '/metrics' });
       expect(res.statusCode).toBe(200);
@@ -96,7 +102,9 @@ describe('HTTP hygiene', () => {
     const res = await new Browser(app).register('big_body', 'p'.repeat(300));
     expect(res.statusCode).toBe(413);
     expect(errorOf(res).code).toBe('payload_too_large');
-    const rows = await world.query<{ n: number }>("select count(*)::int as n from tenants where username = 'big_body'");
+    const rows = await world.query<{ n: number }>(
+      "select count(*)::int as n from tenants where username = 'big_body'",
+    );
     expect(rows[0]!.n).toBe(0);
   });
 
@@ -137,9 +145,11 @@ describe('HTTP hygiene', () => {
     expect(res.body).not.toContain('hunter2');
     expect(res.body).not.toContain('10.0.0.7');
     expect(errorOf(res).message).toContain(String(res.headers['x-request-id']));
-    expect(world.logs.some((l) => l.includes('unhandled error') && l.includes(String(res.headers['x-request-id'])))).toBe(
-      true,
-    );
+    expect(
+      world.logs.some(
+        (l) => l.includes('unhandled error') && l.includes(String(res.headers['x-request-id'])),
+      ),
+    ).toBe(true);
   });
 });
 

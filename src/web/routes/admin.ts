@@ -1,0 +1,81 @@
+/**
+ * Platform admin routes: `GET /api/admin/tenants`, `POST /api/admin/tenants/:id/disable`,
+ * `POST /api/admin/tenants/:id/enable`, `POST /api/admin/invites`. Non-admins get 403.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { type Guard, signedIn } from '../auth/guard.ts';
+import {
+  inviteView,
+  tenantIdParams,
+  tenantListQuery,
+  tenantListView,
+  tenantView,
+  toTenantListItem,
+  toTenantView,
+} from '../schemas/admin.ts';
+import { errorResponses, iso, SIGNED_IN } from '../schemas/common.ts';
+import type { AdminService } from '../services/admin-service.ts';
+
+export interface AdminRoutesOptions {
+  admin: AdminService;
+  guard: Guard;
+}
+
+const security = [{ session: [], csrf: [] }];
+
+export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app, { admin, guard }) => {
+  app.addHook('onRequest', guard.admin);
+
+  app.get(
+    '/tenants',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Every tenant with its bot state',
+        security,
+        querystring: tenantListQuery,
+        response: { 200: tenantListView, ...errorResponses(...SIGNED_IN) },
+      },
+    },
+    async (request) => {
+      const page = await admin.listTenants(signedIn(request), request.query);
+      return { total: page.total, items: page.items.map(toTenantListItem) };
+    },
+  );
+
+  for (const action of ['disable', 'enable'] as const) {
+    app.post(
+      `/tenants/:id/${action}`,
+      {
+        schema: {
+          tags: ['admin'],
+          summary:
+            action === 'disable'
+              ? 'Disable a tenant: ends its sessions, and the supervisor stops its bot'
+              : 'Enable a tenant again',
+          security,
+          params: tenantIdParams,
+          response: { 200: tenantView, ...errorResponses(...SIGNED_IN, 404, 409) },
+        },
+      },
+      async (request) =>
+        toTenantView(await admin.setDisabled(signedIn(request), request.params.id, action === 'disable')),
+    );
+  }
+
+  app.post(
+    '/invites',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a single-use invite code (REGISTRATION=invite), valid for 7 days',
+        security,
+        response: { 201: inviteView, ...errorResponses(...SIGNED_IN) },
+      },
+    },
+    async (request, reply) => {
+      const invite = await admin.createInvite(signedIn(request));
+      return reply.code(201).send({ code: invite.code, expires_at: iso(invite.expiresAt) });
+    },
+  );
+};

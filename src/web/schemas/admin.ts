@@ -1,0 +1,79 @@
+/** Schemas of the platform admin's routes. */
+import { z } from 'zod';
+import type { TenantListItem, TenantRecord } from '../repositories/tenants.ts';
+import { instant, iso } from './common.ts';
+
+export const tenantIdParams = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[0-9]{1,10}$/, { error: 'must be a tenant id (a positive whole number)' })
+    .transform(Number)
+    .pipe(
+      z.number().int().min(1, { error: 'must be at least 1' }).max(2_147_483_647, { error: 'is too large' }),
+    ),
+});
+
+export const tenantListQuery = z.strictObject({
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(500, { error: 'must be at most 500' })
+    .default(100),
+  offset: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must not be negative' })
+    .max(1_000_000_000, { error: 'is too large' })
+    .default(0),
+});
+
+export const tenantView = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    role: z.enum(['admin', 'organiser']),
+    disabled: z.boolean(),
+    created_at: instant,
+  })
+  .describe('Tenant');
+
+export const tenantListView = z
+  .object({
+    total: z.number().int(),
+    items: z.array(
+      tenantView.extend({
+        bot: z
+          .object({
+            username: z.string().nullable(),
+            enabled: z.boolean(),
+            state: z.string().nullable().describe('supervisor state; null before its first report'),
+            reason: z.string().nullable(),
+          })
+          .nullable()
+          .describe('null when the tenant has no bot config'),
+      }),
+    ),
+  })
+  .describe('TenantList');
+
+export const inviteView = z
+  .object({
+    code: z.string().describe('give it to the new organiser; shown only once'),
+    expires_at: instant,
+  })
+  .describe('Invite');
+
+export function toTenantView(tenant: TenantRecord): z.output<typeof tenantView> {
+  return {
+    id: tenant.id,
+    username: tenant.username,
+    role: tenant.role,
+    disabled: tenant.disabled,
+    created_at: iso(tenant.createdAt),
+  };
+}
+
+export function toTenantListItem(item: TenantListItem): z.output<typeof tenantListView>['items'][number] {
+  return { ...toTenantView(item), bot: item.bot };
+}

@@ -1,0 +1,62 @@
+/**
+ * The repositories' one door to PostgreSQL: parameterised SQL (knex `?` placeholders, sent to the
+ * server as bind parameters, never interpolated) and transactions. Built from the ORM's pool, so the
+ * web shares its connections with everything else in the process.
+ *
+ * Values are bound, not formatted into the text, so a failed query's error never carries a password
+ * hash or a token ciphertext into a log line.
+ */
+import type { Orm } from '../db/orm.ts';
+
+export interface Sql {
+  /** Run one statement; resolves with its rows (empty for statements without `returning`). */
+  query<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Run `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+}
+
+type Knex = ReturnType<ReturnType<Orm['em']['getConnection']>['getKnex']>;
+type Runner = Pick<Knex, 'raw'>;
+
+function over(runner: Runner, knex: Knex | undefined): Sql {
+  return {
+    async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+      const result = (await runner.raw(text, params as never)) as { rows?: T[] };
+      return result.rows ?? [];
+    },
+    transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+      // Nested transactions run in the outer one.
+      if (!knex) return work(this);
+      return knex.transaction((trx) => work(over(trx, undefined)));
+    },
+  };
+}
+
+/** An {@link Sql} over the ORM's connection pool. */
+export function sqlFromOrm(orm: Orm): Sql {
+  const knex = orm.em.getConnection().getKnex();
+  return over(knex, knex);
+}
+
+/** Whether `err` is PostgreSQL's unique violation (SQLSTATE 23505), optionally on one constraint/index. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: unknown; constraint?: unknown };
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}
+
+/**
+ * A timestamp column as a Date. The ORM's pool hands `timestamptz` values over as text
+ * (`2026-11-29 09:45:08.78+00`); this accepts that and Date alike.
+ */
+export function toDate(value: Date | string): Date {
+  if (value instanceof Date) return value;
+  const iso = value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) throw new Error(`not a timestamp: ${value.slice(0, 40)}`);
+  return date;
+}
+
+/** {@link toDate} for nullable columns. */
+export function toDateOrNull(value: Date | string | null): Date | null {
+  return value === null ? null : toDate(value);
+}

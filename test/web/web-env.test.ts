@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/env.ts';
+import { loadWebEnv } from '../../src/web/web-env.ts';
+
+describe('web environment', () => {
+  it('defaults: registration open, no trusted proxy', () => {
+    expect(loadWebEnv({})).toEqual({ registration: 'open', trustProxy: false });
+    expect(loadWebEnv({ REGISTRATION: '', TRUST_PROXY: '' })).toEqual({
+      registration: 'open',
+      trustProxy: false,
+    });
+  });
+
+  it('reads the modes and proxy forms', () => {
+    expect(loadWebEnv({ REGISTRATION: 'Invite' }).registration).toBe('invite');
+    expect(loadWebEnv({ REGISTRATION: 'closed' }).registration).toBe('closed');
+    expect(loadWebEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadWebEnv({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadWebEnv({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy).toBe('127.0.0.1, 10.0.0.0/8');
+  });
+
+  it('names the variable and a good value when one is wrong', () => {
+    expect(() => loadWebEnv({ REGISTRATION: 'sometimes' })).toThrow(ConfigError);
+    expect(() => loadWebEnv({ REGISTRATION: 'sometimes' })).toThrow(
+      /REGISTRATION: is not one of open, invite, closed/,
+    );
+    expect(() => loadWebEnv({ TRUST_PROXY: 'everyone!' })).toThrow(/TRUST_PROXY/);
+  });
+});
