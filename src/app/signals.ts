@@ -1,7 +1,8 @@
 /**
  * Graceful shutdown on SIGINT (Ctrl+C) and SIGTERM: the first signal runs the shutdown steps once, in
- * order; a second signal while they run exits at once with code 130 (for the person who presses Ctrl+C
- * twice). The process then exits with the code the steps return.
+ * order; a second signal while they run, at least 1 s later, exits at once with code 130 (for the person
+ * who presses Ctrl+C twice). A repeat within 1 s is ignored: `npm start` forwards the terminal's SIGINT
+ * to a process that already received it from the terminal. The process then exits with the code the steps return.
  */
 import type { Logger } from '../log/logger.ts';
 
@@ -11,12 +12,16 @@ import type { Logger } from '../log/logger.ts';
  */
 export function onShutdownSignal(logger: Logger, shutdown: (signal: string) => Promise<number>): () => void {
   let running = false;
+  let firstAt = 0;
   const handler = (signal: NodeJS.Signals) => {
+    // npm forwards the terminal's Ctrl+C to us although we got it too: a repeat within 1 s is that echo.
+    if (running && Date.now() - firstAt < 1000) return;
     if (running) {
       logger.warn(`${signal} again: exiting now without waiting`);
       process.exit(130);
     }
     running = true;
+    firstAt = Date.now();
     logger.info(`${signal} received: shutting down gracefully (press Ctrl+C again to force)`);
     shutdown(signal).then(
       (code) => process.exit(code),

@@ -2,9 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded.ts';
-import { runCli } from '../helpers/cli.ts';
+import { killAllClis, runCli } from '../helpers/cli.ts';
+
+// A test that fails half-way must not leave a supervisor (and its bots) running.
+afterEach(() => killAllClis());
 
 function postgresProcessesFor(dataDir: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });

@@ -2,12 +2,15 @@
  * `tg-lottery supervise` as a real process: (6) SIGINT and SIGTERM stop every bot and exit 0 with no
  * child left; a SIGKILLed supervisor leaves no orphan (each bot process exits when its IPC channel closes).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { runCli } from '../helpers/cli.ts';
+import { killAllClis, runCli } from '../helpers/cli.ts';
 import { openTestDatabase } from '../helpers/db.ts';
 import { alive, insertTenant, TEST_SECRET } from '../helpers/supervisor.ts';
+
+// A test that fails half-way must not leave a supervisor (and its bots) running.
+afterEach(() => killAllClis());
 
 let sandbox: Sandbox;
 beforeAll(async () => {

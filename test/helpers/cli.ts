@@ -14,6 +14,16 @@ export interface RunningCli {
   exited: Promise<number | string>;
 }
 
+const started = new Set<ChildProcess>();
+
+/** SIGKILL every CLI process a test started that is still running (call in afterEach/afterAll). */
+export function killAllClis(): void {
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  started.clear();
+}
+
 /** Start `tg-lottery <args>` with the given environment (added to a clean copy of process.env). */
 export function runCli(args: string[], env: Record<string, string | undefined>): RunningCli {
   const fullEnv: Record<string, string> = {};
@@ -21,6 +31,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
     if (v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') fullEnv[k] = v;
   }
   const child = spawn(process.execPath, [BIN, ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
