@@ -99,8 +99,8 @@ async function reactionTime(adminUrl: string, sandbox: Sandbox, listen: boolean,
     "insert into tenants (username, password_hash) values ('bench', 'x') returning id",
   );
   const bots = [
-    await sandbox.client.createBot({ username: 'react_a_bot' }),
-    await sandbox.client.createBot({ username: 'react_b_bot' }),
+    await sandbox.client.createBot({ username: `react_${listen ? 'notify' : 'poll'}_a_bot` }),
+    await sandbox.client.createBot({ username: `react_${listen ? 'notify' : 'poll'}_b_bot` }),
   ];
   await conn.execute('insert into bot_configs (tenant_id, token_encrypted) values (?, ?)', [
     tenant!.id,
