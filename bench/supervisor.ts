@@ -8,19 +8,47 @@
  * 2. 50 tenants from cold: time until all are running; supervisor CPU at rest; RSS of the supervisor and
  *    of each bot process. Target: all running within 15 s; idle CPU under 1 %.
  */
+
+import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { freePort, startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { createLogger } from '../src/log/logger.ts';
-import { createSandbox, type Sandbox } from '../src/sandbox/index.ts';
+import { SandboxClient } from '../src/sandbox/index.ts';
 import { createTokenCipher } from '../src/security/token-cipher.ts';
 import { type Supervisor, startSupervisor } from '../src/supervisor/runtime.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
+
+/** The sandbox runs in its own process, so the CPU figures are the supervisor's alone. */
+interface Sandbox {
+  apiRoot: string;
+  client: SandboxClient;
+  close(): void;
+}
+
+async function startSandboxProcess(): Promise<Sandbox> {
+  const port = await freePort();
+  const bin = fileURLToPath(new URL('../bin/tg-lottery.mjs', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'sandbox', '--port', String(port)], {
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('sandbox ready')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`the sandbox exited: ${out}`)));
+  });
+  const apiRoot = `http://127.0.0.1:${port}`;
+  return { apiRoot, client: new SandboxClient(apiRoot), close: () => child.kill('SIGKILL') };
+}
 const cipher = createTokenCipher('benchmark-app-secret');
 
 function percentile(sorted: number[], p: number): number {
@@ -180,17 +208,19 @@ async function coldStart(adminUrl: string, sandbox: Sandbox, tenants: number) {
 }
 
 export async function main(): Promise<void> {
-  const sandbox = await createSandbox({ limits: { botMessagesPerSecond: 0, chatMessagesPerMinute: 0 } });
+  const sandbox = await startSandboxProcess();
   try {
     await withServer(async (adminUrl) => {
-      const notify = await reactionTime(adminUrl, sandbox, true, 10);
-      console.log(
-        `reaction (NOTIFY, poll every 10 s): p50 ${notify.p50.toFixed(0)} ms, p99 ${notify.p99.toFixed(0)} ms, max ${notify.max.toFixed(0)} ms over 50 changes  [target p50 <= 300 ms, p99 <= 1000 ms]`,
-      );
-      const poll = await reactionTime(adminUrl, sandbox, false, 1);
-      console.log(
-        `reaction (polling alone, every 1 s): p50 ${poll.p50.toFixed(0)} ms, p99 ${poll.p99.toFixed(0)} ms over 50 changes  [the original: up to 10 s with its 10 s poll]`,
-      );
+      if (process.env.BENCH_PART !== 'cold') {
+        const notify = await reactionTime(adminUrl, sandbox, true, 10);
+        console.log(
+          `reaction (NOTIFY, poll every 10 s): p50 ${notify.p50.toFixed(0)} ms, p99 ${notify.p99.toFixed(0)} ms, max ${notify.max.toFixed(0)} ms over 50 changes  [target p50 <= 300 ms, p99 <= 1000 ms]`,
+        );
+        const poll = await reactionTime(adminUrl, sandbox, false, 1);
+        console.log(
+          `reaction (polling alone, every 1 s): p50 ${poll.p50.toFixed(0)} ms, p99 ${poll.p99.toFixed(0)} ms over 50 changes  [the original: up to 10 s with its 10 s poll]`,
+        );
+      }
       const cold = await coldStart(adminUrl, sandbox, 50);
       console.log(
         `50 tenants from cold: all running in ${(cold.allRunningMs / 1000).toFixed(2)} s  [target <= 15 s]; ` +
@@ -200,7 +230,7 @@ export async function main(): Promise<void> {
       );
     });
   } finally {
-    await sandbox.close();
+    sandbox.close();
   }
 }
 

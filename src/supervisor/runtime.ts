@@ -24,6 +24,9 @@ import { tenantLogLine } from './log-lines.ts';
 import { startStatusMirror } from './status-mirror.ts';
 import { countByState, createStatusStore, type StatusStore } from './status-store.ts';
 
+/** The status store records a bot's heartbeat at most this often (ms); the machine still sees each one. */
+export const HEARTBEAT_STATUS_INTERVAL_MS = 15_000;
+
 export interface SupervisorOptions {
   logger: Logger;
   /** Connection string (for LISTEN). */
@@ -89,7 +92,12 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
       const config = configs.get(tenantId);
       return config ? { token: config.token, tenantName: config.tenantName } : undefined;
     },
-    onHeartbeat: (tenantId, at, lastPollAt) => store.trigger.heartbeat({ tenantId, at, lastPollAt }),
+    onHeartbeat: (tenantId, at, lastPollAt) => {
+      // The tenant machine sees every heartbeat; the read model (`/status`, `bot_status`) needs far fewer.
+      const previous = store.getSnapshot().context.tenants[tenantId]?.lastHeartbeatAt ?? 0;
+      if (at - previous >= HEARTBEAT_STATUS_INTERVAL_MS)
+        store.trigger.heartbeat({ tenantId, at, lastPollAt });
+    },
     onReady: (tenantId, botUsername) => usernames.set(tenantId, botUsername),
   });
 

@@ -7,6 +7,9 @@
 import type { Logger } from '../log/logger.ts';
 import type { StatusStore, TenantStatus } from './status-store.ts';
 
+/** A status that changed only by its heartbeat is written at most this often (ms). */
+export const HEARTBEAT_WRITE_INTERVAL_MS = 30_000;
+
 export interface StatusMirrorOptions {
   store: StatusStore;
   query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
@@ -89,14 +92,15 @@ export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
     for (const [tenantId, status] of Object.entries(snapshot.context.tenants)) {
       const last = written.get(tenantId);
       if (last === status) continue;
-      // A heartbeat alone is written at most every 5 s: it changes nothing a person acts on.
+      // A heartbeat alone is written at most every 30 s: it changes nothing a person acts on, and
+      // writing every one (50 bots × every 5 s) was most of the supervisor's idle CPU.
       if (
         last &&
         last.state === status.state &&
         last.reason === status.reason &&
         last.pid === status.pid &&
         last.restarts === status.restarts &&
-        (status.lastHeartbeatAt ?? 0) - (last.lastHeartbeatAt ?? 0) < 5000
+        (status.lastHeartbeatAt ?? 0) - (last.lastHeartbeatAt ?? 0) < HEARTBEAT_WRITE_INTERVAL_MS
       ) {
         continue;
       }
