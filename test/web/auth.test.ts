@@ -41,7 +41,7 @@ describe('POST /api/auth/register', () => {
     const rows = await world.query<{ password_hash: string }>(
       "select password_hash from tenants where username = 'hash_check'",
     );
-    expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(rows[0]!.password_hash).not.toContain('correct horse');
   });
 
