@@ -1,48 +1,43 @@
 /**
  * `tg-lottery start`: the whole platform in one process tree: the database (embedded unless
- * `DATABASE_URL` is set), migrations, the admin web server and the supervisor.
- * Shutdown order on SIGINT/SIGTERM: stop accepting HTTP, stop the bots, then close the database.
+ * `DATABASE_URL` is set), migrations, the supervisor and the admin web server.
+ * Shutdown on SIGINT/SIGTERM (also during start-up), in reverse order of start: the bots, the admin
+ * web, then the database.
  */
 import { appSecret, bootstrap } from '../app/bootstrap.ts';
-import { onShutdownSignal } from '../app/signals.ts';
+import { runUntilSignal } from '../app/lifecycle.ts';
 import { openDatabase, redactUrl } from '../db/database.ts';
 import { startSupervisorService } from '../supervisor/service.ts';
-import { buildApp } from '../web/app.ts';
+import { buildApp, listenAddress } from '../web/app.ts';
 
 export async function startCommand(options: { inspect?: boolean } = {}): Promise<number> {
   const { config, logger } = bootstrap('start');
-  const secret = await appSecret(config);
-  const db = await openDatabase(config, logger);
-  logger.info({ database: redactUrl(db.url), embedded: Boolean(db.embedded) }, 'database ready');
-  const app = await buildApp({
-    logger,
-    checkDatabase: async () => {
-      await db.orm.em.getConnection().execute('select 1');
-    },
-    api: { orm: db.orm, appSecret: secret, telegramApiRoot: config.telegramApiRoot },
-  });
-  try {
+  return runUntilSignal(logger, async (lifecycle) => {
+    const secret = await appSecret(config);
+    const db = await openDatabase(config, logger);
+    lifecycle.onStop('the database', () => db.close());
+    logger.info({ database: redactUrl(db.url), embedded: Boolean(db.embedded) }, 'database ready');
+    lifecycle.checkpoint();
+    const app = await buildApp({
+      logger,
+      checkDatabase: async () => {
+        await db.orm.em.getConnection().execute('select 1');
+      },
+      api: { orm: db.orm, appSecret: secret, telegramApiRoot: config.telegramApiRoot },
+    });
     await app.listen({ port: config.port, host: config.host });
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
-  logger.info(`admin web listening on http://${config.host}:${config.port}`);
-  const supervisor = await startSupervisorService({
-    config,
-    logger,
-    db,
-    appSecret: secret,
-    inspect: options.inspect,
-  });
-  onShutdownSignal(logger, async () => {
-    await app.close();
-    await supervisor.stop();
-    await db.close();
-    logger.info('stopped cleanly');
-    return 0;
-  });
-  return new Promise<number>(() => {
-    // Runs until a shutdown signal exits the process.
+    lifecycle.onStop('the admin web', () => app.close());
+    const adminUrl = listenAddress(app, config.host);
+    logger.info(`admin web listening on ${adminUrl}`);
+    lifecycle.checkpoint();
+    const supervisor = await startSupervisorService({
+      config,
+      logger,
+      db,
+      appSecret: secret,
+      inspect: options.inspect,
+      adminUrl,
+    });
+    lifecycle.onStop('the supervisor', () => supervisor.stop());
   });
 }

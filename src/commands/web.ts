@@ -4,10 +4,10 @@
  * flight, then close the database.
  */
 import { appSecret, bootstrap } from '../app/bootstrap.ts';
-import { onShutdownSignal } from '../app/signals.ts';
+import { runUntilSignal } from '../app/lifecycle.ts';
 import { ConfigError } from '../config/env.ts';
 import { openDatabase, redactUrl } from '../db/database.ts';
-import { buildApp } from '../web/app.ts';
+import { buildApp, listenAddress } from '../web/app.ts';
 import { loadWebEnv, type WebEnv } from '../web/web-env.ts';
 
 /** The web's own variables (REGISTRATION, TRUST_PROXY), or exit 2 with a one-line message. */
@@ -27,12 +27,13 @@ function loadWebEnvOrExit(): WebEnv {
 export async function webCommand(): Promise<number> {
   const { config, logger } = bootstrap('web');
   const webEnv = loadWebEnvOrExit();
-  const secret = await appSecret(config);
-  const db = await openDatabase(config, logger);
-  logger.info({ database: redactUrl(db.url), embedded: Boolean(db.embedded) }, 'database ready');
-  let app: Awaited<ReturnType<typeof buildApp>>;
-  try {
-    app = await buildApp({
+  return runUntilSignal(logger, async (lifecycle) => {
+    const secret = await appSecret(config);
+    const db = await openDatabase(config, logger);
+    lifecycle.onStop('the database', () => db.close());
+    logger.info({ database: redactUrl(db.url), embedded: Boolean(db.embedded) }, 'database ready');
+    lifecycle.checkpoint();
+    const app = await buildApp({
       logger,
       checkDatabase: async () => {
         await db.orm.em.getConnection().execute('select 1');
@@ -46,18 +47,7 @@ export async function webCommand(): Promise<number> {
       },
     });
     await app.listen({ port: config.port, host: config.host });
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
-  logger.info(`admin web listening on http://${config.host}:${config.port} (API reference: /api/docs)`);
-  onShutdownSignal(logger, async () => {
-    await app.close();
-    await db.close();
-    logger.info('stopped cleanly');
-    return 0;
-  });
-  return new Promise<number>(() => {
-    // Runs until a shutdown signal exits the process.
+    lifecycle.onStop('the admin web', () => app.close());
+    logger.info(`admin web listening on ${listenAddress(app, config.host)} (API reference: /api/docs)`);
   });
 }

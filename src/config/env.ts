@@ -5,6 +5,8 @@
  * {@link ConfigError} naming the variable, what is wrong with the value and an example of a good one;
  * the CLI prints its one-line message and exits with code 2.
  */
+import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -96,6 +98,7 @@ const VARIABLES = {
       .string()
       .trim()
       .regex(/^[A-Za-z0-9.:[\]-]+$/, { error: 'is not a host name or IP address' })
+      .refine((v) => !/^[\d.]+$/.test(v) || isIP(v) === 4, { error: 'is not a valid IPv4 address' })
       .default('127.0.0.1'),
     example: '127.0.0.1',
   },
@@ -165,10 +168,17 @@ function read<K extends keyof typeof VARIABLES>(
  * @throws ConfigError on the first invalid variable
  */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const dataDir = read(env, 'DATA_DIR');
+  const dataDir = resolve(cwd, read(env, 'DATA_DIR'));
+  try {
+    if (!statSync(dataDir).isDirectory()) {
+      throw new ConfigError('DATA_DIR', `is not a directory (${JSON.stringify(dataDir)})`, './data');
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err; // missing is fine: it is created at start
+  }
   return {
     databaseUrl: read(env, 'DATABASE_URL'),
-    dataDir: resolve(cwd, dataDir),
+    dataDir,
     port: read(env, 'PORT'),
     host: read(env, 'HOST'),
     telegramApiRoot: read(env, 'TELEGRAM_API_ROOT'),

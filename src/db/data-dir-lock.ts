@@ -5,6 +5,7 @@
  * The lock is a file `DATA_DIR/tg-lottery.lock` created with O_EXCL holding the owner's pid. A lock
  * whose pid is no longer alive (the owner was killed with SIGKILL) is stale and taken over.
  */
+import { readFileSync, rmSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -12,6 +13,17 @@ export const LOCK_FILE = 'tg-lottery.lock';
 
 /** Data directories this process holds, to tell our own live lock from a stale one with a reused pid. */
 const heldHere = new Set<string>();
+
+// A process that exits without releasing (a forced second Ctrl+C) still removes its lock files.
+process.on('exit', () => {
+  for (const file of heldHere) {
+    try {
+      if (Number.parseInt(readFileSync(file, 'utf8'), 10) === process.pid) rmSync(file, { force: true });
+    } catch {
+      // already gone
+    }
+  }
+});
 
 /** Another live process holds the data directory. */
 export class DataDirLockedError extends Error {

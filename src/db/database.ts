@@ -55,7 +55,12 @@ export async function openDatabase(
   let orm: Orm | undefined;
   try {
     orm = await createOrm({ url, logger, poolMax: options.poolMax });
-    await orm.em.getConnection().execute('select 1');
+    try {
+      await orm.em.getConnection().execute('select 1');
+    } catch (err) {
+      const where = config.databaseUrl ? `DATABASE_URL (${redactUrl(url)})` : 'the embedded database';
+      throw new Error(`cannot reach ${where}: ${(err as Error).message}`);
+    }
     const applied = options.migrate === false ? [] : (await migrate(orm)).applied;
     if (applied.length > 0) logger.info({ applied }, `applied ${applied.length} database migration(s)`);
     let closing: Promise<void> | undefined;

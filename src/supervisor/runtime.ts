@@ -136,7 +136,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     lastSummaryAt = now;
     const counts = countByState(store.getSnapshot().context);
     const total = configs.size;
-    if (total === 0) {
+    if (total === 0 && Object.keys(store.getSnapshot().context.tenants).length === 0) {
       logger.info(
         `no active bot config yet — configure a token at ${options.adminUrl}; checking again in ${options.checkIntervalS} s`,
       );

@@ -25,6 +25,8 @@ export interface SupervisorServiceOptions {
   appSecret: string;
   /** `--inspect`: start the inspector bridge; `INSPECT_URL` connects to one instead. */
   inspect?: boolean;
+  /** Where people configure a token (the admin web), for the "no config yet" line. */
+  adminUrl?: string;
 }
 
 export async function startSupervisorService(options: SupervisorServiceOptions): Promise<SupervisorService> {
@@ -42,7 +44,8 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
     apiRoot: config.telegramApiRoot,
     checkIntervalS: config.checkIntervalS,
     stopTimeoutMs: config.stopTimeoutMs,
-    adminUrl: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
+    adminUrl:
+      options.adminUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
     inspect: inspection?.inspect as never,
   });
   const statusServer = buildStatusServer({
@@ -54,9 +57,11 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
   try {
     await statusServer.listen({ port: config.supervisorPort, host: '127.0.0.1' });
   } catch (err) {
-    logger.warn(
-      { err },
-      `the supervisor status server could not listen on 127.0.0.1:${config.supervisorPort}`,
+    await supervisor.shutdown();
+    inspection?.stop();
+    throw new Error(
+      `the supervisor status server cannot listen on 127.0.0.1:${config.supervisorPort} ` +
+        `(${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set SUPERVISOR_PORT to a free port`,
     );
   }
   let stopping: Promise<void> | undefined;

@@ -67,6 +67,21 @@ describe('tg-lottery CLI', () => {
     }
   });
 
+  it('SIGINT during start-up stops what has started: no postgres left, no lock left', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tgl-cli-early-'));
+    await chmod(dir, 0o755);
+    const cli = runCli(['start'], { DATA_DIR: dir, PORT: '0', SUPERVISOR_PORT: '0', DATABASE_URL: '' });
+    try {
+      await cli.waitFor(/embedded PostgreSQL is running/, 60_000);
+      cli.child.kill('SIGINT');
+      expect(await cli.exited).toBe(0);
+      expect(postgresProcessesFor(dir)).toEqual([]);
+      expect(await readdir(dir)).not.toContain('tg-lottery.lock');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('migrate applies nothing the second time', async () => {
     const first = runCli(['migrate'], { DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'info' });
     expect(await first.exited).toBe(0);

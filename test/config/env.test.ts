@@ -78,6 +78,8 @@ describe('loadConfig', () => {
     ['PORT', '70000', 'between 0 and 65535'],
     ['PORT', '80.5', 'whole number'],
     ['HOST', 'local host', 'host name'],
+    ['HOST', '999.1.1.1', 'valid IPv4'],
+    ['DATA_DIR', '/etc/hostname', 'not a directory'],
     ['TELEGRAM_API_ROOT', 'ftp://api.telegram.org', 'http'],
     ['CHECK_INTERVAL_S', '0', 'at least 0.1'],
     ['CHECK_INTERVAL_S', 'soon', 'not a number'],
