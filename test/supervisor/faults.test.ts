@@ -9,12 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { openTestDatabase, testLogger } from '../helpers/db.ts';
-import {
-  alive,
-  insertTenant,
-  setToken,
-  startTestSupervisor,
-} from '../helpers/supervisor.ts';
+import { alive, insertTenant, setToken, startTestSupervisor } from '../helpers/supervisor.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 
 const misbehaving = {
