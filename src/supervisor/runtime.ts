@@ -87,6 +87,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     pool,
     apiRoot: options.apiRoot,
     heartbeatMs: options.heartbeatMs,
+    // A third of the heartbeat window: a healthy bot is never mistaken for a silent one.
+    forwardHeartbeatEveryMs: Math.min(10_000, Math.floor(policy.heartbeatTimeoutMs / 3)),
     stopTimeoutMs: options.stopTimeoutMs,
     resolveStart: (tenantId) => {
       const config = configs.get(tenantId);
