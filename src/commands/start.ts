@@ -1,6 +1,6 @@
 /**
  * `tg-lottery start`: the whole platform in one process tree: the database (embedded unless
- * `DATABASE_URL` is set), migrations, the supervisor and the admin web server.
+ * `DATABASE_URL` is set), migrations, the admin web server and the supervisor.
  * Shutdown on SIGINT/SIGTERM (also during start-up), in reverse order of start: the bots, the admin
  * web, then the database.
  */
@@ -8,7 +8,7 @@ import { appSecret, bootstrap } from '../app/bootstrap.ts';
 import { runUntilSignal } from '../app/lifecycle.ts';
 import { openDatabase, redactUrl } from '../db/database.ts';
 import { startSupervisorService } from '../supervisor/service.ts';
-import { buildApp, listenAddress } from '../web/app.ts';
+import { startAdminWeb } from '../web/serve.ts';
 
 export async function startCommand(options: { inspect?: boolean } = {}): Promise<number> {
   const { config, logger } = bootstrap('start');
@@ -18,17 +18,7 @@ export async function startCommand(options: { inspect?: boolean } = {}): Promise
     lifecycle.onStop('the database', () => db.close());
     logger.info({ database: redactUrl(db.url), embedded: Boolean(db.embedded) }, 'database ready');
     lifecycle.checkpoint();
-    const app = await buildApp({
-      logger,
-      checkDatabase: async () => {
-        await db.orm.em.getConnection().execute('select 1');
-      },
-      api: { orm: db.orm, appSecret: secret, telegramApiRoot: config.telegramApiRoot },
-    });
-    await app.listen({ port: config.port, host: config.host });
-    lifecycle.onStop('the admin web', () => app.close());
-    const adminUrl = listenAddress(app, config.host);
-    logger.info(`admin web listening on ${adminUrl}`);
+    const adminUrl = await startAdminWeb(lifecycle, { config, logger, db, appSecret: secret });
     lifecycle.checkpoint();
     const supervisor = await startSupervisorService({
       config,

@@ -1,0 +1,41 @@
+/**
+ * The admin web as a started service, shared by `tg-lottery web` and `tg-lottery start`: build the app
+ * with the database and the web's own variables (REGISTRATION, TRUST_PROXY, already validated by
+ * bootstrap), listen on HOST:PORT, and register its stop with the command's lifecycle.
+ */
+import type { Lifecycle } from '../app/lifecycle.ts';
+import type { Config } from '../config/env.ts';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../log/logger.ts';
+import { buildApp, listenAddress } from './app.ts';
+import { loadWebEnv } from './web-env.ts';
+
+/**
+ * Start the admin web; resolves with the URL people reach it at (the real port when PORT=0).
+ * @throws the listen error (e.g. EADDRINUSE) — nothing is left listening then
+ */
+export async function startAdminWeb(
+  lifecycle: Lifecycle,
+  options: { config: Config; logger: Logger; db: Database; appSecret: string },
+): Promise<string> {
+  const { config, logger, db } = options;
+  const webEnv = loadWebEnv();
+  const app = await buildApp({
+    logger,
+    checkDatabase: async () => {
+      await db.orm.em.getConnection().execute('select 1');
+    },
+    trustProxy: webEnv.trustProxy,
+    api: {
+      orm: db.orm,
+      appSecret: options.appSecret,
+      telegramApiRoot: config.telegramApiRoot,
+      registration: webEnv.registration,
+    },
+  });
+  await app.listen({ port: config.port, host: config.host });
+  lifecycle.onStop('the admin web', () => app.close());
+  const url = listenAddress(app, config.host);
+  logger.info(`admin web listening on ${url} (API reference: /api/docs)`);
+  return url;
+}
