@@ -36,7 +36,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { AdminService } from './services/admin-service.ts';
 import { AuthService } from './services/auth-service.ts';
 import { BotService } from './services/bot-service.ts';
-import { type Sql, sqlFromOrm } from './sql.ts';
+import { type Sql, sqlFromOrm } from '../db/sql.ts';
 import { createTelegramClient, type TelegramClient } from './telegram.ts';
 import { loadWebEnv, type RegistrationMode, type TrustProxy } from './web-env.ts';
 

@@ -1,5 +1,5 @@
 /** Writes `audit_events`: who did what to which subject. Never give it a token or a password. */
-import type { Sql } from '../sql.ts';
+import type { Sql } from '../../db/sql.ts';
 
 export interface AuditInput {
   /** The tenant the event is about (shown to that tenant). */

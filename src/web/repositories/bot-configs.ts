@@ -3,7 +3,7 @@
  * the table's trigger, which NOTIFYs the supervisor: saving is all it takes to (re)start or stop a bot.
  * The token ciphertext is written here but never read back by the web.
  */
-import { type Sql, toDate, toDateOrNull } from '../sql.ts';
+import { type Sql, toDate, toDateOrNull } from '../../db/sql.ts';
 
 /** A tenant's bot config with the bot's live status (null before the supervisor reported one). */
 export interface BotConfigRecord {

@@ -2,7 +2,7 @@
  * Queries on `sessions`. A row is keyed by the SHA-256 of the session id; a session is valid while
  * `expires_at` is in the future and its tenant is not disabled.
  */
-import { type Sql, toDate } from '../sql.ts';
+import { type Sql, toDate } from '../../db/sql.ts';
 import type { Role } from './tenants.ts';
 
 /** A valid session and the tenant it signs in. */

@@ -1,5 +1,5 @@
 /** Counts for the Prometheus gauges, read at scrape time. */
-import type { Sql } from '../sql.ts';
+import type { Sql } from '../../db/sql.ts';
 
 export interface PlatformCounts {
   /** Bots per supervisor state (`bot_status.state`). */

@@ -1,5 +1,5 @@
 /** Queries on `tenants` (organiser accounts). Usernames are unique case-insensitively (`lower(username)`). */
-import { type Sql, toDate } from '../sql.ts';
+import { type Sql, toDate } from '../../db/sql.ts';
 
 export type Role = 'admin' | 'organiser';
 

@@ -10,7 +10,7 @@ import { auditRepository, tenantActor } from '../repositories/audit.ts';
 import { inviteRepository } from '../repositories/invites.ts';
 import { sessionRepository } from '../repositories/sessions.ts';
 import { type TenantListItem, type TenantRecord, tenantRepository } from '../repositories/tenants.ts';
-import type { Sql } from '../sql.ts';
+import type { Sql } from '../../db/sql.ts';
 import type { AuthContext } from './auth-service.ts';
 
 /** Invite codes stay valid this long (ms). */

@@ -15,7 +15,7 @@ import { auditRepository, tenantActor } from '../repositories/audit.ts';
 import { inviteRepository } from '../repositories/invites.ts';
 import { sessionRepository } from '../repositories/sessions.ts';
 import { type Role, type TenantRecord, tenantRepository } from '../repositories/tenants.ts';
-import { isUniqueViolation, type Sql } from '../sql.ts';
+import { isUniqueViolation, type Sql } from '../../db/sql.ts';
 import type { RegistrationMode } from '../web-env.ts';
 
 /** Session lifetimes; every default in one place. */

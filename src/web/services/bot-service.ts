@@ -16,7 +16,7 @@ import {
   type BotConfigRecord,
   botConfigRepository,
 } from '../repositories/bot-configs.ts';
-import { isUniqueViolation, type Sql } from '../sql.ts';
+import { isUniqueViolation, type Sql } from '../../db/sql.ts';
 import {
   type BotIdentity,
   TelegramApiError,

@@ -6,7 +6,8 @@
  * Values are bound, not formatted into the text, so a failed query's error never carries a password
  * hash or a token ciphertext into a log line.
  */
-import type { Orm } from '../db/orm.ts';
+import type pg from 'pg';
+import type { Orm } from './orm.ts';
 
 export interface Sql {
   /** Run one statement; resolves with its rows (empty for statements without `returning`). */
@@ -36,6 +37,69 @@ function over(runner: Runner, knex: Knex | undefined): Sql {
 export function sqlFromOrm(orm: Orm): Sql {
   const knex = orm.em.getConnection().getKnex();
   return over(knex, knex);
+}
+
+/**
+ * Turns knex-style `?` placeholders into PostgreSQL's `$1, $2, …`. A `?` inside a quoted string or a
+ * quoted identifier is left alone; the statements of this project never use the jsonb `?` operators.
+ */
+export function numberPlaceholders(text: string): string {
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === '?') {
+      n++;
+      out += `$${n}`;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+/**
+ * An {@link Sql} over a plain `pg` pool (the bot process has no ORM). Same `?` placeholders as the ORM
+ * variant, so the lottery's SQL (src/lottery/) runs unchanged in every process.
+ */
+export function sqlFromPool(pool: pg.Pool): Sql {
+  const cache = new Map<string, string>();
+  const prepare = (text: string) => {
+    let numbered = cache.get(text);
+    if (numbered === undefined) {
+      numbered = numberPlaceholders(text);
+      if (cache.size < 500) cache.set(text, numbered);
+    }
+    return numbered;
+  };
+  const over = (runner: Pick<pg.Pool, 'query'>, inTransaction: boolean): Sql => ({
+    async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+      const result = await runner.query(prepare(text), params as unknown[]);
+      return (result.rows ?? []) as T[];
+    },
+    async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+      if (inTransaction) return work(this);
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const value = await work(over(client, true));
+        await client.query('commit');
+        return value;
+      } catch (err) {
+        await client.query('rollback').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+  });
+  return over(pool, false);
 }
 
 /** Whether `err` is PostgreSQL's unique violation (SQLSTATE 23505), optionally on one constraint/index. */

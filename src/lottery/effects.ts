@@ -1,0 +1,78 @@
+/**
+ * What a send's outcome changes besides the outbox row: a post's message id, the entry count a post
+ * shows, a winner's delivery status (F7), a user's "blocked the bot" mark. Also the classification of
+ * Telegram's refusals into final (never retried) and the F7 delivery outcomes.
+ * Texts matched: https://core.telegram.org/api/errors and docs/../shared/telegram-faults.md (F7, F17).
+ */
+import type { DeliveryStatus } from '../db/entities/lottery.ts';
+import type { Sql } from '../db/sql.ts';
+import type { OutboxRow } from './outbox.ts';
+
+/** The F7 outcome of a private message Telegram refused with `description`. */
+export function deliveryStatusOf(errorCode: number | null, description: string): DeliveryStatus {
+  const text = description.toLowerCase();
+  if (errorCode === 403) {
+    if (text.includes('blocked by the user')) return 'blocked';
+    if (text.includes("can't initiate conversation") || text.includes('cannot initiate conversation'))
+      return 'never-started';
+    if (text.includes('deactivated')) return 'deactivated';
+  }
+  if (text.includes('chat not found') && errorCode === 400) return 'never-started';
+  return 'failed';
+}
+
+/** "message is not modified": an edit that changes nothing counts as done (F17). */
+export function isNotModified(errorCode: number | null, description: string): boolean {
+  return errorCode === 400 && description.toLowerCase().includes('message is not modified');
+}
+
+/** Applies a successful send's result. */
+export async function applySent(sql: Sql, row: OutboxRow, result: unknown): Promise<void> {
+  if (row.kind === 'post' && row.refId !== null) {
+    const messageId = (result as { message_id?: unknown } | null)?.message_id;
+    if (typeof messageId === 'number') {
+      await sql.query('update lottery_posts set message_id = ?, updated_at = now() where id = ?', [
+        messageId,
+        row.refId,
+      ]);
+    }
+  } else if ((row.kind === 'count-edit' || row.kind === 'post-edit') && row.refId !== null) {
+    const shown = row.meta.entryCount;
+    if (typeof shown === 'number') {
+      await sql.query(
+        'update lottery_posts set shown_entry_count = greatest(shown_entry_count, ?), updated_at = now() where id = ?',
+        [shown, row.refId],
+      );
+    }
+  } else if (row.kind === 'winner-dm' && row.winnerId !== null) {
+    await sql.query(
+      `update winners set delivery_status = 'delivered', delivery_error = null, delivered_at = now() where id = ?`,
+      [row.winnerId],
+    );
+  }
+}
+
+/** Applies a final refusal (no retry). */
+export async function applyFailed(
+  sql: Sql,
+  row: OutboxRow,
+  errorCode: number | null,
+  description: string,
+): Promise<void> {
+  if (row.kind === 'winner-dm' && row.winnerId !== null) {
+    const status = deliveryStatusOf(errorCode, description);
+    await sql.query('update winners set delivery_status = ?, delivery_error = ? where id = ?', [
+      status,
+      `${errorCode ?? ''} ${description}`.trim().slice(0, 500),
+      row.winnerId,
+    ]);
+    const chatId = Number(row.payload.chat_id);
+    if (status === 'blocked' && Number.isSafeInteger(chatId)) {
+      await sql.query(
+        `insert into bot_users (tenant_id, tg_user_id, blocked_at) values (?, ?, now())
+         on conflict (tenant_id, tg_user_id) do update set blocked_at = now(), updated_at = now()`,
+        [row.tenantId, chatId],
+      );
+    }
+  }
+}

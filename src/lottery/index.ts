@@ -1,0 +1,47 @@
+/**
+ * The lottery domain (抽奖): plain functions over the database, no Telegram imports. The organiser's
+ * side (lotteries.ts: create, edit, publish, cancel), joining (join.ts, conditions.ts), the exactly-once
+ * draw (draw-lottery.ts), rerolls (reroll-winners.ts), the outbox (outbox.ts, effects.ts), the read
+ * models (queries.ts) and the texts (texts.ts, render.ts). The fairness core is in fairness/.
+ */
+export {
+  type Entrant,
+  type Membership,
+  type MembershipCheck,
+  membershipOf,
+  membershipOfError,
+} from './conditions.ts';
+export { type DrawDeps, type DrawOutcome, drawIfOpen, drawNow, dueLotteries } from './draw-lottery.ts';
+export { LOTTERY_ERROR_CODES, LotteryError, type LotteryErrorCode } from './errors.ts';
+export { type JoinOutcome, joinLottery, loadJoinLottery, recordBlocked, recordStarted } from './join.ts';
+export {
+  cancelLottery,
+  createLottery,
+  deleteLottery,
+  editLottery,
+  findLottery,
+  type LotteryServiceDeps,
+  listLotteries,
+  publishLottery,
+  type SeedCipher,
+} from './lotteries.ts';
+export {
+  LANGUAGES,
+  type LotteryInput,
+  type LotteryPatch,
+  type LotteryRecord,
+  lotteryInputSchema,
+  winnerCount,
+} from './model.ts';
+export {
+  allEntries,
+  type ChatView,
+  type EntryPage,
+  type EntryView,
+  listChats,
+  listEntries,
+  listWinners,
+  type WinnerView,
+} from './queries.ts';
+export { type RerollRequest, rerollWinners } from './reroll-winners.ts';
+export { loadProof } from './winners-store.ts';

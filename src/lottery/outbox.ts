@@ -1,0 +1,221 @@
+/**
+ * The outbox (F8): every Telegram send a tenant's bot must make, persisted before it is attempted.
+ * Producers (publish, draw, reroll, the count updater) `enqueue` rows, usually in the same transaction as
+ * the change they announce, so a send is never lost; a unique `dedupe_key` per tenant makes enqueueing
+ * idempotent, so it is never queued twice. The bot process `claim`s rows in id order (`for update skip
+ * locked`, so two workers never take the same row), sends them, and records the outcome with `complete`,
+ * `fail` or `retryLater`. A 429 pauses every pending row of the bot (`pauseAll`), which keeps the order.
+ *
+ * Each row has a `kind` (what it is for) and a `ref_id` (the row it concerns); effects.ts turns an
+ * outcome into changes of that row (a post's message id, a winner's delivery status).
+ */
+import type { Sql } from '../db/sql.ts';
+
+export const OUTBOX_KINDS = [
+  'post',
+  'post-edit',
+  'count-edit',
+  'announce',
+  'winner-dm',
+  'reroll-announce',
+  'join-result',
+] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+
+export interface OutboxItem {
+  tenantId: number;
+  /** A Bot API method, e.g. `sendMessage`. */
+  method: string;
+  /** Its parameters, as JSON. */
+  payload: Record<string, unknown>;
+  kind: OutboxKind;
+  /** The row the send concerns (lottery_posts.id for posts, winners.id for DMs). */
+  refId?: number | null;
+  lotteryId?: number | null;
+  winnerId?: number | null;
+  /** Unique per tenant: a second enqueue with the same key does nothing. */
+  dedupeKey?: string | null;
+  /** What the outcome handler needs besides `refId` (e.g. the entry count an edit shows). Not sent. */
+  meta?: Record<string, unknown>;
+  /** Not before this time (default now). */
+  notBefore?: Date | null;
+}
+
+/** Queues `items`; returns how many were new (the others had a row with the same dedupe key). */
+export async function enqueue(sql: Sql, items: OutboxItem[]): Promise<number> {
+  let added = 0;
+  for (const item of items) {
+    const rows = await sql.query<{ id: string }>(
+      `insert into outbox_messages
+         (tenant_id, method, payload, kind, ref_id, lottery_id, winner_id, dedupe_key, meta, not_before)
+       values (?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, coalesce(?::timestamptz, now()))
+       on conflict (tenant_id, dedupe_key) where dedupe_key is not null do nothing
+       returning id`,
+      [
+        item.tenantId,
+        item.method,
+        JSON.stringify(item.payload),
+        item.kind,
+        item.refId ?? null,
+        item.lotteryId ?? null,
+        item.winnerId ?? null,
+        item.dedupeKey ?? null,
+        JSON.stringify(item.meta ?? {}),
+        item.notBefore ? item.notBefore.toISOString() : null,
+      ],
+    );
+    added += rows.length;
+  }
+  return added;
+}
+
+export interface OutboxRow {
+  id: number;
+  tenantId: number;
+  method: string;
+  payload: Record<string, unknown>;
+  kind: OutboxKind;
+  refId: number | null;
+  lotteryId: number | null;
+  winnerId: number | null;
+  meta: Record<string, unknown>;
+  attempts: number;
+}
+
+interface RawRow {
+  id: string;
+  tenant_id: number;
+  method: string;
+  payload: Record<string, unknown>;
+  kind: OutboxKind;
+  ref_id: string | null;
+  lottery_id: number | null;
+  winner_id: string | null;
+  meta: Record<string, unknown>;
+  attempts: number;
+}
+
+const toRow = (r: RawRow): OutboxRow => ({
+  id: Number(r.id),
+  tenantId: r.tenant_id,
+  method: r.method,
+  payload: r.payload,
+  kind: r.kind,
+  refId: r.ref_id === null ? null : Number(r.ref_id),
+  lotteryId: r.lottery_id,
+  winnerId: r.winner_id === null ? null : Number(r.winner_id),
+  meta: r.meta ?? {},
+  attempts: r.attempts,
+});
+
+/**
+ * Rows left `sending` by a process that died mid-send go back to `pending` (called once when a worker
+ * starts, before it claims anything). Such a send may or may not have reached Telegram: retrying it is the
+ * one case where a message could be sent twice, and it needs the process to die within the milliseconds
+ * between the send and its record. A graceful stop always finishes and records the send in flight.
+ */
+export async function recoverInterrupted(sql: Sql, tenantId: number): Promise<number> {
+  const rows = await sql.query<{ id: string }>(
+    `update outbox_messages set status = 'pending', updated_at = now()
+      where tenant_id = ? and status = 'sending' returning id`,
+    [tenantId],
+  );
+  return rows.length;
+}
+
+/** Takes up to `limit` due rows of a tenant in id order and marks them `sending`. */
+export async function claim(sql: Sql, tenantId: number, limit: number): Promise<OutboxRow[]> {
+  const rows = await sql.query<RawRow>(
+    `update outbox_messages o set status = 'sending', attempts = o.attempts + 1, updated_at = now()
+      where o.id in (
+        select id from outbox_messages
+         where tenant_id = ? and status = 'pending' and not_before <= now()
+         order by id limit ? for update skip locked)
+      returning o.id, o.tenant_id, o.method, o.payload, o.kind, o.ref_id, o.lottery_id, o.winner_id, o.meta,
+                o.attempts`,
+    [tenantId, limit],
+  );
+  return rows.map(toRow).sort((a, b) => a.id - b.id);
+}
+
+/** When the next pending row of a tenant is due (null when there is none). */
+export async function nextDue(sql: Sql, tenantId: number): Promise<Date | null> {
+  const [row] = await sql.query<{ at: Date | string | null }>(
+    `select min(not_before) as at from outbox_messages where tenant_id = ? and status = 'pending'`,
+    [tenantId],
+  );
+  if (!row?.at) return null;
+  return row.at instanceof Date
+    ? row.at
+    : new Date(
+        String(row.at)
+          .replace(' ', 'T')
+          .replace(/([+-]\d\d)$/, '$1:00'),
+      );
+}
+
+/** Records a successful send and Telegram's result. */
+export async function complete(sql: Sql, id: number, result: unknown): Promise<void> {
+  await sql.query(
+    `update outbox_messages set status = 'sent', result = ?::jsonb, sent_at = now(), updated_at = now(),
+       error_code = null, error_description = null where id = ?`,
+    [JSON.stringify(result ?? null), id],
+  );
+}
+
+/** Records a send that will not be retried (Telegram refused it for good). */
+export async function fail(
+  sql: Sql,
+  id: number,
+  errorCode: number | null,
+  description: string,
+): Promise<void> {
+  await sql.query(
+    `update outbox_messages set status = 'failed', error_code = ?, error_description = ?, updated_at = now()
+      where id = ?`,
+    [errorCode, description.slice(0, 2000), id],
+  );
+}
+
+/** Puts a row back to `pending`, due after `delayMs`, with the error that made it wait. */
+export async function retryLater(
+  sql: Sql,
+  id: number,
+  delayMs: number,
+  errorCode: number | null,
+  description: string,
+): Promise<void> {
+  await sql.query(
+    `update outbox_messages set status = 'pending', not_before = now() + (? * interval '1 millisecond'),
+       error_code = ?, error_description = ?, updated_at = now() where id = ?`,
+    [delayMs, errorCode, description.slice(0, 2000), id],
+  );
+}
+
+/** A flood wait (429 retry_after) for the whole bot: no pending row of the tenant is due before it. */
+export async function pauseAll(sql: Sql, tenantId: number, delayMs: number): Promise<void> {
+  await sql.query(
+    `update outbox_messages set not_before = greatest(not_before, now() + (? * interval '1 millisecond'))
+      where tenant_id = ? and status = 'pending'`,
+    [delayMs, tenantId],
+  );
+}
+
+/** Cancels pending rows of a tenant whose dedupe key starts with `prefix` (superseded edits). */
+export async function cancelPending(sql: Sql, tenantId: number, prefix: string): Promise<number> {
+  const rows = await sql.query<{ id: string }>(
+    `update outbox_messages set status = 'cancelled', updated_at = now()
+      where tenant_id = ? and status = 'pending' and dedupe_key like ? returning id`,
+    [tenantId, `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+  );
+  return rows.length;
+}
+
+/** Rows waiting per tenant (the `outbox depth` metric). */
+export async function outboxDepth(sql: Sql): Promise<{ tenantId: number; pending: number }[]> {
+  const rows = await sql.query<{ tenant_id: number; pending: string }>(
+    `select tenant_id, count(*) as pending from outbox_messages where status in ('pending', 'sending')
+      group by tenant_id`,
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, pending: Number(r.pending) }));
+}

@@ -1,0 +1,235 @@
+/**
+ * The SQL of lotteries, prizes and posts: reading a lottery whole, listing, inserting and updating.
+ * Every read is scoped by tenant unless the caller is a process acting for all tenants (tenantId null:
+ * the draw scheduler). Rows come back from two drivers (the ORM's knex pool gives timestamps as text,
+ * `pg` as Date; bigint is text in both), so each value is normalised here.
+ */
+import { type Sql, toDate, toDateOrNull } from '../db/sql.ts';
+import type {
+  Language,
+  LotteryInput,
+  LotteryRecord,
+  LotteryStatus,
+  PostRecord,
+  PrizeRecord,
+} from './model.ts';
+
+interface LotteryRow {
+  id: number;
+  tenant_id: number;
+  title: string;
+  description: string;
+  status: LotteryStatus;
+  language: string;
+  join_conditions: LotteryRecord['joinConditions'];
+  draw_trigger: LotteryRecord['drawTrigger'];
+  publish_targets: (number | string)[];
+  join_keyword: string | null;
+  commitment: string | null;
+  entry_count: number;
+  changes: LotteryRecord['changes'];
+  created_at: Date | string;
+  updated_at: Date | string;
+  published_at: Date | string | null;
+  drawn_at: Date | string | null;
+  cancelled_at: Date | string | null;
+}
+
+const COLUMNS = `l.id, l.tenant_id, l.title, l.description, l.status, l.language, l.join_conditions,
+  l.draw_trigger, l.publish_targets, l.join_keyword, l.commitment, l.entry_count, l.changes, l.created_at,
+  l.updated_at, l.published_at, l.drawn_at, l.cancelled_at`;
+
+function toRecord(row: LotteryRow, prizes: PrizeRecord[], posts: PostRecord[]): LotteryRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    language: (row.language === 'en' ? 'en' : 'zh-CN') as Language,
+    prizes,
+    joinConditions: row.join_conditions,
+    drawTrigger: row.draw_trigger,
+    publishTargets: row.publish_targets.map(Number),
+    joinKeyword: row.join_keyword,
+    commitment: row.commitment?.trim() ?? null,
+    entryCount: Number(row.entry_count),
+    changes: row.changes,
+    posts,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    publishedAt: toDateOrNull(row.published_at),
+    drawnAt: toDateOrNull(row.drawn_at),
+    cancelledAt: toDateOrNull(row.cancelled_at),
+  };
+}
+
+async function attach(sql: Sql, rows: LotteryRow[]): Promise<LotteryRecord[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const prizes = await sql.query<{
+    id: number;
+    lottery_id: number;
+    position: number;
+    name: string;
+    quantity: number;
+  }>(
+    `select id, lottery_id, position, name, quantity from prizes where lottery_id = any(string_to_array(?, ',')::int[]) order by lottery_id, position`,
+    [ids.join(',')],
+  );
+  const posts = await sql.query<{ lottery_id: number; chat_id: string; message_id: string | null }>(
+    `select lottery_id, chat_id, message_id from lottery_posts where lottery_id = any(string_to_array(?, ',')::int[]) order by id`,
+    [ids.join(',')],
+  );
+  return rows.map((row) =>
+    toRecord(
+      row,
+      prizes
+        .filter((p) => p.lottery_id === row.id)
+        .map((p) => ({ id: p.id, position: p.position, name: p.name, quantity: p.quantity })),
+      posts
+        .filter((p) => p.lottery_id === row.id)
+        .map((p) => ({
+          chatId: Number(p.chat_id),
+          messageId: p.message_id === null ? null : Number(p.message_id),
+        })),
+    ),
+  );
+}
+
+/**
+ * One lottery with its prizes and posts, or null. `tenantId` null reads any tenant's (scheduler).
+ * `lock` takes a row lock (`for update`) for the rest of the caller's transaction.
+ */
+export async function findLottery(
+  sql: Sql,
+  tenantId: number | null,
+  id: number,
+  options: { lock?: boolean } = {},
+): Promise<LotteryRecord | null> {
+  if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) return null;
+  const rows = await sql.query<LotteryRow>(
+    `select ${COLUMNS} from lotteries l where l.id = ? ${tenantId === null ? '' : 'and l.tenant_id = ?'}
+     ${options.lock ? 'for update' : ''}`,
+    tenantId === null ? [id] : [id, tenantId],
+  );
+  return (await attach(sql, rows))[0] ?? null;
+}
+
+/** A tenant's lotteries, newest first, optionally of one status. */
+export async function listLotteries(
+  sql: Sql,
+  tenantId: number,
+  status?: LotteryStatus,
+): Promise<LotteryRecord[]> {
+  const rows = await sql.query<LotteryRow>(
+    `select ${COLUMNS} from lotteries l where l.tenant_id = ? ${status ? 'and l.status = ?' : ''}
+     order by l.id desc limit 500`,
+    status ? [tenantId, status] : [tenantId],
+  );
+  return attach(sql, rows);
+}
+
+function triggerColumns(input: Pick<LotteryInput, 'drawTrigger'>): [string | null, number | null] {
+  const t = input.drawTrigger;
+  return [t.kind === 'time' ? new Date(t.at).toISOString() : null, t.kind === 'entries' ? t.count : null];
+}
+
+/** Inserts a draft with its prizes; returns its id. */
+export async function insertLottery(sql: Sql, tenantId: number, input: LotteryInput): Promise<number> {
+  const [drawAt, drawAtEntries] = triggerColumns(input);
+  const [row] = await sql.query<{ id: number }>(
+    `insert into lotteries (tenant_id, title, description, language, join_conditions, draw_trigger, draw_at,
+       draw_at_entries, publish_targets, join_keyword)
+     values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?::jsonb, ?) returning id`,
+    [
+      tenantId,
+      input.title,
+      input.description,
+      input.language,
+      JSON.stringify(input.joinConditions),
+      JSON.stringify(input.drawTrigger),
+      drawAt,
+      drawAtEntries,
+      JSON.stringify(input.publishTargets),
+      input.joinKeyword,
+    ],
+  );
+  const id = row!.id;
+  await replacePrizes(sql, id, input.prizes, []);
+  return id;
+}
+
+/**
+ * Writes every field of `input` over lottery `id`, appends `changes`, and saves the prizes: prizes with
+ * an `id` among `existing` are updated in place, the others inserted, existing ones not named deleted.
+ */
+export async function updateLottery(
+  sql: Sql,
+  id: number,
+  input: LotteryInput,
+  existing: PrizeRecord[],
+  changes: LotteryRecord['changes'],
+): Promise<void> {
+  const [drawAt, drawAtEntries] = triggerColumns(input);
+  await sql.query(
+    `update lotteries set title = ?, description = ?, language = ?, join_conditions = ?::jsonb,
+       draw_trigger = ?::jsonb, draw_at = ?, draw_at_entries = ?, publish_targets = ?::jsonb, join_keyword = ?,
+       changes = changes || ?::jsonb, updated_at = now()
+     where id = ?`,
+    [
+      input.title,
+      input.description,
+      input.language,
+      JSON.stringify(input.joinConditions),
+      JSON.stringify(input.drawTrigger),
+      drawAt,
+      drawAtEntries,
+      JSON.stringify(input.publishTargets),
+      input.joinKeyword,
+      JSON.stringify(changes),
+      id,
+    ],
+  );
+  await replacePrizes(sql, id, input.prizes, existing);
+}
+
+async function replacePrizes(
+  sql: Sql,
+  lotteryId: number,
+  prizes: LotteryInput['prizes'],
+  existing: PrizeRecord[],
+): Promise<void> {
+  const keep = new Set(prizes.flatMap((p) => (p.id !== undefined ? [p.id] : [])));
+  const removed = existing.filter((p) => !keep.has(p.id)).map((p) => p.id);
+  if (removed.length > 0)
+    await sql.query("delete from prizes where id = any(string_to_array(?, ',')::int[])", [removed.join(',')]);
+  // Positions are unique per lottery: move the kept ones out of the way first.
+  await sql.query('update prizes set position = -position - 1000 where lottery_id = ?', [lotteryId]);
+  for (const [index, prize] of prizes.entries()) {
+    if (prize.id !== undefined && existing.some((p) => p.id === prize.id)) {
+      await sql.query(
+        'update prizes set position = ?, name = ?, quantity = ? where id = ? and lottery_id = ?',
+        [index + 1, prize.name, prize.quantity, prize.id, lotteryId],
+      );
+    } else {
+      await sql.query('insert into prizes (lottery_id, position, name, quantity) values (?, ?, ?, ?)', [
+        lotteryId,
+        index + 1,
+        prize.name,
+        prize.quantity,
+      ]);
+    }
+  }
+}
+
+/** The chats among `chatIds` where the tenant's bot is creator or administrator. */
+export async function adminChats(sql: Sql, tenantId: number, chatIds: number[]): Promise<Set<number>> {
+  if (chatIds.length === 0) return new Set();
+  const rows = await sql.query<{ chat_id: string }>(
+    `select chat_id from chats where tenant_id = ? and chat_id = any(string_to_array(?, ',')::bigint[])
+       and bot_status in ('creator', 'administrator')`,
+    [tenantId, chatIds.join(',')],
+  );
+  return new Set(rows.map((r) => Number(r.chat_id)));
+}

@@ -1,0 +1,224 @@
+/**
+ * Reading and writing a drawn lottery's winners, its proof row and its entries' user ids, and queueing
+ * the announcements (winners post per target, each winner's DM). Shared by the draw and the reroll.
+ */
+import type { Sql } from '../db/sql.ts';
+import type { DrawProof, RerollRecord, UndrawnRecord, WinnerRecord } from './fairness/index.ts';
+import type { LotteryRecord } from './model.ts';
+import { enqueue, type OutboxItem } from './outbox.ts';
+import { type AnnouncedWinner, winnersText } from './render.ts';
+import { languageFor, texts } from './texts.ts';
+
+/** The user ids of a lottery's entries, in entry order. */
+export async function entryUserIds(sql: Sql, lotteryId: number): Promise<number[]> {
+  const rows = await sql.query<{ tg_user_id: string }>(
+    'select tg_user_id from entries where lottery_id = ?',
+    [lotteryId],
+  );
+  return rows.map((r) => Number(r.tg_user_id));
+}
+
+export interface EntryPerson {
+  entryId: number;
+  userId: number;
+  firstName: string;
+  lastName: string | null;
+  username: string | null;
+  languageCode: string | null;
+}
+
+/** The entries of the given users in one lottery, by user id. */
+export async function entriesOf(
+  sql: Sql,
+  lotteryId: number,
+  userIds: number[],
+): Promise<Map<number, EntryPerson>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await sql.query<{
+    id: string;
+    tg_user_id: string;
+    first_name: string;
+    last_name: string | null;
+    username: string | null;
+    language_code: string | null;
+  }>(
+    `select id, tg_user_id, first_name, last_name, username, language_code from entries
+      where lottery_id = ? and tg_user_id = any(string_to_array(?, ',')::bigint[])`,
+    [lotteryId, userIds.join(',')],
+  );
+  return new Map(
+    rows.map((r) => [
+      Number(r.tg_user_id),
+      {
+        entryId: Number(r.id),
+        userId: Number(r.tg_user_id),
+        firstName: r.first_name,
+        lastName: r.last_name,
+        username: r.username,
+        languageCode: r.language_code,
+      },
+    ]),
+  );
+}
+
+/** Inserts winner rows for `winners` (status active); returns winners.id by user id. */
+export async function insertWinners(
+  sql: Sql,
+  lotteryId: number,
+  winners: WinnerRecord[],
+  people: Map<number, EntryPerson>,
+): Promise<Map<number, number>> {
+  const ids = new Map<number, number>();
+  for (const w of winners) {
+    const person = people.get(w.userId);
+    if (!person) throw new Error(`winner ${w.userId} has no entry in lottery ${lotteryId}`);
+    const [row] = await sql.query<{ id: string }>(
+      'insert into winners (lottery_id, entry_id, prize_id, position) values (?, ?, ?, ?) returning id',
+      [lotteryId, person.entryId, w.prizeId, w.position],
+    );
+    ids.set(w.userId, Number(row!.id));
+  }
+  return ids;
+}
+
+/** Marks winners replaced (by user id) with the reason. */
+export async function markReplaced(
+  sql: Sql,
+  lotteryId: number,
+  userIds: number[],
+  people: Map<number, EntryPerson>,
+  reason: string,
+): Promise<void> {
+  for (const userId of userIds) {
+    const person = people.get(userId);
+    if (!person) continue;
+    await sql.query(
+      `update winners set status = 'replaced', replaced_reason = ?, replaced_at = now()
+        where lottery_id = ? and entry_id = ? and status = 'active'`,
+      [reason, lotteryId, person.entryId],
+    );
+  }
+}
+
+/** Saves (insert or update) the proof row of a lottery. */
+export async function saveProof(sql: Sql, proof: DrawProof): Promise<void> {
+  await sql.query(
+    `insert into draw_proofs (lottery_id, algorithm_version, commitment, seed, entries_digest, entry_count, winners,
+       rerolls, prizes, undrawn)
+     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb)
+     on conflict (lottery_id) do update set winners = excluded.winners, rerolls = excluded.rerolls,
+       undrawn = excluded.undrawn`,
+    [
+      proof.lotteryId,
+      proof.algorithmVersion,
+      proof.commitment,
+      proof.seed,
+      proof.entriesDigest,
+      proof.entryCount,
+      JSON.stringify(proof.winners),
+      JSON.stringify(proof.rerolls),
+      JSON.stringify(proof.prizes),
+      JSON.stringify(proof.undrawn),
+    ],
+  );
+}
+
+/**
+ * The full public proof of a drawn lottery, or null before the draw. The entry list comes from the
+ * entries table (fixed since the draw: joining needs the lottery open), in canonical order.
+ */
+export async function loadProof(sql: Sql, lotteryId: number): Promise<DrawProof | null> {
+  const [row] = await sql.query<{
+    algorithm_version: string;
+    commitment: string;
+    seed: string;
+    entries_digest: string;
+    entry_count: number;
+    winners: WinnerRecord[];
+    rerolls: RerollRecord[];
+    prizes: DrawProof['prizes'];
+    undrawn: UndrawnRecord[];
+  }>(
+    `select algorithm_version, commitment, seed, entries_digest, entry_count, winners, rerolls, prizes, undrawn
+       from draw_proofs where lottery_id = ?`,
+    [lotteryId],
+  );
+  if (!row) return null;
+  const userIds = (await entryUserIds(sql, lotteryId)).sort((a, b) => a - b);
+  return {
+    version: 1,
+    lotteryId,
+    algorithmVersion: row.algorithm_version,
+    commitment: row.commitment.trim(),
+    seed: row.seed,
+    entriesDigest: row.entries_digest.trim(),
+    entryCount: row.entry_count,
+    userIds,
+    prizes: row.prizes,
+    winners: row.winners,
+    undrawn: row.undrawn,
+    rerolls: row.rerolls,
+  };
+}
+
+/** Announcements of a finished draw: the winners post in every target and a DM to each winner. */
+export async function enqueueAnnouncements(
+  sql: Sql,
+  lottery: LotteryRecord,
+  proof: DrawProof,
+  people: Map<number, EntryPerson>,
+  winnerIds: Map<number, number>,
+  proofUrl: string | null,
+): Promise<void> {
+  const prizeName = new Map(proof.prizes.map((p) => [p.prizeId, p.name]));
+  const announced: AnnouncedWinner[] = proof.winners.map((w) => {
+    const person = people.get(w.userId);
+    return {
+      userId: w.userId,
+      firstName: person?.firstName ?? String(w.userId),
+      lastName: person?.lastName ?? null,
+      prizeName: prizeName.get(w.prizeId) ?? '',
+    };
+  });
+  const undrawn = proof.undrawn.map((u) => ({ prizeName: prizeName.get(u.prizeId) ?? '', count: u.count }));
+  const text = winnersText(lottery, announced, undrawn, proofUrl);
+  const items: OutboxItem[] = lottery.publishTargets.map((chatId) => ({
+    tenantId: lottery.tenantId,
+    method: 'sendMessage',
+    payload: { chat_id: chatId, text, parse_mode: 'HTML', link_preview_options: { is_disabled: true } },
+    kind: 'announce',
+    lotteryId: lottery.id,
+    dedupeKey: `announce:${lottery.id}:${chatId}`,
+  }));
+  items.push(...winnerDms(lottery, proof.winners, people, winnerIds, prizeName));
+  await enqueue(sql, items);
+}
+
+/** One private message per winner (plain text: no markup to break, F14). */
+export function winnerDms(
+  lottery: LotteryRecord,
+  winners: WinnerRecord[],
+  people: Map<number, EntryPerson>,
+  winnerIds: Map<number, number>,
+  prizeName: Map<number, string>,
+): OutboxItem[] {
+  return winners.flatMap((w) => {
+    const winnerId = winnerIds.get(w.userId);
+    if (winnerId === undefined) return [];
+    const language = languageFor(people.get(w.userId)?.languageCode, lottery.language);
+    return [
+      {
+        tenantId: lottery.tenantId,
+        method: 'sendMessage',
+        payload: {
+          chat_id: w.userId,
+          text: texts(language).dm(lottery.title, prizeName.get(w.prizeId) ?? ''),
+        },
+        kind: 'winner-dm' as const,
+        lotteryId: lottery.id,
+        winnerId,
+        dedupeKey: `dm:${winnerId}`,
+      },
+    ];
+  });
+}
