@@ -10,7 +10,10 @@
  * Never orphaned: if the IPC channel closes (the supervisor died, even by SIGKILL), the process stops
  * and exits by itself. It also exits on its own `stopDeadlineMs` after a stop, whatever still runs.
  */
+import pg from 'pg';
+import { type Sql, sqlFromPool } from '../db/sql.ts';
 import { createLogger } from '../log/logger.ts';
+import { CountSync } from './count-sync.ts';
 import { registerHandlers } from './handlers.ts';
 import {
   type ChildMessage,
@@ -19,6 +22,8 @@ import {
   type ParsedParentMessage,
   parentMessage,
 } from './ipc.ts';
+import { OutboxWorker } from './outbox-worker.ts';
+import { Pacer } from './pacer.ts';
 import { classifyError, TelegramAdapter } from './telegram.ts';
 
 const logger = createLogger({
@@ -62,6 +67,9 @@ process.on('unhandledRejection', (err) => {
 });
 
 let adapter: TelegramAdapter | undefined;
+let pool: pg.Pool | undefined;
+let outbox: OutboxWorker | undefined;
+let counts: CountSync | undefined;
 let stopping = false;
 let stopDeadlineMs = 4500;
 
@@ -74,14 +82,56 @@ async function stop(why: string): Promise<void> {
     process.exit(EXIT_CODES.stopped);
   }, stopDeadlineMs).unref();
   await adapter?.stop();
+  // The send in flight is finished and recorded before the process exits (never lost, never doubled).
+  await counts?.stop();
+  await outbox?.stop();
+  await pool?.end().catch(() => {});
   process.exit(EXIT_CODES.stopped);
+}
+
+/** The lottery's side of the bot: a small pool, the outbox worker and the post count updater. */
+function startLottery(
+  start: Extract<ParsedParentMessage, { type: 'start' }>,
+  log: typeof logger,
+  telegram: TelegramAdapter,
+): { sql: Sql; tenantId: number } | undefined {
+  const tenantId = Number(start.tenantId);
+  if (!start.databaseUrl || !Number.isSafeInteger(tenantId)) return undefined;
+  pool = new pg.Pool({ connectionString: start.databaseUrl, max: 5, idleTimeoutMillis: 10_000 });
+  pool.on('error', (err) => log.warn({ err }, 'a database connection failed; it is replaced'));
+  const sql = sqlFromPool(pool);
+  outbox = new OutboxWorker({
+    sql,
+    tenantId,
+    call: (method, payload) =>
+      (telegram.bot.telegram.callApi as (m: string, p: unknown) => Promise<unknown>)(method, payload),
+    pacer: new Pacer({ perSecond: start.sendsPerSecond, perChatPerMinute: start.sendsPerChatPerMinute }),
+    logger: log,
+  });
+  counts = new CountSync({
+    sql,
+    tenantId,
+    intervalMs: start.countEditIntervalMs,
+    logger: log,
+    onQueued: () => outbox?.wake(),
+  });
+  return { sql, tenantId };
 }
 
 async function run(start: Extract<ParsedParentMessage, { type: 'start' }>): Promise<void> {
   stopDeadlineMs = start.stopDeadlineMs;
   const log = logger.child({ tenant: start.tenantId });
   adapter = new TelegramAdapter({ token: start.token, apiRoot: start.apiRoot });
-  registerHandlers(adapter, { tenantName: start.tenantName, logger: log });
+  const lottery = startLottery(start, log, adapter);
+  registerHandlers(adapter, {
+    tenantName: start.tenantName,
+    logger: log,
+    lottery: lottery && {
+      ...lottery,
+      wakeOutbox: () => outbox?.wake(),
+      entriesChanged: () => counts?.markDirty(),
+    },
+  });
   let me: Awaited<ReturnType<TelegramAdapter['getMe']>>;
   try {
     me = await adapter.getMe((err, waitMs) =>
@@ -98,6 +148,8 @@ async function run(start: Extract<ParsedParentMessage, { type: 'start' }>): Prom
     if (stopping || exiting) return;
     log.info(`polling as @${me.username}`);
     send({ type: 'ready', botId: me.id, botUsername: me.username, at: Date.now() });
+    outbox?.start();
+    counts?.start();
     const heartbeat = setInterval(() => {
       send({ type: 'heartbeat', lastPollAt: adapter?.lastPollAt ?? 0, at: Date.now() });
     }, start.heartbeatMs);
@@ -117,6 +169,10 @@ process.on('message', (raw: unknown) => {
   const message = parsed.data;
   if (message.type === 'stop') {
     void stop('asked by the supervisor');
+    return;
+  }
+  if (message.type === 'wake') {
+    outbox?.wake();
     return;
   }
   if (started) {

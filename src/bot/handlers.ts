@@ -1,34 +1,253 @@
 /**
- * What the bot does with updates. For now: `/start` answers with a greeting naming the organiser, and
- * chat-less updates such as `my_chat_member` (sent whenever the bot is added to a chat) are accepted
- * without replying, since replying to them would fail and end polling (F18). The lottery issue fills
- * this in. Every handler error is caught by `bot.catch`, logged, and never ends polling (F2).
+ * What the bot does with updates. Without a database (supervision tests) it only greets on `/start`.
+ * With the lottery:
+ *
+ * - Join button (`j:<id>`, F16; the id comes from callback_data, never from the message, F17): the join
+ *   runs (join.ts) and the callback is answered with its outcome. Checks that need Telegram are raced
+ *   against {@link ANSWER_BUDGET_MS}: if they take longer, the answer says "checking" at once (F10) and
+ *   the outcome follows in private when the user started the bot. A user who never started the bot is
+ *   answered with the deep link, so it opens and the bot can reach them if they win (F7).
+ * - `/start join_<id>` in private: records that the user started the bot, then joins (source deeplink).
+ * - A message equal to a lottery's join keyword in one of its target groups joins (source keyword).
+ * - `my_chat_member`: the chats table (added, promoted, removed) and, in private chats, "blocked the bot".
+ *
+ * Replies go through the outbox (F8) — only callback answers are made directly. Every handler error is
+ * caught by `bot.catch`, logged, and never ends polling (F2); "query is too old" is expected (F10) and
+ * logged at debug.
  */
+import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
+import {
+  type Entrant,
+  type MembershipCheck,
+  membershipOf,
+  membershipOfError,
+} from '../lottery/conditions.ts';
+import {
+  type JoinOutcome,
+  joinLottery,
+  loadJoinLottery,
+  recordBlocked,
+  recordStarted,
+} from '../lottery/join.ts';
+import { enqueue } from '../lottery/outbox.ts';
+import { chatNames } from '../lottery/posts.ts';
+import { joinDeepLink, parseJoinCallback, parseStartPayload } from '../lottery/render.ts';
+import { languageFor, texts } from '../lottery/texts.ts';
+import { callbackAnswer, startReply } from './join-replies.ts';
 import type { TelegramAdapter } from './telegram.ts';
+
+/** The callback is answered within this time whatever the checks still do (ms). */
+export const ANSWER_BUDGET_MS = 2500;
+
+export interface LotteryContext {
+  sql: Sql;
+  tenantId: number;
+  /** After the bot queued a send itself. */
+  wakeOutbox: () => void;
+  /** After an entry was added (the posts' counts). */
+  entriesChanged: () => void;
+}
 
 export interface HandlerOptions {
   tenantName: string;
   logger: Logger;
+  lottery?: LotteryContext;
+}
+
+interface TgUser {
+  id: number;
+  is_bot: boolean;
+  first_name: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+}
+
+function entrantOf(user: TgUser): Entrant {
+  return {
+    userId: user.id,
+    firstName: user.first_name ?? '',
+    lastName: user.last_name ?? null,
+    username: user.username ?? null,
+    languageCode: user.language_code ?? null,
+    isBot: user.is_bot === true,
+  };
+}
+
+function isQueryTooOld(err: unknown): boolean {
+  const e = err as { code?: number; description?: string };
+  return e?.code === 400 && /query is too old|query id is invalid/i.test(e.description ?? '');
 }
 
 export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptions): void {
   const { bot } = adapter;
-  const { logger } = options;
+  const { logger, lottery } = options;
+
+  const checkMembership: MembershipCheck = async (chatId, userId) => {
+    try {
+      return membershipOf(await bot.telegram.getChatMember(chatId, userId));
+    } catch (err) {
+      const e = err as { code?: number; description?: string; message?: string };
+      return membershipOfError(e.code ?? null, e.description ?? e.message ?? '');
+    }
+  };
+
+  const nameOf = async (ctx: LotteryContext) => {
+    const names = await chatNames(ctx.sql, ctx.tenantId);
+    return (chatId: number) => names.get(chatId) ?? String(chatId);
+  };
+
+  const reply = async (ctx: LotteryContext, chatId: number, text: string, key?: string) => {
+    await enqueue(ctx.sql, [
+      {
+        tenantId: ctx.tenantId,
+        method: 'sendMessage',
+        payload: { chat_id: chatId, text },
+        kind: 'join-result',
+        dedupeKey: key ?? null,
+      },
+    ]);
+    ctx.wakeOutbox();
+  };
+
+  const join = async (
+    ctx: LotteryContext,
+    lotteryId: number,
+    user: TgUser,
+    source: 'button' | 'deeplink' | 'keyword',
+  ) => {
+    const outcome = await joinLottery(ctx.sql, {
+      tenantId: ctx.tenantId,
+      lotteryId,
+      entrant: entrantOf(user),
+      source,
+      checkMembership,
+    });
+    if (outcome.kind === 'joined') ctx.entriesChanged();
+    return outcome;
+  };
 
   bot.start(async (ctx) => {
-    const name = ctx.from?.first_name ?? '';
-    await ctx.reply(
-      `👋 ${name ? `${name}, ` : ''}this is the giveaway bot of ${options.tenantName}. ` +
-        `Join a giveaway with the button under its post; if you win, the prize message arrives here.`,
-    );
+    const from = ctx.from as TgUser | undefined;
+    if (!lottery || !from || ctx.chat?.type !== 'private') {
+      const name = ctx.from?.first_name ?? '';
+      await ctx.reply(texts('en').startGreeting(name, options.tenantName));
+      return;
+    }
+    await recordStarted(lottery.sql, lottery.tenantId, from.id, from.language_code ?? null);
+    const language = languageFor(from.language_code, 'zh-CN');
+    const lotteryId = parseStartPayload((ctx as { payload?: string }).payload);
+    if (lotteryId === null) {
+      await reply(lottery, from.id, texts(language).startGreeting(from.first_name ?? '', options.tenantName));
+      return;
+    }
+    const outcome = await join(lottery, lotteryId, from, 'deeplink');
+    await reply(lottery, from.id, startReply(outcome, from.language_code ?? null, await nameOf(lottery)));
   });
 
-  bot.on('my_chat_member', (ctx) => {
+  bot.on('callback_query', async (ctx) => {
+    const query = ctx.callbackQuery;
+    const data = 'data' in query ? query.data : undefined;
+    const lotteryId = parseJoinCallback(data);
+    const answer = async (text?: string, extra: { show_alert?: boolean; url?: string } = {}) => {
+      try {
+        await ctx.answerCbQuery(text, extra);
+      } catch (err) {
+        if (isQueryTooOld(err)) logger.debug('a callback query expired before it was answered (F10)');
+        else throw err;
+      }
+    };
+    if (!lottery || lotteryId === null) {
+      await answer();
+      return;
+    }
+    const from = query.from as TgUser;
+    const work = join(lottery, lotteryId, from, 'button');
+    let budget: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((resolve) => {
+      budget = setTimeout(() => resolve('slow'), ANSWER_BUDGET_MS);
+    });
+    const first = await Promise.race([work, slow]);
+    clearTimeout(budget);
+    const language = languageFor(from.language_code, 'zh-CN');
+    if (first === 'slow') {
+      await answer(texts(language).checking);
+      const outcome = await work;
+      await reply(lottery, from.id, startReply(outcome, from.language_code ?? null, await nameOf(lottery)));
+      return;
+    }
+    const outcome: JoinOutcome = first;
+    const names = outcome.kind === 'not-member' ? await nameOf(lottery) : (id: number) => String(id);
+    const { text, alert } = callbackAnswer(outcome, from.language_code ?? null, names);
+    const username = adapter.bot.botInfo?.username;
+    if (outcome.kind === 'joined' && !outcome.startedBot && username) {
+      // Opens the bot with the deep link: one tap on Start and the bot may message the winner (F7).
+      await answer(text, { url: joinDeepLink(username, lotteryId) });
+      return;
+    }
+    await answer(text, { show_alert: alert });
+  });
+
+  bot.on('message', async (ctx, next) => {
+    const message = ctx.message as { text?: string; chat: { id: number; type: string }; from?: TgUser };
+    if (!lottery || !message.text || !message.from || message.chat.type === 'private') return next();
+    const keyword = message.text.trim();
+    if (keyword.length === 0 || keyword.length > 64) return next();
+    const [row] = await lottery.sql.query<{ id: number }>(
+      `select id from lotteries where tenant_id = ? and status = 'open' and join_keyword = ?
+         and publish_targets @> ?::jsonb order by id desc limit 1`,
+      [lottery.tenantId, keyword, JSON.stringify([message.chat.id])],
+    );
+    if (!row) return next();
+    const target = await loadJoinLottery(lottery.sql, lottery.tenantId, row.id);
+    if (!target) return next();
+    const outcome = await join(lottery, row.id, message.from, 'keyword');
+    // In the group only the result matters to the user; answer in private when they started the bot.
+    const started = outcome.kind === 'joined' ? outcome.startedBot : false;
+    if (started || outcome.kind !== 'joined') {
+      logger.debug({ lottery: row.id, outcome: outcome.kind }, 'keyword join');
+    }
+    if (started) {
+      await reply(
+        lottery,
+        message.from.id,
+        startReply(outcome, message.from.language_code ?? null, await nameOf(lottery)),
+      );
+    }
+  });
+
+  bot.on('my_chat_member', async (ctx) => {
     const update = ctx.myChatMember;
-    logger.info(
-      { chatId: update.chat.id, chatType: update.chat.type, status: update.new_chat_member.status },
-      'bot membership changed in a chat',
+    const chat = update.chat as { id: number; type: string; title?: string; username?: string };
+    const status = update.new_chat_member.status;
+    logger.info({ chatId: chat.id, chatType: chat.type, status }, 'bot membership changed in a chat');
+    if (!lottery) return;
+    if (chat.type === 'private') {
+      if (status === 'kicked') await recordBlocked(lottery.sql, lottery.tenantId, update.from.id);
+      else if (status === 'member')
+        await recordStarted(lottery.sql, lottery.tenantId, update.from.id, update.from.language_code ?? null);
+      return;
+    }
+    const rights: Record<string, boolean> = {};
+    for (const [key, value] of Object.entries(update.new_chat_member)) {
+      if (typeof value === 'boolean') rights[key] = value;
+    }
+    await lottery.sql.query(
+      `insert into chats (tenant_id, chat_id, type, title, username, bot_status, rights)
+       values (?, ?, ?, ?, ?, ?, ?::jsonb)
+       on conflict (tenant_id, chat_id) do update set type = excluded.type, title = excluded.title,
+         username = excluded.username, bot_status = excluded.bot_status, rights = excluded.rights,
+         check_failed_at = null, check_error = null, updated_at = now()`,
+      [
+        lottery.tenantId,
+        chat.id,
+        chat.type,
+        chat.title?.slice(0, 256) ?? null,
+        chat.username ?? null,
+        status,
+        JSON.stringify(rights),
+      ],
     );
   });
 

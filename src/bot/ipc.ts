@@ -19,8 +19,21 @@ export const parentMessage = z.discriminatedUnion('type', [
     heartbeatMs: z.number().int().min(50).max(60_000).default(5000),
     /** The process exits on its own this long after a `stop` (ms), before the supervisor kills it. */
     stopDeadlineMs: z.number().int().min(100).max(600_000).default(4500),
+    /**
+     * PostgreSQL connection string for the lottery (entries, chats, the outbox). Absent: the bot only
+     * greets (tests of the supervision alone). Like the token, it travels over IPC only.
+     */
+    databaseUrl: z.string().min(1).optional(),
+    /** Outbox pacing: sends per second for the whole bot (Telegram: 30). */
+    sendsPerSecond: z.number().min(0.1).max(1000).default(28),
+    /** Outbox pacing: sends per minute into one group or channel (Telegram: 20). */
+    sendsPerChatPerMinute: z.number().min(0.1).max(10_000).default(19),
+    /** Minimum time between two edits of a post's entry count (ms). */
+    countEditIntervalMs: z.number().int().min(50).max(600_000).default(5000),
   }),
   z.object({ type: z.literal('stop') }),
+  /** New rows are waiting in this bot's outbox (relayed from NOTIFY `outbox_pending`). */
+  z.object({ type: z.literal('wake') }),
 ]);
 export type ParentMessage = z.input<typeof parentMessage>;
 export type ParsedParentMessage = z.output<typeof parentMessage>;

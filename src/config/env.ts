@@ -34,6 +34,11 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Supervisor status port (loopback), for `/status` and `/healthz`. */
   supervisorPort: number;
+  /**
+   * The admin web's public address (no trailing slash), e.g. `https://giveaways.example.com`: winners
+   * announcements link to the public proof page under it. Unset: they show the commitment instead.
+   */
+  publicUrl: string | undefined;
 }
 
 /** A configuration problem a person can fix: which variable, what is wrong, an example of a good value. */
@@ -137,6 +142,7 @@ const VARIABLES = {
     example: 'info',
   },
   SUPERVISOR_PORT: { schema: port.default(8082), example: '8082' },
+  PUBLIC_URL: { schema: httpUrl.optional(), example: 'https://giveaways.example.com' },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -187,5 +193,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     appSecret: read(env, 'APP_SECRET'),
     logLevel: read(env, 'LOG_LEVEL'),
     supervisorPort: read(env, 'SUPERVISOR_PORT'),
+    publicUrl: read(env, 'PUBLIC_URL'),
   };
 }

@@ -14,7 +14,16 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fromCallback } from 'xstate';
 import type { BotProcessInput, ChildCommand, ChildEvent } from '../../machines/tenant-types.ts';
-import { childMessage, type FatalReason, reasonFromExitCode } from '../bot/ipc.ts';
+import { childMessage, type FatalReason, type ParentMessage, reasonFromExitCode } from '../bot/ipc.ts';
+
+/** Settings passed on to each bot process. */
+export type BotSettings = Partial<
+  Pick<
+    Extract<ParentMessage, { type: 'start' }>,
+    'sendsPerSecond' | 'sendsPerChatPerMinute' | 'countEditIntervalMs'
+  >
+>;
+
 import type { Logger } from '../log/logger.ts';
 import type { ChildPool } from './child-pool.ts';
 
@@ -27,6 +36,10 @@ export interface BotProcessDeps {
   /** The secrets and settings for a start; undefined when the tenant has no usable config any more. */
   resolveStart(tenantId: string): { token: string; tenantName: string } | undefined;
   apiRoot: string;
+  /** The database the bot process writes entries and sends from (sent over IPC only). */
+  databaseUrl?: string;
+  /** Outbox pacing and count edits (see src/bot/ipc.ts), default the bot's own defaults. */
+  botSettings?: BotSettings;
   heartbeatMs?: number;
   stopTimeoutMs: number;
   /** Where bot processes come from (a warm spare, or a fresh fork). */
@@ -151,7 +164,9 @@ export function createBotProcessActor(deps: BotProcessDeps) {
         apiRoot: deps.apiRoot,
         heartbeatMs: deps.heartbeatMs ?? 5000,
         stopDeadlineMs: Math.max(100, deps.stopTimeoutMs - 500),
-      },
+        ...(deps.databaseUrl ? { databaseUrl: deps.databaseUrl } : {}),
+        ...deps.botSettings,
+      } satisfies ParentMessage,
       (err) => {
         if (err) log.warn({ err }, 'could not send the start message to the bot process');
       },

@@ -51,6 +51,8 @@ export interface ConfigSourceOptions {
   onDatabaseUp?: () => void;
   /** Coalesce NOTIFY bursts for this long before reading (ms), default 25. */
   debounceMs?: number;
+  /** Called with a tenant id on each NOTIFY `outbox_pending` (new sends queued for that bot). */
+  onOutboxPending?: (tenantId: string) => void;
   /** LISTEN for NOTIFY, default true (false = polling alone, for benchmarks). */
   listen?: boolean;
 }
@@ -184,6 +186,10 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
     client.on('error', retry);
     client.on('end', retry);
     client.on('notification', (msg) => {
+      if (msg.channel === 'outbox_pending') {
+        if (msg.payload) options.onOutboxPending?.(msg.payload);
+        return;
+      }
       if (msg.channel !== 'bot_config_changed') return;
       clearTimeout(debounce);
       debounce = setTimeout(refresh, options.debounceMs ?? 25);
@@ -191,6 +197,7 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
     try {
       await client.connect();
       await client.query('listen bot_config_changed');
+      if (options.onOutboxPending) await client.query('listen outbox_pending');
       // Changes committed before LISTEN took effect sent no notification we could see: read again.
       refresh();
       listenFailures = 0;

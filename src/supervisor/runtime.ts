@@ -6,13 +6,15 @@
  * Data flow: config source → `CONFIG.SNAPSHOT` → supervisor reconciles → tenant machines → bot
  * processes; tenant `reportStatus` → status store → `bot_status` table and `GET /status`.
  */
+import type { ChildProcess } from 'node:child_process';
 import { type Actor, createActor, toPromise } from 'xstate';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../../machines/policy.ts';
 import { type SupervisorLogParams, supervisorMachine } from '../../machines/supervisor.ts';
 import { type StatusReport, type TenantLogParams, tenantMachine } from '../../machines/tenant.ts';
+import type { ParentMessage } from '../bot/ipc.ts';
 import type { Logger } from '../log/logger.ts';
 import type { TokenCipher } from '../security/token-cipher.ts';
-import { createBotProcessActor } from './bot-process.ts';
+import { type BotSettings, createBotProcessActor } from './bot-process.ts';
 import { type ChildEntry, createChildPool, prepareChildEntry } from './child-pool.ts';
 import {
   type ActiveConfig,
@@ -46,6 +48,10 @@ export interface SupervisorOptions {
   spares?: number;
   /** React to NOTIFY, default true (false = polling alone, for benchmarks). */
   listen?: boolean;
+  /** Give bot processes the database (entries, chats, outbox), default true. */
+  lottery?: boolean;
+  /** Outbox pacing and count edits for the bot processes. */
+  botSettings?: BotSettings;
   /** Module run as the bot process, default src/bot/child.ts (tests substitute misbehaving ones). */
   childEntry?: ChildEntry;
   /** An XState inspector (`@statelyai/inspect`) to stream every actor's events to. */
@@ -75,6 +81,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const restartSeen = new Map<string, number>();
   /** Bot usernames as the bot processes reported them at readiness (for log lines). */
   const usernames = new Map<string, string>();
+  /** The live bot process of each tenant (to relay outbox wake-ups). */
+  const children = new Map<string, ChildProcess>();
   const pool = createChildPool(options.childEntry ?? (await prepareChildEntry(logger)), options.spares ?? 1);
   const policy: RestartPolicy = {
     ...DEFAULT_RESTART_POLICY,
@@ -86,6 +94,14 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     logger,
     pool,
     apiRoot: options.apiRoot,
+    ...(options.lottery === false ? {} : { databaseUrl: options.databaseUrl }),
+    ...(options.botSettings ? { botSettings: options.botSettings } : {}),
+    onSpawn: (tenantId, child) => {
+      children.set(tenantId, child);
+      child.once('exit', () => {
+        if (children.get(tenantId) === child) children.delete(tenantId);
+      });
+    },
     heartbeatMs: options.heartbeatMs,
     // A third of the heartbeat window: a healthy bot is never mistaken for a silent one.
     forwardHeartbeatEveryMs: Math.min(10_000, Math.floor(policy.heartbeatTimeoutMs / 3)),
@@ -241,6 +257,10 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     checkIntervalS: options.checkIntervalS,
     onSnapshot,
     listen: options.listen,
+    onOutboxPending: (tenantId) => {
+      const child = children.get(tenantId);
+      if (child?.connected) child.send({ type: 'wake' } satisfies ParentMessage, () => undefined);
+    },
   });
   // Wait (briefly: the database may be down) until NOTIFY is heard, so changes from now on apply at once.
   await Promise.race([configSource.listening, new Promise((r) => setTimeout(r, 2000).unref())]);

@@ -5,14 +5,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/env.ts';
 import type { Database } from '../db/database.ts';
+import { sqlFromOrm } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
+import { type DrawScheduler, startDrawScheduler } from '../lottery/scheduler.ts';
+import { createSeedCipher } from '../lottery/seed-cipher.ts';
 import { createTokenCipher } from '../security/token-cipher.ts';
+import { tenantMembership } from '../web/services/membership.ts';
 import { type Inspection, startInspection } from './inspect.ts';
 import { type Supervisor, startSupervisor } from './runtime.ts';
 import { buildStatusServer } from './status-server.ts';
 
 export interface SupervisorService {
   supervisor: Supervisor;
+  /** The draw scheduler (exactly-once draws of due lotteries). */
+  draws: DrawScheduler;
   statusServer: FastifyInstance;
   /** Stop the bots, then the status server. */
   stop(): Promise<void>;
@@ -27,6 +33,8 @@ export interface SupervisorServiceOptions {
   inspect?: boolean;
   /** Where people configure a token (the admin web), for the "no config yet" line. */
   adminUrl?: string;
+  /** Milliseconds between two looks for due draws, default 1000. */
+  drawIntervalMs?: number;
 }
 
 export async function startSupervisorService(options: SupervisorServiceOptions): Promise<SupervisorService> {
@@ -48,6 +56,19 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
       options.adminUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
     inspect: inspection?.inspect as never,
   });
+  const sql = sqlFromOrm(db.orm);
+  const draws = startDrawScheduler({
+    sql,
+    seedCipher: createSeedCipher(options.appSecret),
+    membershipFor: tenantMembership({
+      sql,
+      cipher: createTokenCipher(options.appSecret),
+      apiRoot: config.telegramApiRoot,
+    }),
+    proofUrl: (id) => (config.publicUrl ? `${config.publicUrl}/proof/${id}` : null),
+    logger,
+    ...(options.drawIntervalMs !== undefined ? { intervalMs: options.drawIntervalMs } : {}),
+  });
   const statusServer = buildStatusServer({
     store: supervisor.store,
     logger,
@@ -57,6 +78,7 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
   try {
     await statusServer.listen({ port: config.supervisorPort, host: '127.0.0.1' });
   } catch (err) {
+    await draws.stop();
     await supervisor.shutdown();
     inspection?.stop();
     throw new Error(
@@ -67,9 +89,11 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
   let stopping: Promise<void> | undefined;
   return {
     supervisor,
+    draws,
     statusServer,
     stop() {
       stopping ??= (async () => {
+        await draws.stop();
         await supervisor.shutdown();
         await statusServer.close();
         inspection?.stop();

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       appSecret: undefined,
       logLevel: 'info',
       supervisorPort: 8082,
+      publicUrl: undefined,
     });
   });
 
@@ -42,6 +43,7 @@ describe('loadConfig', () => {
         APP_SECRET: 'x'.repeat(32),
         LOG_LEVEL: 'DEBUG',
         SUPERVISOR_PORT: '9100',
+        PUBLIC_URL: 'https://giveaways.example.com/',
       },
       cwd,
     );
@@ -56,6 +58,7 @@ describe('loadConfig', () => {
       appSecret: 'x'.repeat(32),
       logLevel: 'debug',
       supervisorPort: 9100,
+      publicUrl: 'https://giveaways.example.com',
     });
   });
 

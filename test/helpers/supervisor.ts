@@ -6,6 +6,7 @@ import type { RestartPolicy } from '../../machines/policy.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import { createTokenCipher } from '../../src/security/token-cipher.ts';
+import type { BotSettings } from '../../src/supervisor/bot-process.ts';
 import type { ChildEntry } from '../../src/supervisor/child-pool.ts';
 import { type Supervisor, startSupervisor } from '../../src/supervisor/runtime.ts';
 import type { TenantStatus } from '../../src/supervisor/status-store.ts';
@@ -52,6 +53,7 @@ export async function startTestSupervisor(
     checkIntervalS?: number;
     childEntry?: ChildEntry;
     databaseUrl?: string;
+    botSettings?: BotSettings;
   } = {},
 ): Promise<SupervisorHarness> {
   const connection = db.orm.em.getConnection();
@@ -68,6 +70,7 @@ export async function startTestSupervisor(
     heartbeatMs: 100,
     spares: 1,
     childEntry: options.childEntry,
+    ...(options.botSettings ? { botSettings: options.botSettings } : {}),
   });
   const histories = new Map<string, TenantStatus[]>();
   const spawned = new Map<string, number[]>();

@@ -1,0 +1,111 @@
+/**
+ * Keeps the entry count in each lottery post current without hitting Telegram's per-chat limits
+ * however fast people join: joins only mark the tenant dirty; at most every `intervalMs` the posts whose
+ * shown count differs from the lottery's are edited once, through the outbox (one pending edit per post
+ * at a time, so a burst of 1,000 joins is one edit, not 1,000). Runs once at start too, to catch up
+ * with joins made while the bot was down.
+ */
+import type { Sql } from '../db/sql.ts';
+import type { Logger } from '../log/logger.ts';
+import { enqueue, type OutboxItem } from '../lottery/outbox.ts';
+import { botUsername, chatNames } from '../lottery/posts.ts';
+import { postKeyboard, postText } from '../lottery/render.ts';
+import { findLottery } from '../lottery/store.ts';
+
+export interface CountSyncOptions {
+  sql: Sql;
+  tenantId: number;
+  intervalMs: number;
+  logger: Logger;
+  /** Called after edits were queued (wakes the outbox worker). */
+  onQueued: () => void;
+}
+
+const STALE_POSTS = `
+  select p.id, p.chat_id, p.lottery_id
+    from lottery_posts p join lotteries l on l.id = p.lottery_id
+   where l.tenant_id = ? and l.status = 'open' and p.message_id is not null
+     and p.shown_entry_count <> l.entry_count
+     and not exists (select 1 from outbox_messages o
+                      where o.tenant_id = ? and o.ref_id = p.id and o.kind in ('count-edit', 'post-edit')
+                        and o.status in ('pending', 'sending'))`;
+
+export class CountSync {
+  private dirty = true;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private lastRunAt = 0;
+
+  constructor(private readonly options: CountSyncOptions) {}
+
+  /** Entries changed: sync within `intervalMs`. */
+  markDirty(): void {
+    this.dirty = true;
+    this.schedule();
+  }
+
+  start(): void {
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer || !this.dirty) return;
+    const wait = Math.max(0, this.lastRunAt + this.options.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.sync()
+        .catch((err: unknown) => {
+          this.dirty = true;
+          this.options.logger.warn({ err }, 'could not update the entry counts of the posts');
+        })
+        .finally(() => {
+          this.running = undefined;
+          this.schedule();
+        });
+    }, wait);
+    this.timer.unref?.();
+  }
+
+  private async sync(): Promise<void> {
+    if (this.stopped) return;
+    this.dirty = false;
+    this.lastRunAt = Date.now();
+    const { sql, tenantId } = this.options;
+    const posts = await sql.query<{ id: number; chat_id: string; lottery_id: number }>(STALE_POSTS, [
+      tenantId,
+      tenantId,
+    ]);
+    if (posts.length === 0) return;
+    const names = await chatNames(sql, tenantId);
+    const username = await botUsername(sql, tenantId);
+    const items: OutboxItem[] = [];
+    for (const post of posts) {
+      const lottery = await findLottery(sql, tenantId, post.lottery_id);
+      if (!lottery || lottery.status !== 'open') continue;
+      items.push({
+        tenantId,
+        method: 'editMessageText',
+        payload: {
+          chat_id: Number(post.chat_id),
+          text: postText(lottery, names),
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+          reply_markup: postKeyboard(lottery, username),
+        },
+        kind: 'count-edit',
+        refId: post.id,
+        lotteryId: lottery.id,
+        dedupeKey: `count:${post.id}:${lottery.entryCount}`,
+        meta: { entryCount: lottery.entryCount },
+      });
+    }
+    if ((await enqueue(sql, items)) > 0) this.options.onQueued();
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The per-bot outbox worker (F8), in the bot process next to the Telegram adapter: the one place a
+ * tenant's sends happen. It claims due rows in id order, paces them (pacer.ts), sends each through the
+ * adapter and records the outcome (src/lottery/outbox.ts, effects.ts):
+ *
+ * - success, or 400 "message is not modified" on an edit (F17) → `sent`, effects applied;
+ * - 429 → this row and the rest of the batch go back to pending, every pending row of the bot waits
+ *   `retry_after` (persisted, so a restart keeps waiting), and the order is kept;
+ * - network error or 5xx → back to pending with backoff (1 s doubling to 60 s); failed after 20 attempts;
+ * - any other 4xx (403 blocked, 400 chat not found, …) → `failed` for good, effects applied (F7).
+ *
+ * It wakes on `wake()` (the supervisor relays NOTIFY `outbox_pending`; the bot's own enqueues call it),
+ * on the next row's `not_before`, and otherwise polls every `pollMs`. `stop()` finishes the send in
+ * flight and records it before resolving; rows claimed but not yet sent go back to pending.
+ */
+import type { Sql } from '../db/sql.ts';
+import type { Logger } from '../log/logger.ts';
+import { applyFailed, applySent, isNotModified } from '../lottery/effects.ts';
+import {
+  claim,
+  complete,
+  fail,
+  nextDue,
+  type OutboxRow,
+  pauseAll,
+  recoverInterrupted,
+  retryLater,
+} from '../lottery/outbox.ts';
+import type { Pacer } from './pacer.ts';
+
+/** A Bot API error as the adapter reports it: code and description (Telegraf's TelegramError shape). */
+export interface SendError {
+  code?: number;
+  description?: string;
+  message?: string;
+  parameters?: { retry_after?: number };
+}
+
+export interface OutboxWorkerOptions {
+  sql: Sql;
+  tenantId: number;
+  /** Performs a Bot API call; rejects with a {@link SendError}-shaped error. */
+  call: (method: string, payload: Record<string, unknown>) => Promise<unknown>;
+  pacer: Pacer;
+  logger: Logger;
+  /** Fallback poll when no wake-up comes (ms), default 5000. */
+  pollMs?: number;
+  /** Rows claimed per round, default 10. */
+  batch?: number;
+  /** Attempts before a network error becomes final, default 20. */
+  maxAttempts?: number;
+}
+
+const EDIT_KINDS = new Set(['post-edit', 'count-edit']);
+
+export class OutboxWorker {
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private loop: Promise<void> | undefined;
+  /** Sends made since start (for logs and tests). */
+  sent = 0;
+
+  constructor(private readonly options: OutboxWorkerOptions) {}
+
+  /** Starts the loop (rows a dead process left `sending` are retried first). */
+  start(): void {
+    this.loop ??= this.run().catch((err: unknown) => {
+      this.options.logger.error({ err }, 'the outbox worker stopped on an error');
+    });
+  }
+
+  /** Something new may be due: look now. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Finishes the send in flight, releases claimed rows, and resolves when the loop has ended. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      timer.unref?.();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        done();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { sql, tenantId, logger } = this.options;
+    const recovered = await recoverInterrupted(sql, tenantId).catch(() => 0);
+    if (recovered > 0) logger.warn(`outbox: ${recovered} send(s) interrupted by a restart will be retried`);
+    let failures = 0;
+    while (!this.stopping) {
+      this.woken = false;
+      let rows: OutboxRow[];
+      try {
+        rows = await claim(sql, tenantId, this.options.batch ?? 10);
+        failures = 0;
+      } catch (err) {
+        failures++;
+        logger.warn({ err }, 'outbox: the database did not answer; retrying');
+        await this.sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+        continue;
+      }
+      if (rows.length === 0) {
+        if (this.woken) continue;
+        const due = await nextDue(sql, tenantId).catch(() => null);
+        const pollMs = this.options.pollMs ?? 5000;
+        const wait = due ? Math.min(pollMs, Math.max(10, due.getTime() - Date.now())) : pollMs;
+        await this.sleep(wait);
+        continue;
+      }
+      for (let i = 0; i < rows.length; i++) {
+        if (this.stopping) {
+          await this.release(rows.slice(i));
+          break;
+        }
+        const pauseMs = await this.send(rows[i]!);
+        if (pauseMs !== null) {
+          await this.release(rows.slice(i + 1));
+          await this.sleep(pauseMs);
+          break;
+        }
+      }
+    }
+  }
+
+  private async release(rows: OutboxRow[]): Promise<void> {
+    for (const row of rows) {
+      await retryLater(this.options.sql, row.id, 0, null, 'released').catch(() => {});
+    }
+  }
+
+  /** Sends one row; resolves with a pause (ms) when the worker must wait before the next send. */
+  private async send(row: OutboxRow): Promise<number | null> {
+    const { sql, logger, pacer } = this.options;
+    const payload = { ...row.payload };
+    if (EDIT_KINDS.has(row.kind) && payload.message_id === undefined && row.refId !== null) {
+      const [post] = await sql.query<{ message_id: string | null }>(
+        'select message_id from lottery_posts where id = ?',
+        [row.refId],
+      );
+      if (!post?.message_id) {
+        await fail(sql, row.id, null, 'the post was never sent, so there is nothing to edit');
+        return null;
+      }
+      payload.message_id = Number(post.message_id);
+    }
+    const chatId = typeof payload.chat_id === 'number' ? payload.chat_id : null;
+    await pacer.take(chatId);
+    let result: unknown;
+    try {
+      result = await this.options.call(row.method, payload);
+    } catch (raw) {
+      const err = raw as SendError;
+      const code = typeof err.code === 'number' ? err.code : null;
+      const description = err.description ?? err.message ?? String(raw);
+      if (code !== null && isNotModified(code, description)) {
+        await complete(sql, row.id, { not_modified: true });
+        await applySent(sql, row, null);
+        return null;
+      }
+      if (code === 429) {
+        const waitMs = Math.max(1, err.parameters?.retry_after ?? 1) * 1000;
+        logger.warn(`outbox: Telegram asked to wait ${waitMs / 1000} s (429); every send waits`);
+        pacer.pause(waitMs);
+        await retryLater(sql, row.id, waitMs, code, description);
+        await pauseAll(sql, row.tenantId, waitMs);
+        return waitMs;
+      }
+      const transient = code === null || code >= 500;
+      const maxAttempts = this.options.maxAttempts ?? 20;
+      if (transient && row.attempts < maxAttempts) {
+        const waitMs = Math.min(60_000, 1000 * 2 ** Math.min(row.attempts - 1, 6));
+        logger.warn(
+          { method: row.method, code },
+          `outbox: send failed (${description}); retrying in ${waitMs} ms`,
+        );
+        await retryLater(sql, row.id, waitMs, code, description);
+        await pauseAll(sql, row.tenantId, waitMs);
+        return waitMs;
+      }
+      logger.info(
+        { method: row.method, kind: row.kind, code },
+        `outbox: Telegram refused a send: ${description}`,
+      );
+      await fail(sql, row.id, code, description);
+      await applyFailed(sql, row, code, description);
+      return null;
+    }
+    this.sent++;
+    await complete(sql, row.id, result);
+    await applySent(sql, row, result);
+    return null;
+  }
+}

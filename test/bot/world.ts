@@ -1,0 +1,143 @@
+/**
+ * An end-to-end world for the lottery bot: a migrated database, the Bot API sandbox, one tenant whose bot
+ * runs under the real supervisor (a real bot process with the database over IPC), the draw scheduler,
+ * and helpers to make chats, users and lotteries. Everything talks over loopback; nothing reaches Telegram.
+ */
+
+import { type Sql, sqlFromOrm } from '../../src/db/sql.ts';
+import { createLottery, type LotteryRecord, publishLottery } from '../../src/lottery/index.ts';
+import { type DrawScheduler, startDrawScheduler } from '../../src/lottery/scheduler.ts';
+import { createSeedCipher } from '../../src/lottery/seed-cipher.ts';
+import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import type { SandboxLimits } from '../../src/sandbox/limits.ts';
+import type { BotSettings } from '../../src/supervisor/bot-process.ts';
+import { tenantMembership } from '../../src/web/services/membership.ts';
+import { openTestDatabase, testLogger } from '../helpers/db.ts';
+import {
+  cipher,
+  insertTenant,
+  type SupervisorHarness,
+  startTestSupervisor,
+  TEST_SECRET,
+} from '../helpers/supervisor.ts';
+import { waitUntil } from '../helpers/wait.ts';
+
+export interface BotWorld {
+  db: Awaited<ReturnType<typeof openTestDatabase>>;
+  sql: Sql;
+  sandbox: Sandbox;
+  bot: { id: number; token: string; username: string };
+  tenantId: number;
+  harness: SupervisorHarness;
+  scheduler: DrawScheduler;
+  deps: { sql: Sql; seedCipher: ReturnType<typeof createSeedCipher> };
+  /** A channel or group where the bot is an administrator (the bot has seen it: chats row present). */
+  adminChat(type: 'channel' | 'supergroup' | 'group', title: string): Promise<number>;
+  /** Sandbox users; `members` of the given chats. */
+  users(count: number, make?: (i: number) => Record<string, unknown>): Promise<number[]>;
+  /** Creates and publishes a lottery; resolves when every post is in its chat. */
+  publish(input: Record<string, unknown>): Promise<{ lottery: LotteryRecord; posts: Map<number, number> }>;
+  /** Resolves when the tenant has nothing left to send. */
+  outboxDrained(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createBotWorld(
+  options: { limits?: Partial<SandboxLimits>; botSettings?: BotSettings; drawIntervalMs?: number } = {},
+): Promise<BotWorld> {
+  const db = await openTestDatabase();
+  const sql = sqlFromOrm(db.orm);
+  const sandbox = await createSandbox(options.limits ? { limits: options.limits } : {});
+  const bot = await sandbox.client.createBot({ username: `giveaway${Math.floor(Math.random() * 1e6)}_bot` });
+  const tenantId = await insertTenant(db, `organiser${bot.id}`, bot.token);
+  await sql.query('update bot_configs set bot_id = ?, bot_username = ? where tenant_id = ?', [
+    bot.id,
+    bot.username,
+    tenantId,
+  ]);
+  const harness = await startTestSupervisor(db, sandbox, {
+    botSettings: { countEditIntervalMs: 300, ...options.botSettings },
+  });
+  await harness.waitFor(tenantId, (s) => s.state === 'running', 'running');
+  const seedCipher = createSeedCipher(TEST_SECRET);
+  const scheduler = startDrawScheduler({
+    sql,
+    seedCipher,
+    membershipFor: tenantMembership({ sql, cipher, apiRoot: sandbox.apiRoot }),
+    logger: testLogger(),
+    intervalMs: options.drawIntervalMs ?? 200,
+  });
+  let userSeq = 0;
+  const world: BotWorld = {
+    db,
+    sql,
+    sandbox,
+    bot,
+    tenantId,
+    harness,
+    scheduler,
+    deps: { sql, seedCipher },
+    async adminChat(type, title) {
+      const { id } = await sandbox.client.createChat({ type, title });
+      await sandbox.client.setMember(id, { user_id: bot.id, status: 'administrator' });
+      await waitUntil(
+        async () =>
+          (
+            await sql.query(
+              `select 1 from chats where tenant_id = ? and chat_id = ? and bot_status = 'administrator'`,
+              [tenantId, id],
+            )
+          ).length > 0,
+        `the bot to record chat ${title}`,
+      );
+      return id;
+    },
+    async users(count, make) {
+      const ids: number[] = [];
+      for (let i = 0; i < count; i++) {
+        userSeq++;
+        const { id } = await sandbox.client.createUser({
+          first_name: `User${userSeq}`,
+          username: `user${userSeq}`,
+          language_code: 'en',
+          ...make?.(i),
+        } as never);
+        ids.push(id);
+      }
+      return ids;
+    },
+    async publish(input) {
+      const draft = await createLottery(world.deps, tenantId, input);
+      const lottery = await publishLottery(world.deps, tenantId, draft.id);
+      const posts = await waitUntil(async () => {
+        const rows = await sql.query<{ chat_id: string; message_id: string | null }>(
+          'select chat_id, message_id from lottery_posts where lottery_id = ?',
+          [lottery.id],
+        );
+        if (rows.length === 0 || rows.some((r) => r.message_id === null)) return null;
+        return new Map(rows.map((r) => [Number(r.chat_id), Number(r.message_id)]));
+      }, 'the lottery posts to be sent');
+      return { lottery, posts };
+    },
+    async outboxDrained(timeoutMs = 30_000) {
+      await waitUntil(
+        async () =>
+          (
+            await sql.query(
+              `select 1 from outbox_messages where tenant_id = ? and status in ('pending', 'sending')`,
+              [tenantId],
+            )
+          ).length === 0,
+        'the outbox to drain',
+        timeoutMs,
+      );
+    },
+    async close() {
+      await scheduler.stop();
+      await harness.supervisor.shutdown();
+      await sandbox.close();
+      await db.drop();
+    },
+  };
+  return world;
+}
