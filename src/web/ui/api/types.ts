@@ -1,0 +1,150 @@
+/**
+ * The API's resources as the panel receives them (snake_case, times as ISO-8601 UTC strings). Accounts and
+ * bot: src/web/schemas/*.ts; lotteries, entries, winners and chats: docs/api-lotteries.md.
+ */
+
+export type Role = 'admin' | 'organiser';
+
+export interface Me {
+  id: number;
+  username: string;
+  role: Role;
+  locale: string;
+  display_name: string | null;
+  created_at: string;
+  csrf_token: string;
+}
+
+export type RegistrationMode = 'open' | 'invite' | 'closed';
+
+/** Supervisor states of a bot; `idle` before it first started. */
+export type BotState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopped';
+
+export interface BotStatus {
+  state: BotState | string;
+  /** Why it is stopped or restarting: `invalid-token`, `token-conflict`, `crash-loop`, `disabled`, ... */
+  reason: string | null;
+  detail: string | null;
+  since: string;
+  restarts: number;
+}
+
+export interface Bot {
+  username: string | null;
+  bot_id: number | null;
+  enabled: boolean;
+  /** "…" and the last 4 characters of the saved token. */
+  token_hint: string | null;
+  updated_at: string;
+  restart_requested_at: string | null;
+  status: BotStatus | null;
+}
+
+export interface TenantItem {
+  id: number;
+  username: string;
+  role: Role;
+  disabled: boolean;
+  created_at: string;
+  bot: { username: string | null; enabled: boolean; state: string | null; reason: string | null } | null;
+}
+
+export const LOTTERY_STATUSES = ['draft', 'open', 'drawing', 'drawn', 'cancelled'] as const;
+export type LotteryStatus = (typeof LOTTERY_STATUSES)[number];
+
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export interface Prize {
+  id: number;
+  name: string;
+  quantity: number;
+}
+
+export type JoinCondition =
+  | { kind: 'member'; chat_id: number }
+  | { kind: 'has-username' }
+  | { kind: 'not-bot' };
+
+export type DrawTrigger =
+  | { kind: 'manual' }
+  | { kind: 'time'; at: string }
+  | { kind: 'entries'; count: number };
+
+export interface Lottery {
+  id: number;
+  title: string;
+  description: string;
+  status: LotteryStatus;
+  language: Language;
+  prizes: Prize[];
+  winner_count: number;
+  join_conditions: JoinCondition[];
+  draw_trigger: DrawTrigger;
+  publish_targets: number[];
+  join_keyword: string | null;
+  commitment: string | null;
+  entry_count: number;
+  changes: { at: string; field: string; from: unknown; to: unknown }[];
+  posts: { chat_id: number; message_id: number | null }[];
+  created_at: string;
+  updated_at: string;
+  published_at: string | null;
+  drawn_at: string | null;
+  cancelled_at: string | null;
+}
+
+/** The body of `POST /api/lotteries`; `PATCH` takes any subset (prizes may carry their `id`). */
+export interface LotteryBody {
+  title?: string;
+  description?: string;
+  language?: Language;
+  prizes?: { id?: number; name: string; quantity: number }[];
+  join_conditions?: JoinCondition[];
+  draw_trigger?: DrawTrigger;
+  publish_targets?: number[];
+  join_keyword?: string | null;
+}
+
+export interface TelegramUser {
+  id: number;
+  first_name: string;
+  last_name: string | null;
+  username: string | null;
+}
+
+export interface Entry {
+  id: number;
+  user_id: number;
+  first_name: string;
+  last_name: string | null;
+  username: string | null;
+  source: string;
+  joined_at: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'blocked' | 'never-started' | 'deactivated' | 'failed';
+
+export interface Winner {
+  id: number;
+  position: number;
+  prize: { id: number; name: string };
+  user: TelegramUser;
+  status: 'active' | 'replaced';
+  replaced_reason: string | null;
+  delivery: { status: DeliveryStatus | string; error: string | null; delivered_at: string | null } | null;
+}
+
+export interface Chat {
+  chat_id: number;
+  type: string;
+  title: string | null;
+  username: string | null;
+  bot_status: string;
+  is_admin: boolean;
+  updated_at: string;
+}
+
+export interface Page<T> {
+  items: T[];
+}
