@@ -6,6 +6,7 @@ const benches: Array<{ name: string; load: () => Promise<{ main: () => Promise<u
   { name: 'sandbox', load: () => import('./sandbox.ts') },
   { name: 'supervisor', load: () => import('./supervisor.ts') },
   { name: 'draw', load: () => import('./draw.ts') },
+  { name: 'lottery', load: () => import('./lottery.ts') },
 ];
 
 async function run(): Promise<void> {

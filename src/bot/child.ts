@@ -14,7 +14,7 @@ import pg from 'pg';
 import { type Sql, sqlFromPool } from '../db/sql.ts';
 import { createLogger } from '../log/logger.ts';
 import { CountSync } from './count-sync.ts';
-import { registerHandlers } from './handlers.ts';
+import { type Handlers, registerHandlers } from './handlers.ts';
 import {
   type ChildMessage,
   EXIT_CODES,
@@ -70,6 +70,7 @@ let adapter: TelegramAdapter | undefined;
 let pool: pg.Pool | undefined;
 let outbox: OutboxWorker | undefined;
 let counts: CountSync | undefined;
+let handlers: Handlers | undefined;
 let stopping = false;
 let stopDeadlineMs = 4500;
 
@@ -82,6 +83,8 @@ async function stop(why: string): Promise<void> {
     process.exit(EXIT_CODES.stopped);
   }, stopDeadlineMs).unref();
   await adapter?.stop();
+  // Joins answered "checking" (F10) finish and queue their outcome.
+  await handlers?.settled();
   // The send in flight is finished and recorded before the process exits (never lost, never doubled).
   await counts?.stop();
   await outbox?.stop();
@@ -97,7 +100,7 @@ function startLottery(
 ): { sql: Sql; tenantId: number } | undefined {
   const tenantId = Number(start.tenantId);
   if (!start.databaseUrl || !Number.isSafeInteger(tenantId)) return undefined;
-  pool = new pg.Pool({ connectionString: start.databaseUrl, max: 5, idleTimeoutMillis: 10_000 });
+  pool = new pg.Pool({ connectionString: start.databaseUrl, max: 5, idleTimeoutMillis: 5_000 });
   pool.on('error', (err) => log.warn({ err }, 'a database connection failed; it is replaced'));
   const sql = sqlFromPool(pool);
   outbox = new OutboxWorker({
@@ -107,6 +110,9 @@ function startLottery(
       (telegram.bot.telegram.callApi as (m: string, p: unknown) => Promise<unknown>)(method, payload),
     pacer: new Pacer({ perSecond: start.sendsPerSecond, perChatPerMinute: start.sendsPerChatPerMinute }),
     logger: log,
+    // New rows wake the worker at once (NOTIFY relayed by the supervisor, or the bot's own enqueues), so
+    // this poll is only a fallback; idle bots then hold no database connection (idle timeout 5 s).
+    pollMs: 30_000,
   });
   counts = new CountSync({
     sql,
@@ -123,7 +129,7 @@ async function run(start: Extract<ParsedParentMessage, { type: 'start' }>): Prom
   const log = logger.child({ tenant: start.tenantId });
   adapter = new TelegramAdapter({ token: start.token, apiRoot: start.apiRoot });
   const lottery = startLottery(start, log, adapter);
-  registerHandlers(adapter, {
+  handlers = registerHandlers(adapter, {
     tenantName: start.tenantName,
     logger: log,
     lottery: lottery && {

@@ -1,12 +1,13 @@
 /**
- * Keeps the entry count in each lottery post current without hitting Telegram's per-chat limits
+ * Keeps the entry count of each open lottery (refreshEntryCounts) and in each lottery post current without hitting Telegram's per-chat limits
  * however fast people join: joins only mark the tenant dirty; at most every `intervalMs` the posts whose
  * shown count differs from the lottery's are edited once, through the outbox (one pending edit per post
- * at a time, so a burst of 1,000 joins is one edit, not 1,000). Runs once at start too, to catch up
+ * at a time, so a burst of 1,000 joins is one edit, not 1,000). Runs one interval after start too, to catch up
  * with joins made while the bot was down.
  */
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
+import { refreshEntryCounts } from '../lottery/join.ts';
 import { enqueue, type OutboxItem } from '../lottery/outbox.ts';
 import { botUsername, chatNames } from '../lottery/posts.ts';
 import { postKeyboard, postText } from '../lottery/render.ts';
@@ -45,7 +46,9 @@ export class CountSync {
     this.schedule();
   }
 
+  /** First sync one interval after start (not at once: fifty bots starting together stay light). */
   start(): void {
+    this.lastRunAt = Date.now();
     this.schedule();
   }
 
@@ -78,6 +81,7 @@ export class CountSync {
     this.dirty = false;
     this.lastRunAt = Date.now();
     const { sql, tenantId } = this.options;
+    await refreshEntryCounts(sql, tenantId);
     const posts = await sql.query<{ id: number; chat_id: string; lottery_id: number }>(STALE_POSTS, [
       tenantId,
       tenantId,

@@ -5,7 +5,9 @@
  * - Join button (`j:<id>`, F16; the id comes from callback_data, never from the message, F17): the join
  *   runs (join.ts) and the callback is answered with its outcome. Checks that need Telegram are raced
  *   against {@link ANSWER_BUDGET_MS}: if they take longer, the answer says "checking" at once (F10) and
- *   the outcome follows in private when the user started the bot. A user who never started the bot is
+ *   the outcome follows in private, without holding up polling (Telegraf fetches the next updates only
+ *   when every handler of the batch has returned). A getChatMember that never answers counts as "cannot
+ *   verify" after {@link MEMBERSHIP_TIMEOUT_MS} (F11). A user who never started the bot is
  *   answered with the deep link, so it opens and the bot can reach them if they win (F7).
  * - `/start join_<id>` in private: records that the user started the bot, then joins (source deeplink).
  * - A message equal to a lottery's join keyword in one of its target groups joins (source keyword).
@@ -24,18 +26,23 @@ import {
   membershipOfError,
 } from '../lottery/conditions.ts';
 import {
+  type JoinLottery,
   type JoinOutcome,
   joinLottery,
   loadJoinLottery,
   recordBlocked,
   recordStarted,
 } from '../lottery/join.ts';
+import { MEMBERSHIP_TIMEOUT_MS } from '../lottery/membership-client.ts';
 import { enqueue } from '../lottery/outbox.ts';
 import { chatNames } from '../lottery/posts.ts';
 import { joinDeepLink, parseJoinCallback, parseStartPayload } from '../lottery/render.ts';
 import { languageFor, texts } from '../lottery/texts.ts';
 import { callbackAnswer, startReply } from './join-replies.ts';
 import type { TelegramAdapter } from './telegram.ts';
+
+/** How long the bot reuses what it read of a lottery for joins (ms). */
+export const LOTTERY_CACHE_MS = 1000;
 
 /** The callback is answered within this time whatever the checks still do (ms). */
 export const ANSWER_BUDGET_MS = 2500;
@@ -80,13 +87,32 @@ function isQueryTooOld(err: unknown): boolean {
   return e?.code === 400 && /query is too old|query id is invalid/i.test(e.description ?? '');
 }
 
-export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptions): void {
+export interface Handlers {
+  /** Resolves when the joins answered "checking" have sent their outcome (call after polling stopped). */
+  settled(): Promise<void>;
+}
+
+export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptions): Handlers {
   const { bot } = adapter;
   const { logger, lottery } = options;
+  /** Slow joins still running after their callback was answered "checking". */
+  const followUps = new Set<Promise<void>>();
 
   const checkMembership: MembershipCheck = async (chatId, userId) => {
     try {
-      return membershipOf(await bot.telegram.getChatMember(chatId, userId));
+      // Bounded: Telegraf itself would wait up to 500 s for an answer that never comes.
+      // (Telegraf types `signal` with an old AbortSignal shim; node-fetch takes the native one.)
+      const callApi = bot.telegram.callApi as (
+        m: string,
+        p: unknown,
+        o: { signal: AbortSignal },
+      ) => Promise<unknown>;
+      const member = await callApi(
+        'getChatMember',
+        { chat_id: chatId, user_id: userId },
+        { signal: AbortSignal.timeout(MEMBERSHIP_TIMEOUT_MS) },
+      );
+      return membershipOf(member as { status?: string; is_member?: boolean });
     } catch (err) {
       const e = err as { code?: number; description?: string; message?: string };
       return membershipOfError(e.code ?? null, e.description ?? e.message ?? '');
@@ -111,6 +137,20 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
     ctx.wakeOutbox();
   };
 
+  // What joining needs of a lottery, kept for a moment: a burst of presses reads it once. The join itself
+  // re-checks the status under the row lock, so a stale copy never admits an entry to a closed lottery.
+  const cache = new Map<number, { at: number; lottery: Promise<JoinLottery | null> }>();
+  const lotteryFor = (ctx: LotteryContext, lotteryId: number) => {
+    const now = Date.now();
+    const hit = cache.get(lotteryId);
+    if (hit && now - hit.at < LOTTERY_CACHE_MS) return hit.lottery;
+    const lottery = loadJoinLottery(ctx.sql, ctx.tenantId, lotteryId);
+    if (cache.size > 1000) cache.clear();
+    cache.set(lotteryId, { at: now, lottery });
+    lottery.catch(() => cache.delete(lotteryId));
+    return lottery;
+  };
+
   const join = async (
     ctx: LotteryContext,
     lotteryId: number,
@@ -123,7 +163,9 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
       entrant: entrantOf(user),
       source,
       checkMembership,
+      lottery: await lotteryFor(ctx, lotteryId),
     });
+    if (outcome.kind === 'closed') cache.delete(lotteryId);
     if (outcome.kind === 'joined') ctx.entriesChanged();
     return outcome;
   };
@@ -172,9 +214,15 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
     clearTimeout(budget);
     const language = languageFor(from.language_code, 'zh-CN');
     if (first === 'slow') {
+      // Not awaited here: the next updates (other users' presses) wait until this handler returns (F10).
+      const followUp: Promise<void> = work
+        .then(async (outcome) =>
+          reply(lottery, from.id, startReply(outcome, from.language_code ?? null, await nameOf(lottery))),
+        )
+        .catch((err: unknown) => logger.error({ err }, 'a join answered "checking" failed'))
+        .finally(() => followUps.delete(followUp));
+      followUps.add(followUp);
       await answer(texts(language).checking);
-      const outcome = await work;
-      await reply(lottery, from.id, startReply(outcome, from.language_code ?? null, await nameOf(lottery)));
       return;
     }
     const outcome: JoinOutcome = first;
@@ -254,4 +302,10 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
   bot.catch((err, ctx) => {
     logger.error({ err, updateId: ctx.update.update_id }, 'an update handler failed; polling goes on');
   });
+
+  return {
+    async settled() {
+      await Promise.all([...followUps]);
+    },
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * The per-bot outbox worker (F8), in the bot process next to the Telegram adapter: the one place a
- * tenant's sends happen. It claims due rows in id order, paces them (pacer.ts), sends each through the
- * adapter and records the outcome (src/lottery/outbox.ts, effects.ts):
+ * tenant's sends happen. It claims due rows in id order, paces them (pacer.ts), sends them through the
+ * adapter (a few at once, never two into one chat, each chat in order) and records each outcome
+ * (src/lottery/outbox.ts, effects.ts):
  *
  * - success, or 400 "message is not modified" on an edit (F17) → `sent`, effects applied;
  * - 429 → this row and the rest of the batch go back to pending, every pending row of the bot waits
@@ -25,6 +26,7 @@ import {
   pauseAll,
   recoverInterrupted,
   retryLater,
+  unclaim,
 } from '../lottery/outbox.ts';
 import type { Pacer } from './pacer.ts';
 
@@ -45,8 +47,10 @@ export interface OutboxWorkerOptions {
   logger: Logger;
   /** Fallback poll when no wake-up comes (ms), default 5000. */
   pollMs?: number;
-  /** Rows claimed per round, default 10. */
+  /** Rows claimed per round, default 50. */
   batch?: number;
+  /** Sends in flight at once (each into a different chat), default 4. */
+  concurrency?: number;
   /** Attempts before a network error becomes final, default 20. */
   maxAttempts?: number;
 }
@@ -108,7 +112,7 @@ export class OutboxWorker {
       this.woken = false;
       let rows: OutboxRow[];
       try {
-        rows = await claim(sql, tenantId, this.options.batch ?? 10);
+        rows = await claim(sql, tenantId, this.options.batch ?? 50);
         failures = 0;
       } catch (err) {
         failures++;
@@ -124,25 +128,82 @@ export class OutboxWorker {
         await this.sleep(wait);
         continue;
       }
-      for (let i = 0; i < rows.length; i++) {
-        if (this.stopping) {
-          await this.release(rows.slice(i));
-          break;
-        }
-        const pauseMs = await this.send(rows[i]!);
-        if (pauseMs !== null) {
-          await this.release(rows.slice(i + 1));
-          await this.sleep(pauseMs);
-          break;
-        }
-      }
+      const pauseMs = await this.sendBatch(rows);
+      if (pauseMs !== null) await this.sleep(pauseMs);
     }
   }
 
-  private async release(rows: OutboxRow[]): Promise<void> {
-    for (const row of rows) {
-      await retryLater(this.options.sql, row.id, 0, null, 'released').catch(() => {});
+  /**
+   * Sends a claimed batch: up to `concurrency` sends in flight, never two into the same chat at once,
+   * each chat in id order, every start paced. Resolves with the pause a 429 or a network error asked for
+   * (the rows not yet started are given back), or null.
+   */
+  private async sendBatch(rows: OutboxRow[]): Promise<number | null> {
+    const queue = [...rows];
+    const busy = new Set<unknown>();
+    const inFlight = new Set<Promise<void>>();
+    const concurrency = this.options.concurrency ?? 4;
+    let pause: number | null = null;
+    while (queue.length > 0 || inFlight.size > 0) {
+      const index = this.stopping || pause !== null ? -1 : this.nextIndex(queue, busy);
+      if (index < 0 || inFlight.size >= concurrency) {
+        if (inFlight.size === 0) break;
+        await Promise.race(inFlight);
+        continue;
+      }
+      const row = queue.splice(index, 1)[0]!;
+      const chatId = row.payload.chat_id;
+      busy.add(chatId);
+      await this.options.pacer.take(typeof chatId === 'number' ? chatId : null);
+      const sending: Promise<void> = this.send(row)
+        .then((ms) => {
+          if (ms !== null) pause = Math.max(pause ?? 0, ms);
+        })
+        .catch((err: unknown) => {
+          // The outcome could not be recorded (database down): the row stays `sending` and is retried
+          // when the worker restarts; stop this batch.
+          this.options.logger.error({ err }, 'outbox: could not record a send');
+          pause = Math.max(pause ?? 0, 1000);
+        })
+        .finally(() => {
+          busy.delete(chatId);
+          inFlight.delete(sending);
+        });
+      inFlight.add(sending);
     }
+    if (queue.length > 0) await this.release(queue);
+    return pause;
+  }
+
+  /**
+   * Which row of the batch goes next, or -1 when none may start now: the first row of each chat not
+   * being sent to is a candidate (so each chat keeps its order), and the one whose chat may be sent to
+   * soonest wins. A group waiting out its per-chat limit does not hold up the private messages behind it.
+   */
+  private nextIndex(queue: OutboxRow[], busy: Set<unknown>): number {
+    const seen = new Set<unknown>();
+    let best = -1;
+    let bestDelay = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < queue.length; i++) {
+      const chatId = queue[i]!.payload.chat_id;
+      if (seen.has(chatId)) continue;
+      seen.add(chatId);
+      if (busy.has(chatId)) continue;
+      const delay = this.options.pacer.delayFor(typeof chatId === 'number' ? chatId : null);
+      if (delay < bestDelay) {
+        best = i;
+        bestDelay = delay;
+        if (delay === 0) break;
+      }
+    }
+    return best;
+  }
+
+  private async release(rows: OutboxRow[]): Promise<void> {
+    await unclaim(
+      this.options.sql,
+      rows.map((r) => r.id),
+    ).catch((err: unknown) => this.options.logger.warn({ err }, 'outbox: could not give back claimed rows'));
   }
 
   /** Sends one row; resolves with a pause (ms) when the worker must wait before the next send. */
@@ -160,8 +221,6 @@ export class OutboxWorker {
       }
       payload.message_id = Number(post.message_id);
     }
-    const chatId = typeof payload.chat_id === 'number' ? payload.chat_id : null;
-    await pacer.take(chatId);
     let result: unknown;
     try {
       result = await this.options.call(row.method, payload);

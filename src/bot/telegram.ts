@@ -15,6 +15,7 @@
  * - Polling is launched once per adapter; a Telegraf instance is never relaunched (F1).
  * - `drop_pending_updates` is never sent: joins made during a restart must not vanish (F5).
  */
+import http from 'node:http';
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import type { FatalReason } from './ipc.ts';
@@ -73,6 +74,14 @@ export class TelegramAdapter {
       handlerTimeout: 30_000,
     });
     const telegram = this.bot.telegram;
+    if (options.apiRoot.startsWith('http://')) {
+      // Telegraf drops its keep-alive agent for a plain-http API root (a local Bot API server or the
+      // sandbox), which costs a TCP connection per call; give it one, as it has for https.
+      (telegram.options as { agent?: http.Agent }).agent = new http.Agent({
+        keepAlive: true,
+        maxSockets: 64,
+      });
+    }
     const callApi = telegram.callApi.bind(telegram);
     // Wrap the single function every Telegraf call goes through.
     telegram.callApi = (async (method: string, payload: Record<string, unknown>, opts?: unknown) => {

@@ -24,13 +24,7 @@ import type { SeedCipher } from './lotteries.ts';
 import type { LotteryRecord } from './model.ts';
 import { chatNames, enqueuePostEdits } from './posts.ts';
 import { findLottery } from './store.ts';
-import {
-  enqueueAnnouncements,
-  entriesOf,
-  entryUserIds,
-  insertWinners,
-  saveProof,
-} from './winners-store.ts';
+import { enqueueAnnouncements, entriesOf, entryUserIds, insertWinners, saveProof } from './winners-store.ts';
 
 /** Rounds of condition rerolls at most; winners still failing after them keep their prize. */
 export const MAX_CONDITION_ROUNDS = 5;
@@ -96,8 +90,8 @@ export async function drawIfOpen(
     }
     await saveProof(sql, proof);
     await sql.query(
-      `update lotteries set status = 'drawn', drawn_at = now(), updated_at = now() where id = ?`,
-      [id],
+      `update lotteries set status = 'drawn', drawn_at = now(), entry_count = ?, updated_at = now() where id = ?`,
+      [userIds.length, id],
     );
     const drawn = (await findLottery(sql, null, id))!;
     await enqueuePostEdits(sql, drawn, 'finished', 'finished', await chatNames(sql, drawn.tenantId));

@@ -26,6 +26,11 @@ export {
   type SeedCipher,
 } from './lotteries.ts';
 export {
+  createMembershipCheck,
+  MEMBERSHIP_TIMEOUT_MS,
+  type MembershipClientOptions,
+} from './membership-client.ts';
+export {
   LANGUAGES,
   type LotteryInput,
   type LotteryPatch,
@@ -36,6 +41,7 @@ export {
 export {
   allEntries,
   type ChatView,
+  decodeCursor,
   type EntryPage,
   type EntryView,
   listChats,
@@ -44,4 +50,5 @@ export {
   type WinnerView,
 } from './queries.ts';
 export { type RerollRequest, rerollWinners } from './reroll-winners.ts';
+export { createSeedCipher, LOTTERY_SEED_PURPOSE } from './seed-cipher.ts';
 export { loadProof } from './winners-store.ts';

@@ -14,7 +14,14 @@ import type { JoinCondition, Language } from './model.ts';
 export type JoinSource = 'button' | 'deeplink' | 'keyword';
 
 export type JoinOutcome =
-  | { kind: 'joined'; entryId: number; entryCount: number; startedBot: boolean; lottery: JoinLottery }
+  | {
+      kind: 'joined';
+      entryId: number;
+      /** The lottery's entry count after this entry, when it is counted at once (an entry cap); else null. */
+      entryCount: number | null;
+      startedBot: boolean;
+      lottery: JoinLottery;
+    }
   | { kind: 'already'; lottery: JoinLottery }
   | { kind: 'not-found' }
   | { kind: 'closed'; lottery: JoinLottery }
@@ -32,6 +39,8 @@ export interface JoinLottery {
   joinConditions: JoinCondition[];
   joinKeyword: string | null;
   publishTargets: number[];
+  /** An "at N entries" trigger caps the entries: joins are counted one by one under the row lock. */
+  capped: boolean;
 }
 
 /** Reads what joining needs of a tenant's lottery, or null. */
@@ -49,8 +58,9 @@ export async function loadJoinLottery(
     join_conditions: JoinCondition[];
     join_keyword: string | null;
     publish_targets: (number | string)[];
+    draw_at_entries: number | null;
   }>(
-    `select id, tenant_id, title, language, status, join_conditions, join_keyword, publish_targets
+    `select id, tenant_id, title, language, status, join_conditions, join_keyword, publish_targets, draw_at_entries
        from lotteries where id = ? and tenant_id = ?`,
     [lotteryId, tenantId],
   );
@@ -64,6 +74,7 @@ export async function loadJoinLottery(
     joinConditions: row.join_conditions,
     joinKeyword: row.join_keyword,
     publishTargets: row.publish_targets.map(Number),
+    capped: row.draw_at_entries !== null,
   };
 }
 
@@ -77,6 +88,31 @@ export interface JoinRequest {
   lottery?: JoinLottery | null;
 }
 
+/**
+ * An uncapped lottery: joins share the lottery row (`for share`), so they run side by side and a draw
+ * (`for update`) still waits for them and shuts them out; the entry count is refreshed by the bot's post
+ * updater (refreshEntryCount), not by each join.
+ */
+const INSERT_ENTRY_SHARED = `
+  with lot as (
+    select id from lotteries where id = ? and tenant_id = ? and status = 'open' for share
+  ), ins as (
+    insert into entries (lottery_id, tg_user_id, first_name, last_name, username, language_code, is_bot,
+                         started_bot, source)
+    select lot.id, ?, ?, ?, ?, ?, ?,
+           exists (select 1 from bot_users b where b.tenant_id = ? and b.tg_user_id = ?
+                     and b.started_at is not null and b.blocked_at is null),
+           ?
+      from lot
+    on conflict (lottery_id, tg_user_id) do nothing
+    returning id, started_bot
+  )
+  select (select count(*) from lot)::int as open,
+         (select id from ins) as entry_id,
+         (select started_bot from ins) as started_bot,
+         null::int as entry_count`;
+
+/** A capped lottery: each join takes the row lock and counts itself, so the N-th entry is the last. */
 const INSERT_ENTRY = `
   with lot as (
     select id, draw_at_entries, entry_count from lotteries
@@ -107,11 +143,15 @@ export async function joinLottery(sql: Sql, request: JoinRequest): Promise<JoinO
   const lottery = request.lottery ?? (await loadJoinLottery(sql, tenantId, lotteryId));
   if (!lottery || lottery.tenantId !== tenantId) return { kind: 'not-found' };
   if (lottery.status !== 'open') return { kind: 'closed', lottery };
-  const existing = await sql.query('select 1 from entries where lottery_id = ? and tg_user_id = ?', [
-    lotteryId,
-    entrant.userId,
-  ]);
-  if (existing.length > 0) return { kind: 'already', lottery };
+  // A repeated press must not cost Telegram calls: with a membership condition, look for the entry first.
+  // Without one the insert below tells "already" by itself.
+  if (lottery.joinConditions.some((c) => c.kind === 'member')) {
+    const existing = await sql.query('select 1 from entries where lottery_id = ? and tg_user_id = ?', [
+      lotteryId,
+      entrant.userId,
+    ]);
+    if (existing.length > 0) return { kind: 'already', lottery };
+  }
 
   const conditions = await checkConditions(lottery.joinConditions, entrant, request.checkMembership);
   if (!conditions.ok) {
@@ -128,7 +168,7 @@ export async function joinLottery(sql: Sql, request: JoinRequest): Promise<JoinO
     entry_id: string | null;
     started_bot: boolean | null;
     entry_count: number | null;
-  }>(INSERT_ENTRY, [
+  }>(lottery.capped ? INSERT_ENTRY : INSERT_ENTRY_SHARED, [
     lotteryId,
     tenantId,
     entrant.userId,
@@ -145,7 +185,7 @@ export async function joinLottery(sql: Sql, request: JoinRequest): Promise<JoinO
     return {
       kind: 'joined',
       entryId: Number(row.entry_id),
-      entryCount: Number(row.entry_count),
+      entryCount: row.entry_count === null ? null : Number(row.entry_count),
       startedBot: row.started_bot === true,
       lottery,
     };
@@ -156,6 +196,24 @@ export async function joinLottery(sql: Sql, request: JoinRequest): Promise<JoinO
     entrant.userId,
   ]);
   return again.length > 0 ? { kind: 'already', lottery } : { kind: 'full', lottery };
+}
+
+/**
+ * Sets the entry count of open lotteries of a tenant to their number of entries (uncapped lotteries are
+ * not counted join by join). Returns how many lotteries changed.
+ */
+export async function refreshEntryCounts(sql: Sql, tenantId: number): Promise<number> {
+  const rows = await sql.query<{ id: number }>(
+    `update lotteries l set entry_count = c.n, updated_at = now()
+       from (select e.lottery_id, count(*)::int as n from entries e
+               join lotteries o on o.id = e.lottery_id
+              where o.tenant_id = ? and o.status = 'open' and o.draw_at_entries is null
+              group by e.lottery_id) c
+      where l.id = c.lottery_id and l.entry_count <> c.n and l.status = 'open'
+      returning l.id`,
+    [tenantId],
+  );
+  return rows.length;
 }
 
 /** Marks a chat whose membership check failed (shown to the organiser with the chats). */

@@ -107,6 +107,17 @@ export async function createLottery(
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** Whether two triggers are the same (by meaning: jsonb reorders keys, and an instant has many spellings). */
+function sameTrigger(a: LotteryInput['drawTrigger'], b: LotteryInput['drawTrigger']): boolean {
+  if (a.kind === 'time' && b.kind === 'time') return Date.parse(a.at) === Date.parse(b.at);
+  if (a.kind === 'entries' && b.kind === 'entries') return a.count === b.count;
+  return a.kind === b.kind;
+}
+
+/** A condition as a comparable key (independent of the key order jsonb gives back). */
+const conditionKey = (c: LotteryInput['joinConditions'][number]) =>
+  c.kind === 'member' ? `member:${c.chatId}` : c.kind;
+
 /** The changes `next` makes to an open lottery, or a LotteryError when one is not allowed. */
 export function openLotteryChanges(current: LotteryRecord, next: LotteryInput, at: string): LotteryChange[] {
   const refuse = (what: string) =>
@@ -136,15 +147,15 @@ export function openLotteryChanges(current: LotteryRecord, next: LotteryInput, a
   const after = next.prizes.map((p) => ({ name: p.name, quantity: p.quantity }));
   if (!same(before, after)) changes.push({ at, field: 'prizes', from: before, to: after });
 
-  const keyOf = (c: unknown) => JSON.stringify(c);
-  const old = new Set(current.joinConditions.map(keyOf));
-  if (next.joinConditions.some((c) => !old.has(keyOf(c)))) throw refuse('conditions can only be removed');
+  const old = new Set(current.joinConditions.map(conditionKey));
+  if (next.joinConditions.some((c) => !old.has(conditionKey(c))))
+    throw refuse('conditions can only be removed');
   if (next.joinConditions.length !== current.joinConditions.length)
     changes.push({ at, field: 'conditions', from: current.joinConditions, to: next.joinConditions });
 
   const a = current.drawTrigger;
   const b = next.drawTrigger;
-  if (!same(a, b)) {
+  if (!sameTrigger(a, b)) {
     const later =
       (a.kind === 'time' && b.kind === 'time' && Date.parse(b.at) > Date.parse(a.at)) ||
       (a.kind === 'entries' && b.kind === 'entries' && b.count > a.count);
@@ -233,9 +244,8 @@ export async function publishLottery(
          updated_at = now() where id = ?`,
       [deps.seedCipher.encrypt(seed.toString('hex')), commitment(seed), id],
     );
-    const published = await mustFind(sql, tenantId, id);
-    await enqueuePosts(sql, published);
-    return published;
+    await enqueuePosts(sql, await mustFind(sql, tenantId, id));
+    return mustFind(sql, tenantId, id); // with its posts
   });
 }
 

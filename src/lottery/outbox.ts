@@ -4,7 +4,8 @@
  * the change they announce, so a send is never lost; a unique `dedupe_key` per tenant makes enqueueing
  * idempotent, so it is never queued twice. The bot process `claim`s rows in id order (`for update skip
  * locked`, so two workers never take the same row), sends them, and records the outcome with `complete`,
- * `fail` or `retryLater`. A 429 pauses every pending row of the bot (`pauseAll`), which keeps the order.
+ * `fail` or `retryLater`. A 429 pauses every pending row of the bot (`pauseAll`), and `claim` never takes a
+ * row past an older one still waiting, which keeps the order.
  *
  * Each row has a `kind` (what it is for) and a `ref_id` (the row it concerns); effects.ts turns an
  * outcome into changes of that row (a post's message id, a winner's delivery status).
@@ -41,17 +42,15 @@ export interface OutboxItem {
   notBefore?: Date | null;
 }
 
-/** Queues `items`; returns how many were new (the others had a row with the same dedupe key). */
+/** Queues `items` in order; returns how many were new (the others had a row with the same dedupe key). */
 export async function enqueue(sql: Sql, items: OutboxItem[]): Promise<number> {
   let added = 0;
-  for (const item of items) {
-    const rows = await sql.query<{ id: string }>(
-      `insert into outbox_messages
-         (tenant_id, method, payload, kind, ref_id, lottery_id, winner_id, dedupe_key, meta, not_before)
-       values (?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, coalesce(?::timestamptz, now()))
-       on conflict (tenant_id, dedupe_key) where dedupe_key is not null do nothing
-       returning id`,
-      [
+  // Several rows per statement (ids follow the order of the VALUES list, which keeps the send order).
+  for (let start = 0; start < items.length; start += 200) {
+    const chunk = items.slice(start, start + 200);
+    const params: unknown[] = [];
+    for (const item of chunk) {
+      params.push(
         item.tenantId,
         item.method,
         JSON.stringify(item.payload),
@@ -62,7 +61,15 @@ export async function enqueue(sql: Sql, items: OutboxItem[]): Promise<number> {
         item.dedupeKey ?? null,
         JSON.stringify(item.meta ?? {}),
         item.notBefore ? item.notBefore.toISOString() : null,
-      ],
+      );
+    }
+    const rows = await sql.query<{ id: string }>(
+      `insert into outbox_messages
+         (tenant_id, method, payload, kind, ref_id, lottery_id, winner_id, dedupe_key, meta, not_before)
+       values ${chunk.map(() => '(?, ?, ?::jsonb, ?, ?::bigint, ?::int, ?::bigint, ?, ?::jsonb, coalesce(?::timestamptz, now()))').join(', ')}
+       on conflict (tenant_id, dedupe_key) where dedupe_key is not null do nothing
+       returning id`,
+      params,
     );
     added += rows.length;
   }
@@ -123,25 +130,46 @@ export async function recoverInterrupted(sql: Sql, tenantId: number): Promise<nu
   return rows.length;
 }
 
-/** Takes up to `limit` due rows of a tenant in id order and marks them `sending`. */
+/**
+ * Takes up to `limit` due rows of a tenant in id order and marks them `sending`. Never past an older
+ * pending row that is not due yet (a 429's or a retry's wait): rows queued during that wait, or put back
+ * from the batch that hit it, must not overtake it (F8 keeps the order).
+ */
 export async function claim(sql: Sql, tenantId: number, limit: number): Promise<OutboxRow[]> {
   const rows = await sql.query<RawRow>(
     `update outbox_messages o set status = 'sending', attempts = o.attempts + 1, updated_at = now()
       where o.id in (
         select id from outbox_messages
          where tenant_id = ? and status = 'pending' and not_before <= now()
+           and id < coalesce((select min(id) from outbox_messages
+                               where tenant_id = ? and status = 'pending' and not_before > now()),
+                             9223372036854775807)
          order by id limit ? for update skip locked)
       returning o.id, o.tenant_id, o.method, o.payload, o.kind, o.ref_id, o.lottery_id, o.winner_id, o.meta,
                 o.attempts`,
-    [tenantId, limit],
+    [tenantId, tenantId, limit],
   );
   return rows.map(toRow).sort((a, b) => a.id - b.id);
 }
 
-/** When the next pending row of a tenant is due (null when there is none). */
+/** Gives claimed rows that were not attempted back (status `pending`, the claim's attempt undone). */
+export async function unclaim(sql: Sql, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql.query(
+    `update outbox_messages set status = 'pending', attempts = greatest(0, attempts - 1), updated_at = now()
+      where id = any(string_to_array(?, ',')::bigint[]) and status = 'sending'`,
+    [ids.join(',')],
+  );
+}
+
+/**
+ * When `claim` can next take a row of a tenant (null when nothing is pending): the due time of its oldest
+ * pending row, since no row is taken past it.
+ */
 export async function nextDue(sql: Sql, tenantId: number): Promise<Date | null> {
   const [row] = await sql.query<{ at: Date | string | null }>(
-    `select min(not_before) as at from outbox_messages where tenant_id = ? and status = 'pending'`,
+    `select not_before as at from outbox_messages where tenant_id = ? and status = 'pending'
+      order by id limit 1`,
     [tenantId],
   );
   if (!row?.at) return null;

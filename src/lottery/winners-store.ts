@@ -69,14 +69,22 @@ export async function insertWinners(
   people: Map<number, EntryPerson>,
 ): Promise<Map<number, number>> {
   const ids = new Map<number, number>();
-  for (const w of winners) {
-    const person = people.get(w.userId);
-    if (!person) throw new Error(`winner ${w.userId} has no entry in lottery ${lotteryId}`);
-    const [row] = await sql.query<{ id: string }>(
-      'insert into winners (lottery_id, entry_id, prize_id, position) values (?, ?, ?, ?) returning id',
-      [lotteryId, person.entryId, w.prizeId, w.position],
+  const userOfEntry = new Map<number, number>();
+  for (let start = 0; start < winners.length; start += 500) {
+    const chunk = winners.slice(start, start + 500);
+    const params: unknown[] = [];
+    for (const w of chunk) {
+      const person = people.get(w.userId);
+      if (!person) throw new Error(`winner ${w.userId} has no entry in lottery ${lotteryId}`);
+      userOfEntry.set(person.entryId, w.userId);
+      params.push(lotteryId, person.entryId, w.prizeId, w.position);
+    }
+    const rows = await sql.query<{ id: string; entry_id: string }>(
+      `insert into winners (lottery_id, entry_id, prize_id, position)
+       values ${chunk.map(() => '(?::int, ?::bigint, ?::int, ?::int)').join(', ')} returning id, entry_id`,
+      params,
     );
-    ids.set(w.userId, Number(row!.id));
+    for (const row of rows) ids.set(userOfEntry.get(Number(row.entry_id))!, Number(row.id));
   }
   return ids;
 }

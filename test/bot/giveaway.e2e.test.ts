@@ -72,10 +72,10 @@ describe('a giveaway from publication to the proof', () => {
       else if (started.slice(0, 50).includes(id)) expect(a.text).toBe('✅ You have joined. Good luck!');
       else expect(a.url).toBe(`https://t.me/${bot.username}?start=join_${lottery.id}`);
     }
-    const [{ n }] = await sql.query<{ n: string }>('select count(*) as n from entries where lottery_id = ?', [
+    const [count] = await sql.query<{ n: string }>('select count(*) as n from entries where lottery_id = ?', [
       lottery.id,
     ]);
-    expect(Number(n)).toBe(180);
+    expect(Number(count?.n)).toBe(180);
 
     // The post's count follows the joins (edited, not re-sent).
     await waitUntil(async () => {

@@ -134,7 +134,7 @@ export async function createBotWorld(
     },
     async close() {
       await scheduler.stop();
-      await harness.supervisor.shutdown();
+      await world.harness.supervisor.shutdown();
       await sandbox.close();
       await db.drop();
     },

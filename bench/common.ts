@@ -1,0 +1,99 @@
+/**
+ * What the benchmarks share: a Bot API sandbox in its own process (so CPU figures are the measured
+ * process's alone), a PostgreSQL server (`DATABASE_URL`, else an embedded one in a temporary folder),
+ * fresh migrated databases, percentiles, and waiting for a tenant's bot to run.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { openDatabase } from '../src/db/database.ts';
+import { freePort, startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { createLogger } from '../src/log/logger.ts';
+import { SandboxClient } from '../src/sandbox/index.ts';
+import { createTokenCipher } from '../src/security/token-cipher.ts';
+import type { Supervisor } from '../src/supervisor/runtime.ts';
+
+export const logger = createLogger({ level: 'silent', pretty: false });
+
+/** The sandbox runs in its own process, so the CPU figures are the supervisor's alone. */
+export interface Sandbox {
+  apiRoot: string;
+  client: SandboxClient;
+  close(): void;
+}
+
+export async function startSandboxProcess(): Promise<Sandbox> {
+  const port = await freePort();
+  const bin = fileURLToPath(new URL('../bin/tg-lottery.mjs', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'sandbox', '--port', String(port)], {
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('sandbox ready')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`the sandbox exited: ${out}`)));
+  });
+  const apiRoot = `http://127.0.0.1:${port}`;
+  return { apiRoot, client: new SandboxClient(apiRoot), close: () => child.kill('SIGKILL') };
+}
+export const cipher = createTokenCipher('benchmark-app-secret');
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+export async function rssKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+}
+
+export async function withServer<T>(run: (adminUrl: string) => Promise<T>): Promise<T> {
+  if (process.env.DATABASE_URL) return run(process.env.DATABASE_URL);
+  const dir = await mkdtemp(join(tmpdir(), 'tgl-bench-'));
+  await chmod(dir, 0o755);
+  const server = await startEmbeddedPostgres({ dataDir: dir, logger, settings: { fsync: 'off' } });
+  try {
+    return await run(server.adminUrl);
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function freshDatabase(adminUrl: string, name: string) {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return openDatabase({ databaseUrl: url.toString(), dataDir: '/nonexistent' }, logger);
+}
+
+export function waitRunning(
+  supervisor: Supervisor,
+  tenantId: string,
+  notPid: number | null,
+): Promise<number> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const s = supervisor.store.getSnapshot().context.tenants[tenantId];
+      if (s?.state === 'running' && s.pid !== null && s.pid !== notPid) {
+        sub.unsubscribe();
+        resolve(s.pid);
+        return true;
+      }
+      return false;
+    };
+    const sub = supervisor.store.subscribe(() => void check());
+    check();
+  });
+}

@@ -1,0 +1,240 @@
+/**
+ * Lottery benchmarks against the Bot API sandbox (its own process) and PostgreSQL, with one bot run by the
+ * real supervisor (figures printed, not asserted):
+ *
+ * 1. Joins: BENCH_JOINERS (default 5000) users press the Join button, BENCH_CONCURRENCY (default 200)
+ *    presses in flight. Prints sustained joins/s and p50/p99 time from the press to the callback answer
+ *    (the sandbox's press call returns with the bot's answer). Target: >= 1,000 joins/s, p99 <= 100 ms.
+ * 2. Announce: a draw with BENCH_WINNERS (default 1000) winners, all of whom started the bot, under the
+ *    sandbox's Telegram limit of 30 messages/s. Prints DMs/s from the draw to the last delivery and how
+ *    many arrived (exactly once each). Target: >= 25 messages/s, none lost.
+ * Run: `npm run bench -- lottery` or `npx tsx bench/lottery.ts`.
+ */
+import { fileURLToPath } from 'node:url';
+import { type Sql, sqlFromOrm } from '../src/db/sql.ts';
+import { createLottery, drawNow, joinLottery, publishLottery } from '../src/lottery/index.ts';
+import { createSeedCipher } from '../src/lottery/seed-cipher.ts';
+import { startSupervisor } from '../src/supervisor/runtime.ts';
+import {
+  cipher,
+  freshDatabase,
+  logger,
+  percentile,
+  type Sandbox,
+  startSandboxProcess,
+  waitRunning,
+  withServer,
+} from './common.ts';
+
+const seedCipher = createSeedCipher('benchmark-app-secret');
+
+async function setup(adminUrl: string, sandbox: Sandbox, name: string) {
+  const db = await freshDatabase(adminUrl, name);
+  const sql = sqlFromOrm(db.orm);
+  const bot = await sandbox.client.createBot({ username: `${name.replace(/^tgl_/, "").slice(0, 20)}_bot` });
+  const [tenant] = await sql.query<{ id: number }>(
+    "insert into tenants (username, password_hash) values ('bench', 'x') returning id",
+  );
+  const tenantId = tenant!.id;
+  await sql.query(
+    'insert into bot_configs (tenant_id, token_encrypted, bot_id, bot_username) values (?, ?, ?, ?)',
+    [tenantId, cipher.encrypt(bot.token), bot.id, bot.username],
+  );
+  const conn = db.orm.em.getConnection();
+  const supervisor = await startSupervisor({
+    logger,
+    databaseUrl: db.url,
+    query: <T>(text: string, params?: unknown[]) => conn.execute<T[]>(text, params as unknown[]),
+    cipher,
+    apiRoot: sandbox.apiRoot,
+    checkIntervalS: 30,
+    stopTimeoutMs: 5000,
+    adminUrl: 'http://127.0.0.1:8080',
+  });
+  await waitRunning(supervisor, String(tenantId), null);
+  const { id: channel } = await sandbox.client.createChat({ type: 'channel', title: 'Bench channel' });
+  await sandbox.client.setMember(channel, { user_id: bot.id, status: 'administrator' });
+  await until(async () => (await sql.query('select 1 from chats where chat_id = ?', [channel])).length > 0);
+  return {
+    db,
+    sql,
+    bot,
+    tenantId,
+    channel,
+    supervisor,
+    async close() {
+      await supervisor.shutdown();
+      await db.close();
+    },
+  };
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('benchmark timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function users(sandbox: Sandbox, count: number, prefix: string): Promise<number[]> {
+  const ids: number[] = [];
+  const batch = 100;
+  for (let i = 0; i < count; i += batch) {
+    const made = await Promise.all(
+      Array.from({ length: Math.min(batch, count - i) }, (_, k) =>
+        sandbox.client.createUser({ first_name: `Bench${i + k}`, username: `${prefix}${i + k}` }),
+      ),
+    );
+    ids.push(...made.map((u) => u.id));
+  }
+  return ids;
+}
+
+async function publish(sql: Sql, tenantId: number, channel: number, winners: number) {
+  const draft = await createLottery({ sql, seedCipher }, tenantId, {
+    title: 'Benchmark giveaway',
+    prizes: [{ name: 'Prize', quantity: winners }],
+    drawTrigger: { kind: 'manual' },
+    publishTargets: [channel],
+  });
+  const lottery = await publishLottery({ sql, seedCipher }, tenantId, draft.id);
+  let messageId = 0;
+  await until(async () => {
+    const [row] = await sql.query<{ message_id: string | null }>(
+      'select message_id from lottery_posts where lottery_id = ?',
+      [lottery.id],
+    );
+    messageId = Number(row?.message_id ?? 0);
+    return messageId > 0;
+  });
+  return { lottery, messageId };
+}
+
+async function joins(adminUrl: string, sandbox: Sandbox): Promise<void> {
+  const total = Number(process.env.BENCH_JOINERS ?? 5000);
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 200);
+  const world = await setup(adminUrl, sandbox, 'tgl_bench_joins');
+  try {
+    const ids = await users(sandbox, total, 'joiner');
+    const { lottery, messageId } = await publish(world.sql, world.tenantId, world.channel, 1);
+    const latencies: number[] = [];
+    let next = 0;
+    let failed = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < ids.length) {
+          const userId = ids[next++]!;
+          const t0 = performance.now();
+          const answer = await sandbox.client.press(userId, {
+            chat_id: world.channel,
+            message_id: messageId,
+            callback_data: `j:${lottery.id}`,
+          });
+          latencies.push(performance.now() - t0);
+          if (!answer.answered || !answer.text?.startsWith('✅')) failed++;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const [row] = await world.sql.query<{ n: string }>(
+      'select count(*) as n from entries where lottery_id = ?',
+      [lottery.id],
+    );
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `joins: ${total} presses, ${concurrency} in flight: ${(total / seconds).toFixed(0)} joins/s ` +
+        `(target >= 1000); callback answer p50 ${percentile(latencies, 50).toFixed(1)} ms, ` +
+        `p99 ${percentile(latencies, 99).toFixed(1)} ms (target <= 100 ms); entries stored ${row?.n}; ` +
+        `not joined ${failed}`,
+    );
+  } finally {
+    await world.close();
+  }
+}
+
+async function announce(adminUrl: string, sandbox: Sandbox): Promise<void> {
+  const count = Number(process.env.BENCH_WINNERS ?? 1000);
+  const world = await setup(adminUrl, sandbox, 'tgl_bench_announce');
+  try {
+    await sandbox.client.setLimits({ botMessagesPerSecond: 30, chatMessagesPerMinute: 20 });
+    const ids = await users(sandbox, count, 'winner');
+    for (let i = 0; i < ids.length; i += 100) {
+      await Promise.all(ids.slice(i, i + 100).map((id) => sandbox.client.start(id, world.bot.id)));
+    }
+    const { lottery } = await publish(world.sql, world.tenantId, world.channel, count);
+    // The bot greets each user who started it (through the outbox): let those go out first.
+    await until(async () => {
+      const rows = await world.sql.query(
+        `select 1 from outbox_messages where tenant_id = ? and status in ('pending', 'sending') limit 1`,
+        [world.tenantId],
+      );
+      return rows.length === 0;
+    }, 600_000);
+    for (const userId of ids) {
+      await joinLottery(world.sql, {
+        tenantId: world.tenantId,
+        lotteryId: lottery.id,
+        entrant: { userId, firstName: 'B', lastName: null, username: null, languageCode: 'en', isBot: false },
+        source: 'button',
+        checkMembership: async () => 'member',
+      });
+    }
+    const started = performance.now();
+    await drawNow({ sql: world.sql, seedCipher }, world.tenantId, lottery.id);
+    const drawMs = performance.now() - started;
+    await until(async () => {
+      const [row] = await world.sql.query<{ n: string }>(
+        `select count(*) as n from winners where lottery_id = ? and delivery_status = 'pending'`,
+        [lottery.id],
+      );
+      return Number(row?.n) === 0;
+    }, 600_000);
+    const seconds = (performance.now() - started) / 1000;
+    const [delivered] = await world.sql.query<{ n: string }>(
+      `select count(*) as n from winners where lottery_id = ? and delivery_status = 'delivered'`,
+      [lottery.id],
+    );
+    if (process.env.BENCH_DEBUG) {
+      const sent = await world.sql.query<{ t: string; kind: string }>(
+        `select extract(epoch from sent_at) * 1000 as t, kind from outbox_messages where tenant_id = ? and status = 'sent' order by sent_at`,
+        [world.tenantId],
+      );
+      const gaps = sent.slice(1).map((r, i) => Number(r.t) - Number(sent[i]!.t));
+      console.log('first sends', sent.slice(0, 5).map((r) => r.kind).join(','), 'gaps', gaps.slice(0, 40).map((g) => g.toFixed(0)).join(' '));
+    }
+    let duplicates = 0;
+    for (const userId of ids.slice(0, 100)) {
+      const dms = await sandbox.client.privateMessages(world.bot.id, userId);
+      if (dms.messages.filter((m) => m.text.includes('Congratulations')).length > 1) duplicates++;
+    }
+    const [flood] = await world.sql.query<{ n: string }>(
+      `select count(*) as n from outbox_messages where tenant_id = ? and attempts > 1`,
+      [world.tenantId],
+    );
+    console.log(
+      `announce: ${count} winners' DMs in ${seconds.toFixed(1)} s = ${(count / seconds).toFixed(1)} messages/s ` +
+        `(target >= 25 under the 30/s limit; the draw itself took ${drawMs.toFixed(0)} ms); delivered ${delivered?.n}/${count}; duplicates in a sample of 100: ` +
+        `${duplicates}; sends retried (429 or network): ${flood?.n}`,
+    );
+  } finally {
+    await world.close();
+  }
+}
+
+export async function main(): Promise<void> {
+  const sandbox = await startSandboxProcess();
+  try {
+    await withServer(async (adminUrl) => {
+      await joins(adminUrl, sandbox);
+      await announce(adminUrl, sandbox);
+    });
+  } finally {
+    sandbox.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await main();
+}
