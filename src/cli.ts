@@ -43,6 +43,14 @@ program
   );
 
 program
+  .command('demo')
+  .description('run an offline demo: embedded database, sandbox, admin web, supervisor and a demo organiser')
+  .option('--sandbox-port <port>', 'port of the Bot API sandbox', '8081')
+  .action(async (opts: { sandboxPort: string }) =>
+    run(async () => (await import('./commands/demo.ts')).demoCommand(opts)),
+  );
+
+program
   .command('verify')
   .argument('<proof>', 'a draw proof JSON file, or - for standard input')
   .description('re-run a published draw offline and say whether the winners match (docs/fairness.md)')
