@@ -31,7 +31,7 @@ const seedCipher = createSeedCipher('benchmark-app-secret');
 async function setup(adminUrl: string, sandbox: Sandbox, name: string) {
   const db = await freshDatabase(adminUrl, name);
   const sql = sqlFromOrm(db.orm);
-  const bot = await sandbox.client.createBot({ username: `${name.replace(/^tgl_/, "").slice(0, 20)}_bot` });
+  const bot = await sandbox.client.createBot({ username: `${name.replace(/^tgl_/, '').slice(0, 20)}_bot` });
   const [tenant] = await sql.query<{ id: number }>(
     "insert into tenants (username, password_hash) values ('bench', 'x') returning id",
   );
@@ -202,7 +202,18 @@ async function announce(adminUrl: string, sandbox: Sandbox): Promise<void> {
         [world.tenantId],
       );
       const gaps = sent.slice(1).map((r, i) => Number(r.t) - Number(sent[i]!.t));
-      console.log('first sends', sent.slice(0, 5).map((r) => r.kind).join(','), 'gaps', gaps.slice(0, 40).map((g) => g.toFixed(0)).join(' '));
+      console.log(
+        'first sends',
+        sent
+          .slice(0, 5)
+          .map((r) => r.kind)
+          .join(','),
+        'gaps',
+        gaps
+          .slice(0, 40)
+          .map((g) => g.toFixed(0))
+          .join(' '),
+      );
     }
     let duplicates = 0;
     for (const userId of ids.slice(0, 100)) {

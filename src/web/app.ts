@@ -5,7 +5,7 @@
  * Always: `GET /healthz`, `GET /readyz`, `GET /metrics`, security headers (helmet), request ids
  * (`x-request-id`, echoed; in every log line as `reqId`), a body size limit, a per-address rate limit,
  * and one error shape for every failure (errors.ts). With `api`: the JSON API under `/api`
- * (accounts, bot config, platform admin) and its OpenAPI reference at `/api/docs`.
+ * (accounts, bot config, lotteries and chats, platform admin) and its OpenAPI reference at `/api/docs`.
  *
  * Layout: routes (routes/) are thin; services (services/) hold the rules and the access checks;
  * repositories (repositories/) hold the SQL.
@@ -17,7 +17,9 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Orm } from '../db/orm.ts';
+import { type Sql, sqlFromOrm } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
+import { createSeedCipher } from '../lottery/index.ts';
 import { createTokenCipher } from '../security/token-cipher.ts';
 import { checkOrigin, createGuard } from './auth/guard.ts';
 import { createLoginThrottle, type LoginLimits } from './auth/login-throttle.ts';
@@ -30,13 +32,17 @@ import { statsRepository } from './repositories/stats.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { botRoutes } from './routes/bot.ts';
+import { chatRoutes } from './routes/chats.ts';
 import { healthRoutes } from './routes/health.ts';
+import { lotteryRoutes } from './routes/lotteries.ts';
 import { meRoutes } from './routes/me.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { AdminService } from './services/admin-service.ts';
 import { AuthService } from './services/auth-service.ts';
 import { BotService } from './services/bot-service.ts';
-import { type Sql, sqlFromOrm } from '../db/sql.ts';
+import { LotteryService } from './services/lottery-service.ts';
+import { tenantMembership } from './services/membership.ts';
+import { adminPanel } from './static.ts';
 import { createTelegramClient, type TelegramClient } from './telegram.ts';
 import { loadWebEnv, type RegistrationMode, type TrustProxy } from './web-env.ts';
 
@@ -67,6 +73,15 @@ export interface ApiOptions {
   registration?: RegistrationMode;
   /** Sign-in throttle over the defaults (5 failures per account, 20 per address, per 15 min). */
   loginLimits?: Partial<LoginLimits>;
+  /**
+   * The panel's public URL (e.g. `https://lottery.example.com`), for the proof link in winner
+   * announcements (`<publicUrl>/proof/<id>`); without it the announcements show the commitment only.
+   */
+  publicUrl?: string;
+  /** getChatMember timeout of the manual draw's membership checks in milliseconds, default 5 000. */
+  membershipTimeoutMs?: number;
+  /** Folder of the built admin panel, default `dist/ui` (src/web/static.ts). */
+  panelDir?: string;
 }
 
 export interface BuildAppOptions {
@@ -149,9 +164,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       throttle: createLoginThrottle(api.loginLimits),
       csrf,
     });
+    const tokenCipher = createTokenCipher(api.appSecret);
     const bots = new BotService({
       sql,
-      cipher: createTokenCipher(api.appSecret),
+      cipher: tokenCipher,
       telegram:
         api.telegram ??
         createTelegramClient({
@@ -159,6 +175,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           timeoutMs: api.telegramTimeoutMs,
           fetch: api.fetch,
         }),
+    });
+    const publicUrl = api.publicUrl?.replace(/\/+$/, '');
+    const lotteries = new LotteryService({
+      sql,
+      seedCipher: createSeedCipher(api.appSecret),
+      membershipFor: tenantMembership({
+        sql,
+        cipher: tokenCipher,
+        apiRoot: api.telegramApiRoot,
+        ...(api.fetch ? { fetch: api.fetch } : {}),
+        ...(api.membershipTimeoutMs !== undefined ? { timeoutMs: api.membershipTimeoutMs } : {}),
+      }),
+      proofUrl: publicUrl ? (id) => `${publicUrl}/proof/${id}` : null,
     });
     const admin = new AdminService(sql);
     const guard = createGuard(auth, csrf);
@@ -174,10 +203,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         });
         await scope.register(meRoutes, { prefix: '/me', auth, guard });
         await scope.register(botRoutes, { prefix: '/bot', bots, guard });
+        await scope.register(lotteryRoutes, { prefix: '/lotteries', lotteries, guard });
+        await scope.register(chatRoutes, { prefix: '/chats', lotteries, guard });
         await scope.register(adminRoutes, { prefix: '/admin', admin, guard });
       },
       { prefix: '/api' },
     );
+    // The admin panel (built Vue app) at `/`, with the single-page-app fallback; `/api/*` stays JSON.
+    await app.register(adminPanel, api.panelDir ? { root: api.panelDir } : {});
   }
 
   return app;

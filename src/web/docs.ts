@@ -19,7 +19,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       info: {
         title: 'tg-lottery admin API',
         description:
-          'Accounts, bot config and platform administration. Errors always answer ' +
+          'Accounts, bot config, lotteries and platform administration. Errors always answer ' +
           '`{ "error": { "code", "message" } }`. Signed-in routes need the `tgl_session` cookie; ' +
           `state-changing ones also the \`${CSRF_HEADER}\` header (the value of the \`tgl_csrf\` cookie).`,
         version: '1',
@@ -27,6 +27,10 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'auth', description: 'accounts and sessions' },
         { name: 'bot', description: "the signed-in tenant's bot config" },
+        {
+          name: 'lotteries',
+          description: "the signed-in tenant's lotteries and chats; the public draw proof",
+        },
         { name: 'admin', description: 'platform admin only' },
         { name: 'ops', description: 'probes and metrics' },
       ],

@@ -34,18 +34,40 @@ export const ERROR_CATALOGUE = {
   tenant_not_found: 404,
   /** The tenant has no bot configured yet. */
   bot_not_configured: 404,
+  /** No lottery with this id for the signed-in tenant (another tenant's lottery is unknown too). */
+  lottery_not_found: 404,
+  /** The lottery has not been drawn yet (or does not exist), so there is no draw proof. */
+  proof_not_found: 404,
   /** The username is taken (case-insensitive). */
   username_taken: 409,
   /** Another tenant already configured this bot. */
   bot_in_use: 409,
   /** The request contradicts the current state (e.g. the admin disabling their own account). */
   conflict: 409,
+  /** Only a draft may be deleted or published. */
+  lottery_not_draft: 409,
+  /** The lottery is drawing, drawn or cancelled: it cannot be edited. */
+  lottery_not_editable: 409,
+  /** An open lottery may only be made easier to win or extended. */
+  lottery_change_not_allowed: 409,
+  /** Only an open lottery can be drawn (a second draw, or one racing the timer). */
+  lottery_not_open: 409,
+  /** A drawn lottery cannot be cancelled. */
+  lottery_not_cancellable: 409,
+  /** Only a drawn lottery can be rerolled. */
+  lottery_not_drawn: 409,
   /** The body exceeds the size limit. */
   payload_too_large: 413,
   /** Content-Type is not `application/json`. */
   unsupported_media_type: 415,
   /** Telegram rejected the bot token (getMe answered 401 or 404). */
   invalid_token: 422,
+  /** A reroll named someone who is not a current winner of the lottery. */
+  winner_not_active: 422,
+  /** A target or membership chat is not one where the bot is an administrator. */
+  chat_not_admin: 422,
+  /** The draw time is not in the future. */
+  draw_time_past: 422,
   /** Too many requests; `Retry-After` says when to try again. */
   rate_limited: 429,
   /** Something failed on our side; details are in the server log under the request id. */

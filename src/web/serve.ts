@@ -31,6 +31,7 @@ export async function startAdminWeb(
       appSecret: options.appSecret,
       telegramApiRoot: config.telegramApiRoot,
       registration: webEnv.registration,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     },
   });
   await app.listen({ port: config.port, host: config.host });

@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { membershipOf } from '../../src/lottery/conditions.ts';
 import { verifyProof } from '../../src/lottery/fairness/index.ts';
 import { drawIfOpen, drawNow, joinLottery, listWinners, loadProof } from '../../src/lottery/index.ts';
-import { membershipOf } from '../../src/lottery/conditions.ts';
-import { TEST_SECRET, startTestSupervisor } from '../helpers/supervisor.ts';
+import { startTestSupervisor, TEST_SECRET } from '../helpers/supervisor.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { type BotWorld, createBotWorld } from './world.ts';
 
@@ -27,7 +27,14 @@ async function joinAll(lotteryId: number, userIds: number[]): Promise<void> {
     const outcome = await joinLottery(world.sql, {
       tenantId: world.tenantId,
       lotteryId,
-      entrant: { userId, firstName: `U${userId}`, lastName: null, username: `u${userId}`, languageCode: 'en', isBot: false },
+      entrant: {
+        userId,
+        firstName: `U${userId}`,
+        lastName: null,
+        username: `u${userId}`,
+        languageCode: 'en',
+        isBot: false,
+      },
       source: 'button',
       checkMembership: async () => membershipOf({ status: 'member' }),
     });
@@ -50,7 +57,12 @@ describe('restarts', () => {
     await joinAll(lottery.id, users);
 
     const drawer = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/hanging-draw.ts'], {
-      env: { ...process.env, DATABASE_URL: world.db.url, APP_SECRET: TEST_SECRET, LOTTERY_ID: String(lottery.id) },
+      env: {
+        ...process.env,
+        DATABASE_URL: world.db.url,
+        APP_SECRET: TEST_SECRET,
+        LOTTERY_ID: String(lottery.id),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise((resolve) => drawer.once('exit', resolve));
@@ -63,14 +75,18 @@ describe('restarts', () => {
     drawer.kill('SIGKILL');
     await exited;
 
-    const [row] = await world.sql.query<{ status: string }>('select status from lotteries where id = ?', [lottery.id]);
+    const [row] = await world.sql.query<{ status: string }>('select status from lotteries where id = ?', [
+      lottery.id,
+    ]);
     expect(row!.status).toBe('open');
     expect(await world.sql.query('select 1 from winners where lottery_id = ?', [lottery.id])).toHaveLength(0);
 
     const outcome = await drawNow(world.deps, world.tenantId, lottery.id);
     expect(outcome.proof.winners).toHaveLength(3);
     expect(verifyProof((await loadProof(world.sql, lottery.id))!).ok).toBe(true);
-    await expect(drawNow(world.deps, world.tenantId, lottery.id)).rejects.toMatchObject({ code: 'lottery_not_open' });
+    await expect(drawNow(world.deps, world.tenantId, lottery.id)).rejects.toMatchObject({
+      code: 'lottery_not_open',
+    });
     expect(await world.sql.query('select 1 from winners where lottery_id = ?', [lottery.id])).toHaveLength(3);
   }, 60_000);
 
@@ -97,7 +113,9 @@ describe('restarts', () => {
       if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'lottery_not_open' });
     }
     expect(await world.sql.query('select 1 from winners where lottery_id = ?', [lottery.id])).toHaveLength(2);
-    expect(await world.sql.query('select 1 from draw_proofs where lottery_id = ?', [lottery.id])).toHaveLength(1);
+    expect(
+      await world.sql.query('select 1 from draw_proofs where lottery_id = ?', [lottery.id]),
+    ).toHaveLength(1);
     const announcements = await world.sql.query(
       `select 1 from outbox_messages where lottery_id = ? and kind = 'announce'`,
       [lottery.id],
@@ -122,25 +140,34 @@ describe('restarts', () => {
     await drawNow(world.deps, world.tenantId, lottery.id);
     await waitUntil(
       async () =>
-        (await world.sql.query(`select 1 from winners where lottery_id = ? and delivery_status = 'delivered'`, [
-          lottery.id,
-        ])).length >= 5,
+        (
+          await world.sql.query(
+            `select 1 from winners where lottery_id = ? and delivery_status = 'delivered'`,
+            [lottery.id],
+          )
+        ).length >= 5,
       'some DMs to be delivered',
     );
     await world.harness.supervisor.shutdown();
-    const midway = await world.sql.query(`select 1 from winners where lottery_id = ? and delivery_status = 'delivered'`, [
-      lottery.id,
-    ]);
+    const midway = await world.sql.query(
+      `select 1 from winners where lottery_id = ? and delivery_status = 'delivered'`,
+      [lottery.id],
+    );
     expect(midway.length).toBeLessThan(40);
     await sandbox.client.clearFaults();
 
-    world.harness = await startTestSupervisor(world.db, sandbox, { botSettings: { countEditIntervalMs: 300 } });
+    world.harness = await startTestSupervisor(world.db, sandbox, {
+      botSettings: { countEditIntervalMs: 300 },
+    });
     await world.outboxDrained();
     const winners = await listWinners(world.sql, lottery.id);
     expect(winners.filter((w) => w.delivery.status === 'delivered')).toHaveLength(40);
     for (const userId of users) {
       const dms = await sandbox.client.privateMessages(bot.id, userId);
-      expect(dms.messages.filter((m) => m.text.includes('Congratulations')), `user ${userId}`).toHaveLength(1);
+      expect(
+        dms.messages.filter((m) => m.text.includes('Congratulations')),
+        `user ${userId}`,
+      ).toHaveLength(1);
     }
   }, 90_000);
 });

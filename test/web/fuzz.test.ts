@@ -2,9 +2,11 @@
  * A small fuzz test: a few hundred random JSON values (seeded, so a failure can be replayed) and broken
  * JSON texts, sent to every state-changing endpoint as a signed-in admin (so they get past the guard to
  * validation and the services). No answer may be a 5xx, and every error must be in the one error shape.
+ * The lottery endpoints get lottery-shaped bodies, mostly almost right, so they also reach the domain.
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenCipher } from '../../src/security/token-cipher.ts';
 import { createCsrfTokens, newSessionId, sha256Hex } from '../../src/web/auth/secrets.ts';
 import { ERROR_CATALOGUE } from '../../src/web/errors.ts';
 import { APP_SECRET, createWebWorld, signedUp, type WebWorld } from './helpers.ts';
@@ -93,8 +95,63 @@ function generator(random: () => number, validToken: string) {
       }
     }
   };
+  const maybe = (key: string, out: Record<string, unknown>, good: () => unknown) => {
+    if (random() < 0.8) out[key] = random() < 0.8 ? good() : value(1);
+  };
+  const chat = () => pick<unknown>([-100, -100, -101, 0, 1.5, '-100', 2 ** 53]);
+  /** A lottery-shaped body (POST/PATCH, reroll), usually valid or nearly so. */
+  const lottery = (): string => {
+    const roll = random();
+    if (roll < 0.15) return JSON.stringify(value(0)) ?? 'null';
+    if (roll < 0.5) {
+      // Valid (unless the draw time drawn is past): these reach the rules of the domain.
+      return JSON.stringify({
+        title: pick(['Giveaway', '抽奖 🎁']),
+        prizes: [{ name: 'Prize', quantity: 1 + int(3) }],
+        draw_trigger: pick([{ kind: 'manual' }, { kind: 'entries', count: 1 + int(5) }]),
+        publish_targets: pick([[-100], [-101], [-100, -101], [-102]]),
+        ...(random() < 0.3 ? { join_conditions: [{ kind: 'member', chat_id: -101 }] } : {}),
+        ...(random() < 0.3 ? { winner_ids: [1 + int(3)], reason: 'fuzz' } : {}),
+      });
+    }
+    const out: Record<string, unknown> = {};
+    maybe('title', out, () => (random() < 0.7 ? pick(['Giveaway', '抽奖 🎁', ' t ']) : string()));
+    maybe('description', out, string);
+    maybe('language', out, () => pick(['zh-CN', 'en', 'fr']));
+    maybe('prizes', out, () =>
+      Array.from({ length: int(4) }, () => ({
+        ...(random() < 0.3 ? { id: pick<unknown>([1, 2, 3, 0, 'a']) } : {}),
+        name: random() < 0.8 ? 'Prize' : string(),
+        quantity: pick<unknown>([1, 2, 3, 0, -1, 10_001, 1.5, '2']),
+      })),
+    );
+    maybe('join_conditions', out, () =>
+      Array.from({ length: int(3) }, () =>
+        pick<unknown>([
+          { kind: 'member', chat_id: chat() },
+          { kind: 'has-username' },
+          { kind: 'not-bot' },
+          { kind: string() },
+        ]),
+      ),
+    );
+    maybe('draw_trigger', out, () =>
+      pick<unknown>([
+        { kind: 'manual' },
+        { kind: 'time', at: new Date(Date.now() + (random() - 0.3) * 1e9).toISOString() },
+        { kind: 'time', at: string() },
+        { kind: 'entries', count: pick<unknown>([1, 5, 0, 1e12]) },
+      ]),
+    );
+    maybe('publish_targets', out, () => pick<unknown>([[-100], [-100, -101], [-100, -100], [], [chat()]]));
+    if (random() < 0.3) out.join_keyword = random() < 0.5 ? null : string();
+    if (random() < 0.3)
+      out.winner_ids = Array.from({ length: int(3) }, () => pick<unknown>([1, 2, 3, -1, 'x']));
+    if (random() < 0.3) out.reason = string();
+    return JSON.stringify(out);
+  };
   /** A body: mostly objects with the endpoints' own keys, sometimes anything. */
-  return (): string => {
+  const generic = (): string => {
     const roll = random();
     if (roll < 0.1) {
       const text = JSON.stringify(value(0)) ?? 'null';
@@ -107,6 +164,7 @@ function generator(random: () => number, validToken: string) {
     }
     return JSON.stringify(out);
   };
+  return { generic, lottery };
 }
 
 let world: WebWorld;
@@ -145,8 +203,29 @@ describe(`fuzz (seed ${SEED.toString(16)}, ${VALUES} values)`, () => {
     const adminId = ((await admin.request('GET', '/api/me')).json() as { id: number }).id;
     const headers = await mintSession(adminId);
     const bot = await world.sandbox.client.createBot({ username: 'fuzz_target_bot' });
+    // The lotteries belong to an organiser whose bot config the /api/bot fuzzing leaves alone, with
+    // admin chats, so lottery bodies can be saved, published and drawn.
+    // Its id is out of reach of the admin endpoints' fuzzed ids, so it is never disabled.
+    const organiserId = 1000;
+    await world.query("insert into tenants (id, username, password_hash) values (?, 'fuzz_organiser', 'x')", [
+      organiserId,
+    ]);
+    const organiserHeaders = await mintSession(organiserId);
+    const lotteryBot = await world.sandbox.client.createBot({ username: 'fuzz_lottery_bot' });
+    await world.query(
+      `insert into bot_configs (tenant_id, token_encrypted, token_hint, bot_id, bot_username)
+       values (?, ?, '....', ?, 'fuzz_lottery_bot')`,
+      [organiserId, createTokenCipher(APP_SECRET).encrypt(lotteryBot.token), lotteryBot.id],
+    );
+    for (const chatId of [-100, -101]) {
+      await world.query(
+        "insert into chats (tenant_id, chat_id, type, title, bot_status) values (?, ?, 'channel', 'Fuzz', 'administrator')",
+        [organiserId, chatId],
+      );
+    }
+    const created: number[] = [];
     const random = prng(SEED);
-    const body = generator(random, bot.token);
+    const bodies = generator(random, bot.token);
 
     const endpoints: Array<[string, () => string]> = [
       ['POST', () => '/api/auth/register'],
@@ -158,7 +237,21 @@ describe(`fuzz (seed ${SEED.toString(16)}, ${VALUES} values)`, () => {
       ['POST', () => `/api/admin/tenants/${pathId()}/disable`],
       ['POST', () => `/api/admin/tenants/${Math.floor(random() * 5)}/enable`],
       ['POST', () => '/api/auth/logout'],
+      ['POST', () => '/api/lotteries'],
+      ['PATCH', () => `/api/lotteries/${lotteryId()}`],
+      ['DELETE', () => `/api/lotteries/${lotteryId()}`],
+      ['POST', () => `/api/lotteries/${lotteryId()}/publish`],
+      ['POST', () => `/api/lotteries/${lotteryId()}/cancel`],
+      ['POST', () => `/api/lotteries/${lotteryId()}/draw`],
+      ['POST', () => `/api/lotteries/${lotteryId()}/reroll`],
     ];
+    /** Mostly the lottery created last or another one of the fuzz's, sometimes a broken id. */
+    const lotteryId = () => {
+      const roll = random();
+      if (roll < 0.5 && created.length > 0) return String(created[created.length - 1]);
+      if (roll < 0.85 && created.length > 0) return String(created[Math.floor(random() * created.length)]);
+      return pathId();
+    };
     const pathId = () =>
       [
         'abc',
@@ -176,21 +269,30 @@ describe(`fuzz (seed ${SEED.toString(16)}, ${VALUES} values)`, () => {
         '1.5',
       ][Math.floor(random() * 13)]!;
     const seen = new Map<number, number>();
+    const lotteryOutcomes = new Set<string>();
     for (let i = 0; i < VALUES; i++) {
-      const payload = body();
+      const generic = bodies.generic();
+      const lottery = bodies.lottery();
       for (const [method, url] of endpoints) {
         const path = url();
+        const isLottery = path.startsWith('/api/lotteries');
+        const payload = isLottery ? lottery : generic;
         const isLogout = path === '/api/auth/logout';
         const res = await world.app.inject({
-          method: method as 'POST',
+          method: method as 'POST' | 'PATCH' | 'DELETE',
           url: path,
           payload,
           headers: {
             'content-type': 'application/json',
-            ...(isLogout ? await mintSession(adminId) : headers),
+            ...(isLogout ? await mintSession(adminId) : isLottery ? organiserHeaders : headers),
           },
         });
+        if (path === '/api/lotteries' && res.statusCode === 201) created.push(res.json().id);
         seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
+        if (path.startsWith('/api/lotteries')) {
+          const key = `${method} ${path.replace(/\/lotteries\/[^/]+/, '/lotteries/:id')} ${res.statusCode}`;
+          lotteryOutcomes.add(key);
+        }
         expectWellFormed(res, `#${i} ${method} ${path} ${payload.slice(0, 200)}`);
       }
     }
@@ -198,5 +300,16 @@ describe(`fuzz (seed ${SEED.toString(16)}, ${VALUES} values)`, () => {
     expect(seen.get(400)).toBeGreaterThan(0);
     expect([...seen.keys()].some((s) => s < 300)).toBe(true);
     expect([...seen.keys()].some((s) => s === 404 || s === 409 || s === 422)).toBe(true);
+    // The lottery endpoints were reached past validation: saved, published, drawn, refused by the rules.
+    for (const outcome of [
+      'POST /api/lotteries 201',
+      'POST /api/lotteries 422',
+      'PATCH /api/lotteries/:id 200',
+      'POST /api/lotteries/:id/publish 200',
+      'POST /api/lotteries/:id/draw 200',
+      'POST /api/lotteries/:id/cancel 409',
+    ]) {
+      expect([...lotteryOutcomes], outcome).toContain(outcome);
+    }
   });
 });

@@ -5,6 +5,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, createWebWorld, signedUp, type WebWorld } from './helpers.ts';
+import { addChats, botDoor, join, lotteryBody, openVia, person } from './lottery-helpers.ts';
 
 let world: WebWorld;
 beforeAll(async () => {
@@ -71,5 +72,41 @@ describe('secrets', () => {
       for (const secret of secretHalves) expect(text).not.toContain(secret);
       expect(text).not.toContain(password);
     }
+  });
+
+  it("the manual draw's membership checks never put the token in a response or a log line", async () => {
+    // Telegram unreachable for getChatMember, with an error that quotes the URL (and so the token).
+    const offline = await world.another({
+      fetch: async (url) => {
+        if (String(url).endsWith('/getMe')) return fetch(url);
+        throw new Error(`request to ${String(url)} failed`);
+      },
+    });
+    const door = botDoor(world);
+    const secrets: string[] = [];
+    try {
+      for (const [name, app] of [
+        ['online', world.app],
+        ['offline', offline],
+      ] as const) {
+        const bot = await world.sandbox.client.createBot({ username: `secret_${name}_drawer_bot` });
+        secrets.push(bot.token.split(':')[1]!);
+        const owner = await signedUp(app, `secret_drawer_${name}`);
+        const tenantId = ((await owner.request('GET', '/api/me')).json() as { id: number }).id;
+        expect((await owner.request('PUT', '/api/bot', { token: bot.token })).statusCode).toBe(200);
+        const chat = (await world.sandbox.client.createChat({ type: 'channel', title: 'Secret channel' })).id;
+        await addChats(world, tenantId, [{ chatId: chat }]);
+        const conditions = [{ kind: 'member', chat_id: chat }];
+        const open = await openVia(owner, lotteryBody(chat, { join_conditions: conditions }));
+        await join(door.sql, tenantId, open.id, [person(1), person(2), person(3)]);
+        const res = await owner.request('POST', `/api/lotteries/${open.id}/draw`);
+        expect(res.statusCode).toBe(200);
+        for (const secret of secrets) expect(res.body).not.toContain(secret);
+      }
+    } finally {
+      await door.end();
+    }
+    const logs = world.logs.join('');
+    for (const secret of secrets) expect(logs).not.toContain(secret);
   });
 });

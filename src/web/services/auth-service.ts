@@ -7,6 +7,7 @@
  * comes first; sign-out, and the admin disabling the tenant, delete it at once.
  */
 
+import { isUniqueViolation, type Sql } from '../../db/sql.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../auth/passwords.ts';
 import { type CsrfTokens, newSessionId, sha256Hex } from '../auth/secrets.ts';
@@ -15,7 +16,6 @@ import { auditRepository, tenantActor } from '../repositories/audit.ts';
 import { inviteRepository } from '../repositories/invites.ts';
 import { sessionRepository } from '../repositories/sessions.ts';
 import { type Role, type TenantRecord, tenantRepository } from '../repositories/tenants.ts';
-import { isUniqueViolation, type Sql } from '../../db/sql.ts';
 import type { RegistrationMode } from '../web-env.ts';
 
 /** Session lifetimes; every default in one place. */

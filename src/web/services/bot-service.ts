@@ -7,6 +7,8 @@
  * The token is encrypted before it is stored, only its last 4 characters are kept in clear (the hint),
  * and it never reaches a response, a log line or an audit event.
  */
+
+import { isUniqueViolation, type Sql } from '../../db/sql.ts';
 import type { TokenCipher } from '../../security/token-cipher.ts';
 import { configHash } from '../../supervisor/config-hash.ts';
 import { ApiError } from '../errors.ts';
@@ -16,7 +18,6 @@ import {
   type BotConfigRecord,
   botConfigRepository,
 } from '../repositories/bot-configs.ts';
-import { isUniqueViolation, type Sql } from '../../db/sql.ts';
 import {
   type BotIdentity,
   TelegramApiError,
