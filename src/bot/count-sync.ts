@@ -92,7 +92,7 @@ export class CountSync {
     const items: OutboxItem[] = [];
     for (const post of posts) {
       const lottery = await findLottery(sql, tenantId, post.lottery_id);
-      if (!lottery || lottery.status !== 'open') continue;
+      if (lottery?.status !== 'open') continue;
       items.push({
         tenantId,
         method: 'editMessageText',

@@ -29,14 +29,14 @@ export function membershipOf(
 }
 
 /**
- * The outcome of a getChatMember refusal: Telegram's `user not found` / `member not found` (the user is
- * not in the chat: `PARTICIPANT_ID_INVALID`) means not a member; everything else (`chat not found`,
- * `member list is inaccessible`, 403, 5xx, network) means the check could not be made.
+ * The outcome of a getChatMember refusal: always "the check could not be made" (F11 in
+ * ../shared/telegram-faults.md). `user not found` and `member not found` say Telegram does not know the
+ * user in this chat (an unknown or deleted account, PARTICIPANT_ID_INVALID), not that they left it —
+ * a user who left or was never in the chat is answered with a member of status `left`. The same goes for
+ * `chat not found`, `member list is inaccessible`, 403, 5xx and network errors. `errorCode` and
+ * `description` are kept in the signature so a later Bot API change can be mapped here.
  */
-export function membershipOfError(errorCode: number | null, description: string): Membership {
-  const text = description.toLowerCase();
-  if (errorCode === 400 && (text.includes('user not found') || text.includes('member not found')))
-    return 'not-member';
+export function membershipOfError(_errorCode: number | null, _description: string): Membership {
   return 'unknown';
 }
 
