@@ -100,7 +100,7 @@ function startLottery(
 ): { sql: Sql; tenantId: number } | undefined {
   const tenantId = Number(start.tenantId);
   if (!start.databaseUrl || !Number.isSafeInteger(tenantId)) return undefined;
-  pool = new pg.Pool({ connectionString: start.databaseUrl, max: 5, idleTimeoutMillis: 5_000 });
+  pool = new pg.Pool({ connectionString: start.databaseUrl, max: 10, idleTimeoutMillis: 5_000 });
   pool.on('error', (err) => log.warn({ err }, 'a database connection failed; it is replaced'));
   const sql = sqlFromPool(pool);
   outbox = new OutboxWorker({

@@ -25,8 +25,9 @@ export interface CountSyncOptions {
 const STALE_POSTS = `
   select p.id, p.chat_id, p.lottery_id
     from lottery_posts p join lotteries l on l.id = p.lottery_id
+    left join lottery_counts c on c.lottery_id = l.id
    where l.tenant_id = ? and l.status = 'open' and p.message_id is not null
-     and p.shown_entry_count <> l.entry_count
+     and p.shown_entry_count <> greatest(l.entry_count, coalesce(c.entry_count, 0))
      and not exists (select 1 from outbox_messages o
                       where o.tenant_id = ? and o.ref_id = p.id and o.kind in ('count-edit', 'post-edit')
                         and o.status in ('pending', 'sending'))`;

@@ -199,18 +199,17 @@ export async function joinLottery(sql: Sql, request: JoinRequest): Promise<JoinO
 }
 
 /**
- * Sets the entry count of open lotteries of a tenant to their number of entries (uncapped lotteries are
- * not counted join by join). Returns how many lotteries changed.
+ * Refreshes the live entry count of a tenant's open uncapped lotteries (their joins are not counted one by
+ * one) into `lottery_counts`, never touching the lottery row the joins share. Returns how many changed.
  */
 export async function refreshEntryCounts(sql: Sql, tenantId: number): Promise<number> {
-  const rows = await sql.query<{ id: number }>(
-    `update lotteries l set entry_count = c.n, updated_at = now()
-       from (select e.lottery_id, count(*)::int as n from entries e
-               join lotteries o on o.id = e.lottery_id
-              where o.tenant_id = ? and o.status = 'open' and o.draw_at_entries is null
-              group by e.lottery_id) c
-      where l.id = c.lottery_id and l.entry_count <> c.n and l.status = 'open'
-      returning l.id`,
+  const rows = await sql.query<{ lottery_id: number }>(
+    `insert into lottery_counts (lottery_id, entry_count, updated_at)
+     select o.id, (select count(*) from entries e where e.lottery_id = o.id)::int, now()
+       from lotteries o where o.tenant_id = ? and o.status = 'open' and o.draw_at_entries is null
+     on conflict (lottery_id) do update set entry_count = excluded.entry_count, updated_at = now()
+       where lottery_counts.entry_count <> excluded.entry_count
+     returning lottery_id`,
     [tenantId],
   );
   return rows.length;

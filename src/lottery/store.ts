@@ -36,8 +36,12 @@ interface LotteryRow {
 }
 
 const COLUMNS = `l.id, l.tenant_id, l.title, l.description, l.status, l.language, l.join_conditions,
-  l.draw_trigger, l.publish_targets, l.join_keyword, l.commitment, l.entry_count, l.changes, l.created_at,
+  l.draw_trigger, l.publish_targets, l.join_keyword, l.commitment,
+  greatest(l.entry_count, coalesce(c.entry_count, 0)) as entry_count, l.changes, l.created_at,
   l.updated_at, l.published_at, l.drawn_at, l.cancelled_at`;
+
+/** The live count of an uncapped lottery is in `lottery_counts` (refreshed by its bot, see join.ts). */
+const FROM = 'lotteries l left join lottery_counts c on c.lottery_id = l.id';
 
 function toRecord(row: LotteryRow, prizes: PrizeRecord[], posts: PostRecord[]): LotteryRecord {
   return {
@@ -109,8 +113,8 @@ export async function findLottery(
 ): Promise<LotteryRecord | null> {
   if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) return null;
   const rows = await sql.query<LotteryRow>(
-    `select ${COLUMNS} from lotteries l where l.id = ? ${tenantId === null ? '' : 'and l.tenant_id = ?'}
-     ${options.lock ? 'for update' : ''}`,
+    `select ${COLUMNS} from ${FROM} where l.id = ? ${tenantId === null ? '' : 'and l.tenant_id = ?'}
+     ${options.lock ? 'for update of l' : ''}`,
     tenantId === null ? [id] : [id, tenantId],
   );
   return (await attach(sql, rows))[0] ?? null;
@@ -123,7 +127,7 @@ export async function listLotteries(
   status?: LotteryStatus,
 ): Promise<LotteryRecord[]> {
   const rows = await sql.query<LotteryRow>(
-    `select ${COLUMNS} from lotteries l where l.tenant_id = ? ${status ? 'and l.status = ?' : ''}
+    `select ${COLUMNS} from ${FROM} where l.tenant_id = ? ${status ? 'and l.status = ?' : ''}
      order by l.id desc limit 500`,
     status ? [tenantId, status] : [tenantId],
   );

@@ -6,6 +6,9 @@
  * - `draw_proofs.prizes` / `undrawn`: the rest of the public proof (the entry list is the entries table).
  * - `chats.check_failed_at` / `check_error`: the last time a membership check in that chat could not be
  *   made (F11), shown to the organiser.
+ * - `lottery_counts`: the live entry count of a lottery whose joins are not counted one by one (no entry
+ *   cap): refreshed by its bot every few seconds, in its own row so the refresh never waits for, or
+ *   holds up, the joins that share the lottery row.
  * - indexes for cursor paging of entries and for the draw scheduler.
  */
 import { Migration } from '@mikro-orm/migrations';
@@ -21,6 +24,12 @@ export class Migration20261129200000Lottery extends Migration {
         language_code varchar(16) null,
         updated_at timestamptz not null default now(),
         primary key (tenant_id, tg_user_id)
+      );`);
+    this.addSql(`
+      create table lottery_counts (
+        lottery_id integer primary key references lotteries (id) on delete cascade,
+        entry_count integer not null,
+        updated_at timestamptz not null default now()
       );`);
     this.addSql(
       "alter table outbox_messages add column kind text null, add column ref_id bigint null, add column meta jsonb not null default '{}';",
@@ -54,6 +63,7 @@ export class Migration20261129200000Lottery extends Migration {
     this.addSql('drop trigger outbox_pending_notify on outbox_messages;');
     this.addSql('drop function outbox_pending_notify();');
     this.addSql('alter table outbox_messages drop column kind, drop column ref_id, drop column meta;');
+    this.addSql('drop table lottery_counts;');
     this.addSql('drop table bot_users;');
   }
 }
