@@ -87,7 +87,8 @@ export function postText(
   lines.push(t.entries(lottery.entryCount));
   if (lottery.changes.length > 0) {
     const fields = [...new Set(lottery.changes.map((c) => c.field))];
-    lines.push('', `✏️ <i>${t.changed}: ${fields.map((f) => escapeHtml(f)).join(', ')}</i>`);
+    const names = fields.map((f) => escapeHtml(t.fields[f] ?? f));
+    lines.push('', `✏️ <i>${t.changed}: ${names.join(lottery.language === 'zh-CN' ? '、' : ', ')}</i>`);
   }
   if (lottery.commitment) lines.push('', `${t.commitment}:`, `<code>${lottery.commitment}</code>`);
   return lines.join('\n');

@@ -19,7 +19,8 @@ const en = {
   entries: (n: number) => `Entries: ${n}`,
   commitment: 'Fairness commitment (SHA-256 of the secret seed)',
   changed: 'Changed since publication',
-  changeLine: (field: string) => `${field} updated`,
+  /** Names of the fields an open lottery's edit may change (LotteryChange.field). */
+  fields: { prizes: 'prizes', conditions: 'conditions', draw: 'draw time' } as Record<string, string>,
   finished: 'Finished: the winners have been drawn.',
   cancelled: 'Cancelled by the organiser.',
   winnersTitle: (title: string) => `🎉 Winners of ${title}`,
@@ -65,7 +66,7 @@ const zh: Texts = {
   entries: (n) => `参与人数：${n}`,
   commitment: '公平性承诺（秘密种子的 SHA-256）',
   changed: '发布后已修改',
-  changeLine: (field) => `已更新：${field}`,
+  fields: { prizes: '奖品', conditions: '参与条件', draw: '开奖时间' },
   finished: '已结束：中奖者已抽出。',
   cancelled: '组织者已取消本次抽奖。',
   winnersTitle: (title) => `🎉 ${title} 中奖名单`,
