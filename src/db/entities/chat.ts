@@ -23,6 +23,9 @@ export const Chat = defineEntity({
     botStatus: p.enum([...CHAT_MEMBER_STATUSES]),
     /** The bot's administrator rights as Telegram reports them (`ChatMemberAdministrator` fields). */
     rights: p.json<Record<string, boolean>>().default('{}'),
+    /** The last time a membership check in this chat could not be made (F11), and why. */
+    checkFailedAt: p.datetime().nullable(),
+    checkError: p.text().nullable(),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())
@@ -30,3 +33,18 @@ export const Chat = defineEntity({
   },
 });
 export type Chat = InferEntity<typeof Chat>;
+
+/** A Telegram user as one tenant's bot knows them in private: started the bot (may be messaged), blocked it. */
+export const BotUser = defineEntity({
+  name: 'BotUser',
+  tableName: 'bot_users',
+  properties: {
+    tenant: () => p.manyToOne(Tenant).primary().deleteRule('cascade'),
+    tgUserId: p.bigint('number').primary(),
+    startedAt: p.datetime().nullable(),
+    blockedAt: p.datetime().nullable(),
+    languageCode: p.string().length(16).nullable(),
+    updatedAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type BotUser = InferEntity<typeof BotUser>;

@@ -1,7 +1,7 @@
 /** Every entity the ORM knows, in one list for `MikroORM.init`. */
 import { AuditEvent } from './audit.ts';
-import { Chat } from './chat.ts';
-import { DrawProof, Entry, Lottery, LotteryPost, Prize, Winner } from './lottery.ts';
+import { BotUser, Chat } from './chat.ts';
+import { DrawProof, Entry, Lottery, LotteryCount, LotteryPost, Prize, Winner } from './lottery.ts';
 import { OutboxMessage } from './outbox.ts';
 import { BotConfig, BotStatus, Tenant } from './tenant.ts';
 
@@ -21,7 +21,9 @@ export const entities = [
   Entry,
   Winner,
   DrawProof,
+  LotteryCount,
   Chat,
+  BotUser,
   OutboxMessage,
   AuditEvent,
 ];

@@ -153,7 +153,21 @@ export const DrawProof = defineEntity({
     entryCount: p.integer(),
     winners: p.json<unknown[]>(),
     rerolls: p.json<unknown[]>().default('[]'),
+    prizes: p.json<unknown[]>().default('[]'),
+    undrawn: p.json<unknown[]>().default('[]'),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });
 export type DrawProof = InferEntity<typeof DrawProof>;
+
+/** The live entry count of an uncapped lottery, refreshed by its bot (src/lottery/join.ts). */
+export const LotteryCount = defineEntity({
+  name: 'LotteryCount',
+  tableName: 'lottery_counts',
+  properties: {
+    lottery: () => p.oneToOne(Lottery).primary().owner().deleteRule('cascade'),
+    entryCount: p.integer(),
+    updatedAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type LotteryCount = InferEntity<typeof LotteryCount>;

@@ -20,6 +20,12 @@ export const OutboxMessage = defineEntity({
     attempts: p.integer().default(0),
     notBefore: p.datetime().onCreate(() => new Date()),
     dedupeKey: p.text().nullable(),
+    /** What the send is for (src/lottery/outbox.ts OUTBOX_KINDS). */
+    kind: p.text().nullable(),
+    /** The row it concerns (a lottery post, a winner). */
+    refId: p.bigint('number').nullable(),
+    /** What the outcome handler needs besides `refId`; never sent. */
+    meta: p.json<Record<string, unknown>>().default('{}'),
     lotteryId: p.integer().nullable(),
     winnerId: p.bigint('number').nullable(),
     errorCode: p.integer().nullable(),
