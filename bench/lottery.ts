@@ -9,6 +9,8 @@
  * 2. Announce: a draw with BENCH_WINNERS (default 1000) winners, all of whom started the bot, under the
  *    sandbox's Telegram limit of 30 messages/s. Prints DMs/s from the draw to the last delivery and how
  *    many arrived (exactly once each). Target: >= 25 messages/s, none lost.
+ * 3. The draw from the database: BENCH_DRAW_ENTRIES (default 1,000,000) entries read, drawn, winners and
+ *    proof written, announcements queued. Target (for the draw): <= 2 s, <= 300 MB.
  * Run: `npm run bench -- lottery` or `npx tsx bench/lottery.ts`.
  */
 import { fileURLToPath } from 'node:url';
@@ -279,12 +281,52 @@ async function announce(adminUrl: string, sandbox: Sandbox): Promise<void> {
   }
 }
 
+/** The draw as the platform makes it: 1,000,000 entries read from PostgreSQL, winners and proof written. */
+async function drawFromDatabase(adminUrl: string, sandbox: Sandbox): Promise<void> {
+  const count = Number(process.env.BENCH_DRAW_ENTRIES ?? 1_000_000);
+  const world = await setup(adminUrl, sandbox, 'tgl_bench_draw');
+  try {
+    const draft = await createLottery({ sql: world.sql, seedCipher }, world.tenantId, {
+      title: 'Big draw',
+      prizes: [
+        { name: 'First', quantity: 1 },
+        { name: 'Second', quantity: 3 },
+        { name: 'Third', quantity: 6 },
+      ],
+      drawTrigger: { kind: 'manual' },
+      publishTargets: [world.channel],
+    });
+    const { lottery } = {
+      lottery: await publishLottery({ sql: world.sql, seedCipher }, world.tenantId, draft.id),
+    };
+    await world.sql.query(
+      `insert into entries (lottery_id, tg_user_id, first_name)
+       select ?, 5000000000 + g * 7, 'U' || g from generate_series(1, ?) g`,
+      [lottery.id, count],
+    );
+    const rssBefore = process.memoryUsage().rss;
+    const started = performance.now();
+    const outcome = await drawNow({ sql: world.sql, seedCipher }, world.tenantId, lottery.id);
+    const ms = performance.now() - started;
+    const rssAfter = process.memoryUsage().rss;
+    console.log(
+      `draw from the database: ${outcome.proof.entryCount} entries → ${outcome.proof.winners.length} winners, ` +
+        `proof stored, in ${ms.toFixed(0)} ms (target <= 2000 ms for the draw); RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ` +
+        `${(rssAfter / 2 ** 20).toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB for the ` +
+        'whole benchmark process (supervisor included)',
+    );
+  } finally {
+    await world.close();
+  }
+}
+
 export async function main(): Promise<void> {
   const sandbox = await startSandboxProcess();
   try {
     await withServer(async (adminUrl) => {
       await joins(adminUrl, sandbox);
       await announce(adminUrl, sandbox);
+      await drawFromDatabase(adminUrl, sandbox);
     });
   } finally {
     sandbox.close();
