@@ -158,6 +158,7 @@ describe('restarts', () => {
 
     world.harness = await startTestSupervisor(world.db, sandbox, {
       botSettings: { countEditIntervalMs: 300 },
+      policy: { heartbeatTimeoutMs: 30_000 },
     });
     await world.outboxDrained();
     const winners = await listWinners(world.sql, lottery.id);

@@ -57,6 +57,8 @@ export async function createBotWorld(
   ]);
   const harness = await startTestSupervisor(db, sandbox, {
     botSettings: { countEditIntervalMs: 300, ...options.botSettings },
+    // An idle bot's long poll lasts up to 20 s: keep the production heartbeat window, or it is restarted.
+    policy: { heartbeatTimeoutMs: 30_000 },
   });
   await harness.waitFor(tenantId, (s) => s.state === 'running', 'running');
   const seedCipher = createSeedCipher(TEST_SECRET);
