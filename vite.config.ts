@@ -3,8 +3,9 @@
  *
  * - `npm run build:ui` writes the panel to `dist/ui/` (ignored by git), with a `.br` and a `.gz` beside each
  *   text asset so the API server (src/web/static.ts) can send them pre-compressed.
- * - `npm run dev` serves the panel with hot reload on http://127.0.0.1:5173 and proxies `/api` and `/healthz`
- *   to the API started separately with `npm start` (http://127.0.0.1:8080). The proxy keeps the browser's
+ * - `npm run dev` (the platform plus this dev server) or `npm run dev:ui` (this alone) serves the panel with
+ *   hot reload on http://127.0.0.1:5173 and proxies `/api` and `/healthz` to the API (`API_URL`, default
+ *   http://127.0.0.1:8080). The proxy keeps the browser's
  *   Host header, so the API's same-origin check and the session cookies work as in production.
  * - The draw verifier (src/lottery/fairness) runs in the browser as it is, except its hashing seam: every
  *   `./hash.ts` import is aliased to src/web/ui/fairness-hash.ts (@noble/hashes instead of node:crypto).

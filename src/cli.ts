@@ -21,6 +21,11 @@ program
   );
 
 program
+  .command('dev')
+  .description('start, plus the admin panel with hot reload on http://127.0.0.1:5173 (npm run dev)')
+  .action(async () => run(async () => (await import('./commands/dev.ts')).devCommand()));
+
+program
   .command('web')
   .description('run the admin web alone (the supervisor runs elsewhere on the same database)')
   .action(async () => run(async () => (await import('./commands/web.ts')).webCommand()));
