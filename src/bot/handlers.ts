@@ -26,6 +26,7 @@ import {
   membershipOfError,
 } from '../lottery/conditions.ts';
 import {
+  hasStartedBot,
   type JoinLottery,
   type JoinOutcome,
   joinLottery,
@@ -222,7 +223,14 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
         .catch((err: unknown) => logger.error({ err }, 'a join answered "checking" failed'))
         .finally(() => followUps.delete(followUp));
       followUps.add(followUp);
-      await answer(texts(language).checking);
+      // The outcome arrives in private, which needs the user to have started the bot: if they have not,
+      // the answer opens the bot with the deep link (its /start join_<id> reply tells them the outcome).
+      const username = adapter.bot.botInfo?.username;
+      const canMessage = await hasStartedBot(lottery.sql, lottery.tenantId, from.id).catch(() => true);
+      await answer(
+        texts(language).checking,
+        !canMessage && username ? { url: joinDeepLink(username, lotteryId) } : {},
+      );
       return;
     }
     const outcome: JoinOutcome = first;

@@ -243,6 +243,15 @@ export async function recordStarted(
   );
 }
 
+/** Whether a user started the tenant's bot and has not blocked it since (so it may message them, F7). */
+export async function hasStartedBot(sql: Sql, tenantId: number, userId: number): Promise<boolean> {
+  const rows = await sql.query(
+    'select 1 from bot_users where tenant_id = ? and tg_user_id = ? and started_at is not null and blocked_at is null',
+    [tenantId, userId],
+  );
+  return rows.length > 0;
+}
+
 /** Records that a user blocked the bot (`my_chat_member` in private chat with status `kicked`). */
 export async function recordBlocked(sql: Sql, tenantId: number, userId: number): Promise<void> {
   await sql.query(

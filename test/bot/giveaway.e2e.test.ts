@@ -66,16 +66,33 @@ describe('a giveaway from publication to the proof', () => {
     expect(answers.every((a) => a.answered)).toBe(true);
     const twice = await Promise.all(users.slice(0, 20).map((id) => press(id)));
     expect(twice.every((a) => a.text === 'You have already joined this giveaway.')).toBe(true);
+    // On a loaded machine some checks outlast the 2.5 s answer budget: such a press is answered "checking"
+    // at once (F10), the outcome follows in private, and a user the bot cannot message gets the deep link.
+    const link = `https://t.me/${bot.username}?start=join_${lottery.id}`;
+    const answeredLate: number[] = [];
     for (const [i, a] of answers.entries()) {
       const id = users[i]!;
-      if (outsiders.includes(id)) expect(a.text).toContain('first join');
-      else if (started.slice(0, 50).includes(id)) expect(a.text).toBe('✅ You have joined. Good luck!');
-      else expect(a.url).toBe(`https://t.me/${bot.username}?start=join_${lottery.id}`);
+      const reachable = started.slice(0, 50).includes(id);
+      if (a.text === '⏳ Checking your entry…') {
+        if (reachable) answeredLate.push(id);
+        else expect(a.url, `user ${id}`).toBe(link);
+      } else if (outsiders.includes(id)) expect(a.text).toContain('first join');
+      else if (reachable) expect(a.text).toBe('✅ You have joined. Good luck!');
+      else expect(a.url, `user ${id}`).toBe(link);
     }
-    const [count] = await sql.query<{ n: string }>('select count(*) as n from entries where lottery_id = ?', [
-      lottery.id,
-    ]);
-    expect(Number(count?.n)).toBe(180);
+    await waitUntil(async () => {
+      const [count] = await sql.query<{ n: string }>(
+        'select count(*) as n from entries where lottery_id = ?',
+        [lottery.id],
+      );
+      return Number(count?.n) === 180;
+    }, '180 entries');
+    for (const id of answeredLate) {
+      await waitUntil(async () => {
+        const dm = await sandbox.client.privateMessages(bot.id, id);
+        return dm.messages.some((m) => m.text.startsWith('✅ You have joined'));
+      }, `the outcome in private for user ${id}`);
+    }
 
     // The post's count follows the joins (edited, not re-sent).
     await waitUntil(async () => {
