@@ -72,13 +72,16 @@ interface TgUser {
   language_code?: string;
 }
 
+/** Text as PostgreSQL can store it: NUL characters (which Telegram should never send) removed. */
+const storable = (text: string | undefined): string | undefined => text?.replace(/\u0000/g, '');
+
 function entrantOf(user: TgUser): Entrant {
   return {
     userId: user.id,
-    firstName: user.first_name ?? '',
-    lastName: user.last_name ?? null,
-    username: user.username ?? null,
-    languageCode: user.language_code ?? null,
+    firstName: storable(user.first_name) ?? '',
+    lastName: storable(user.last_name) ?? null,
+    username: storable(user.username) ?? null,
+    languageCode: storable(user.language_code) ?? null,
     isBot: user.is_bot === true,
   };
 }
@@ -248,7 +251,7 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
   bot.on('message', async (ctx, next) => {
     const message = ctx.message as { text?: string; chat: { id: number; type: string }; from?: TgUser };
     if (!lottery || !message.text || !message.from || message.chat.type === 'private') return next();
-    const keyword = message.text.trim();
+    const keyword = storable(message.text)!.trim();
     if (keyword.length === 0 || keyword.length > 64) return next();
     const [row] = await lottery.sql.query<{ id: number }>(
       `select id from lotteries where tenant_id = ? and status = 'open' and join_keyword = ?
@@ -308,7 +311,17 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
   });
 
   bot.catch((err, ctx) => {
-    logger.error({ err, updateId: ctx.update.update_id }, 'an update handler failed; polling goes on');
+    // Telegraf may hand over a value that is not an Error (pino would log "[object Object]").
+    const error =
+      err instanceof Error ? err : new Error(`non-error thrown: ${JSON.stringify(err)?.slice(0, 500)}`);
+    logger.error(
+      {
+        err: error,
+        updateId: ctx.update.update_id,
+        updateType: Object.keys(ctx.update).find((k) => k !== 'update_id'),
+      },
+      `an update handler failed (${error.message}); polling goes on`,
+    );
   });
 
   return {

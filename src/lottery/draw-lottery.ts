@@ -83,8 +83,9 @@ export async function drawIfOpen(
       const person = people.get(r.userId);
       if (!person) continue;
       await sql.query(
-        `insert into winners (lottery_id, entry_id, prize_id, position, status, replaced_reason, replaced_at)
-         values (?, ?, ?, ?, 'replaced', ?, now())`,
+        `insert into winners (lottery_id, entry_id, prize_id, position, status, replaced_reason, replaced_at,
+           delivery_status)
+         values (?, ?, ?, ?, 'replaced', ?, now(), 'not-sent')`,
         [id, person.entryId, r.prizeId, r.position, r.reason],
       );
     }

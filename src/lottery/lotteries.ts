@@ -20,6 +20,7 @@ import {
   type LotteryRecord,
   lotteryInputSchema,
   requiredAdminChats,
+  winnerCount,
 } from './model.ts';
 import { enqueuePostEdits, enqueuePosts } from './posts.ts';
 import { adminChats, findLottery, insertLottery, updateLottery } from './store.ts';
@@ -84,7 +85,16 @@ export function parseInput(raw: unknown): LotteryInput {
     const issue = parsed.error.issues[0]!;
     throw new LotteryError('invalid_lottery', `${issue.path.join('.') || 'lottery'}: ${issue.message}`);
   }
-  return parsed.data;
+  const input = parsed.data;
+  const winners = winnerCount(input.prizes);
+  if (input.drawTrigger.kind === 'entries' && input.drawTrigger.count < winners) {
+    // The draw would happen with fewer entries than prizes, so some prizes could never be won.
+    throw new LotteryError(
+      'invalid_lottery',
+      `draw_trigger.count: draw at ${winners} entries or more (the prizes have ${winners} winners)`,
+    );
+  }
+  return input;
 }
 
 /** Creates a draft. */
@@ -126,8 +136,14 @@ export function openLotteryChanges(current: LotteryRecord, next: LotteryInput, a
       `A published lottery can only be made easier to win or extended; ${what}.`,
     );
   const changes: LotteryChange[] = [];
+  const names = {
+    title: 'title',
+    description: 'description',
+    language: 'language',
+    joinKeyword: 'join keyword',
+  };
   for (const field of ['title', 'description', 'language', 'joinKeyword'] as const) {
-    if (!same(current[field], next[field])) throw refuse(`its ${field} cannot change any more`);
+    if (!same(current[field], next[field])) throw refuse(`its ${names[field]} cannot change any more`);
   }
   if (!same([...current.publishTargets].sort(), [...next.publishTargets].sort()))
     throw refuse('its target chats cannot change any more');
@@ -198,14 +214,16 @@ export async function editLottery(
   });
 }
 
-/** Deletes a draft. */
+/** Deletes a draft or a cancelled lottery (an open one must be cancelled first; a drawn one is kept). */
 export async function deleteLottery(deps: LotteryServiceDeps, tenantId: number, id: number): Promise<void> {
   await deps.sql.transaction(async (sql) => {
     const current = await mustFind(sql, tenantId, id, true);
-    if (current.status !== 'draft') {
+    if (current.status !== 'draft' && current.status !== 'cancelled') {
       throw new LotteryError(
         'lottery_not_draft',
-        `Only drafts can be deleted; this lottery is ${current.status} (cancel it instead).`,
+        current.status === 'open'
+          ? 'This lottery is open: cancel it first, then it can be deleted.'
+          : `Only drafts and cancelled lotteries can be deleted; this one is ${current.status} (its draw is kept).`,
       );
     }
     await sql.query('delete from lotteries where id = ? and tenant_id = ?', [id, tenantId]);
@@ -260,7 +278,9 @@ export async function cancelLottery(
     if (current.status !== 'draft' && current.status !== 'open') {
       throw new LotteryError(
         'lottery_not_cancellable',
-        `This lottery is ${current.status}; it cannot be cancelled.`,
+        current.status === 'cancelled'
+          ? 'This lottery is already cancelled.'
+          : `This lottery is ${current.status}; it cannot be cancelled any more.`,
       );
     }
     await sql.query(

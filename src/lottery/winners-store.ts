@@ -100,11 +100,24 @@ export async function markReplaced(
   for (const userId of userIds) {
     const person = people.get(userId);
     if (!person) continue;
-    await sql.query(
+    const [row] = await sql.query<{ id: string }>(
       `update winners set status = 'replaced', replaced_reason = ?, replaced_at = now()
-        where lottery_id = ? and entry_id = ? and status = 'active'`,
+        where lottery_id = ? and entry_id = ? and status = 'active' returning id`,
       [reason, lotteryId, person.entryId],
     );
+    if (!row) continue;
+    // A replaced winner is not told they won: a message still waiting is cancelled.
+    const cancelled = await sql.query(
+      `update outbox_messages set status = 'cancelled', updated_at = now()
+        where winner_id = ? and status = 'pending' returning id`,
+      [row.id],
+    );
+    if (cancelled.length > 0) {
+      await sql.query(
+        `update winners set delivery_status = 'not-sent' where id = ? and delivery_status = 'pending'`,
+        [row.id],
+      );
+    }
   }
 }
 

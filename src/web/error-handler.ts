@@ -77,6 +77,14 @@ export function toApiError(err: unknown): ApiError | undefined {
     case 'FST_ERR_VALIDATION':
       return new ApiError('validation_failed', 'Invalid request.');
   }
+  // PostgreSQL refused a character (NUL in text: invalid byte sequence / untranslatable character).
+  const sqlState = (err as { code?: unknown }).code;
+  if (sqlState === '22021' || sqlState === '22P05') {
+    return new ApiError(
+      'validation_failed',
+      'Invalid request: the text contains a character that cannot be stored.',
+    );
+  }
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     if (status === 404) return new ApiError('not_found', 'Not found.');
@@ -106,6 +114,27 @@ export function describeJsonError(message: string): string {
 }
 
 /**
+ * The path of the first string (or key) holding a NUL character (U+0000) in a parsed JSON value, '' for
+ * the value itself, or null when there is none. PostgreSQL cannot store NUL in text, so such input is
+ * refused at the door rather than failing in the database.
+ */
+export function findNul(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value === null || typeof value !== 'object' || depth > 64) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const here = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return here;
+    const found = findNul(item, here, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+function nulMessage(field: string): string {
+  return `Invalid request: ${field} contains a NUL character (\\u0000), which text cannot hold; remove it.`;
+}
+
+/**
  * A JSON body parser that keeps Fastify's protection against prototype poisoning (`__proto__`,
  * `constructor.prototype` are refused) and says where the JSON is broken, without echoing the body
  * (which may hold a token or a password).
@@ -121,6 +150,13 @@ function installJsonParser(app: FastifyInstance): void {
       return;
     }
     parse(request, body as string, (err, value) => {
+      if (!err) {
+        const nul = findNul(value, '');
+        if (nul !== null) {
+          done(new ApiError('validation_failed', nulMessage(nul || 'the request body')));
+          return;
+        }
+      }
       if (!err || (err as FastifyError).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') {
         done(err, value);
         return;
@@ -144,6 +180,16 @@ function installJsonParser(app: FastifyInstance): void {
 /** Install the error handler, the 404 handler and the JSON parser on the root instance. */
 export function installErrorHandling(app: FastifyInstance): void {
   installJsonParser(app);
+  // The same for the query string and URL parameters (e.g. `?query=a%00b`).
+  app.addHook('preValidation', async (request) => {
+    for (const [where, value] of [
+      ['query parameter', request.query],
+      ['URL parameter', request.params],
+    ] as const) {
+      const nul = findNul(value, '');
+      if (nul !== null) throw new ApiError('validation_failed', nulMessage(`${where} ${nul}`.trim()));
+    }
+  });
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const known = toApiError(err);

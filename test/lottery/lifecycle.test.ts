@@ -7,6 +7,7 @@ import { verifyProof } from '../../src/lottery/fairness/index.ts';
 import {
   cancelLottery,
   createLottery,
+  deleteLottery,
   drawIfOpen,
   drawNow,
   editLottery,
@@ -202,5 +203,65 @@ describe('lottery lifecycle', () => {
     expect(edits).toHaveLength(1);
     const cancelled = await cancelLottery(deps, tenantId, open.id);
     expect(cancelled.status).toBe('cancelled');
+  });
+
+  it('deletes drafts and cancelled lotteries only, and says so plainly', async () => {
+    const tenantId = await tenantWithChats(world.sql, [{ chatId: -6001 }]);
+    const deps = { sql: world.sql, seedCipher: world.seedCipher };
+    const draft = await createLottery(deps, tenantId, input({ publishTargets: [-6001] }));
+    const open = await publishLottery(
+      deps,
+      tenantId,
+      (await createLottery(deps, tenantId, input({ publishTargets: [-6001] }))).id,
+    );
+    await expect(deleteLottery(deps, tenantId, open.id)).rejects.toThrow(/cancel it first/);
+    await cancelLottery(deps, tenantId, open.id);
+    await expect(cancelLottery(deps, tenantId, open.id)).rejects.toThrow(
+      'This lottery is already cancelled.',
+    );
+    await deleteLottery(deps, tenantId, open.id);
+    await deleteLottery(deps, tenantId, draft.id);
+    expect(await world.sql.query('select 1 from lotteries where tenant_id = ?', [tenantId])).toHaveLength(0);
+  });
+
+  it('refuses an entry-count trigger below the number of winners', async () => {
+    const tenantId = await tenantWithChats(world.sql, [{ chatId: -7001 }]);
+    const deps = { sql: world.sql, seedCipher: world.seedCipher };
+    await expect(
+      createLottery(
+        deps,
+        tenantId,
+        input({ publishTargets: [-7001], drawTrigger: { kind: 'entries', count: 2 } }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'invalid_lottery',
+      message: expect.stringContaining('3 entries or more'),
+    });
+  });
+
+  it('a winner replaced before their message went out is not told they won', async () => {
+    const tenantId = await tenantWithChats(world.sql, [{ chatId: -8001 }]);
+    const deps = { sql: world.sql, seedCipher: world.seedCipher };
+    const lottery = await createLottery(deps, tenantId, input({ publishTargets: [-8001] }));
+    await publishLottery(deps, tenantId, lottery.id);
+    for (const userId of [1, 2, 3, 4, 5, 6]) {
+      await joinLottery(world.botSql, {
+        tenantId,
+        lotteryId: lottery.id,
+        entrant: person(userId),
+        source: 'button',
+        checkMembership: member,
+      });
+    }
+    await drawNow(deps, tenantId, lottery.id);
+    const [first] = await listWinners(world.sql, lottery.id);
+    await rerollWinners(world.sql, tenantId, lottery.id, { winnerIds: [first!.id], reason: 'unreachable' });
+    const after = await listWinners(world.sql, lottery.id);
+    expect(after.find((w) => w.id === first!.id)?.delivery.status).toBe('not-sent');
+    const dm = await world.sql.query<{ status: string }>(
+      'select status from outbox_messages where winner_id = ?',
+      [first!.id],
+    );
+    expect(dm.map((r) => r.status)).toEqual(['cancelled']);
   });
 });

@@ -118,6 +118,8 @@ export const DELIVERY_STATUSES = [
   'never-started',
   'deactivated',
   'failed',
+  /** Replaced before their message went out: none was sent. */
+  'not-sent',
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

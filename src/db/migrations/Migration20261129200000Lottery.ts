@@ -49,6 +49,12 @@ export class Migration20261129200000Lottery extends Migration {
     this.addSql(
       'alter table chats add column check_failed_at timestamptz null, add column check_error text null;',
     );
+    // A winner replaced before their message went out is `not-sent` (their pending DM is cancelled).
+    this.addSql('alter table winners drop constraint winners_delivery_status_check;');
+    this.addSql(
+      `alter table winners add constraint winners_delivery_status_check check (delivery_status in
+         ('pending', 'delivered', 'blocked', 'never-started', 'deactivated', 'failed', 'not-sent'));`,
+    );
     this.addSql('create index entries_lottery_id on entries (lottery_id, id);');
     this.addSql("create index lotteries_open on lotteries (tenant_id) where status = 'open';");
     this.addSql('create index winners_lottery_position on winners (lottery_id, position);');

@@ -175,7 +175,8 @@ const signedInRoutes: FastifyPluginAsyncZod<LotteryRoutesOptions> = async (app, 
     {
       schema: {
         tags,
-        summary: 'Delete a draft (409 lottery_not_draft otherwise: cancel it instead)',
+        summary:
+          'Delete a draft or a cancelled lottery (409 lottery_not_draft otherwise: cancel an open one first)',
         security,
         params: lotteryIdParams,
         response: { 204: noContent, ...errorResponses(...SIGNED_IN, 404, 409) },

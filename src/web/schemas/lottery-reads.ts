@@ -55,7 +55,11 @@ export const winnerView = z
     replaced_reason: z.string().nullable(),
     delivery: z
       .object({
-        status: z.string().describe('pending, delivered, blocked, never-started, deactivated or failed'),
+        status: z
+          .string()
+          .describe(
+            'pending, delivered, blocked, never-started, deactivated, failed or not-sent (replaced before it went out)',
+          ),
         error: z.string().nullable(),
         delivered_at: instant.nullable(),
       })

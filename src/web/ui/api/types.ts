@@ -123,7 +123,14 @@ export interface Entry {
   joined_at: string;
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'blocked' | 'never-started' | 'deactivated' | 'failed';
+export type DeliveryStatus =
+  | 'pending'
+  | 'delivered'
+  | 'blocked'
+  | 'never-started'
+  | 'deactivated'
+  | 'failed'
+  | 'not-sent';
 
 export interface Winner {
   id: number;

@@ -260,6 +260,7 @@ export const en = {
     'never-started': 'never started the bot',
     deactivated: 'account deleted',
     failed: 'failed',
+    'not-sent': 'not sent (replaced)',
   },
   proof: {
     title: 'Draw proof',

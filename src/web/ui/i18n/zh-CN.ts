@@ -256,6 +256,7 @@ export const zhCN: Messages = {
     'never-started': '从未启动 Bot',
     deactivated: '账号已注销',
     failed: '发送失败',
+    'not-sent': '未发送（已替换）',
   },
   proof: {
     title: '开奖证明',
