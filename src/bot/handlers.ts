@@ -73,7 +73,7 @@ interface TgUser {
 }
 
 /** Text as PostgreSQL can store it: NUL characters (which Telegram should never send) removed. */
-const storable = (text: string | undefined): string | undefined => text?.replace(/\u0000/g, '');
+const storable = (text: string | undefined): string | undefined => text?.replaceAll('\u0000', '');
 
 function entrantOf(user: TgUser): Entrant {
   return {
