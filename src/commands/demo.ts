@@ -28,7 +28,7 @@ export async function demoCommand(options: { sandboxPort: string }): Promise<num
     const sandbox = await runSandbox({
       port: sandboxPort,
       host: '127.0.0.1',
-      logger: logger.child({ proc: 'sandbox' }),
+      logger: logger.child({ component: 'sandbox' }),
     });
     lifecycle.onStop('the sandbox', () => sandbox.close());
     const host = base.host === '0.0.0.0' ? '127.0.0.1' : base.host;

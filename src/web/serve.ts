@@ -34,7 +34,18 @@ export async function startAdminWeb(
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     },
   });
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new Error(
+        `the admin web cannot listen on ${config.host}:${config.port} (${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}); set PORT to a free port, e.g. PORT=8090`,
+      );
+    }
+    throw err;
+  }
   lifecycle.onStop('the admin web', () => app.close());
   const url = listenAddress(app, config.host);
   logger.info(`admin web listening on ${url} (API reference: /api/docs)`);
