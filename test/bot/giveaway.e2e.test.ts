@@ -37,6 +37,16 @@ describe('a giveaway from publication to the proof', () => {
     for (const id of started) await sandbox.client.start(id, bot.id);
     const blocked = started.slice(50);
     for (const id of blocked) await sandbox.client.blockBot(id, bot.id);
+    // The bot learns who started and who blocked it from updates: let it catch up before anyone presses.
+    await waitUntil(async () => {
+      const [row] = await sql.query<{ started: string; blocked: string }>(
+        `select count(*) filter (where started_at is not null) as started,
+                count(*) filter (where blocked_at is not null) as blocked
+           from bot_users where tenant_id = ?`,
+        [world.tenantId],
+      );
+      return Number(row?.started) === 60 && Number(row?.blocked) === 10;
+    }, 'the bot to record 60 starts and 10 blocks');
 
     const at = new Date(Date.now() + 8000);
     const { lottery, posts } = await world.publish({

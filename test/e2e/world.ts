@@ -230,6 +230,18 @@ async function openWorld(
         if (i < started) await sandbox.client.start(id, botId);
         ids.push(id);
       }
+      // The bot learns who started it from updates: wait until it has, so the join answers are known.
+      const startedIds = ids.slice(0, started);
+      if (startedIds.length > 0) {
+        await waitUntil(async () => {
+          const rows = await sql.query(
+            `select 1 from bot_users where started_at is not null
+                and tg_user_id = any(string_to_array(?, ',')::bigint[])`,
+            [startedIds.join(',')],
+          );
+          return rows.length === startedIds.length;
+        }, 'the bot to record who started it');
+      }
       return ids;
     },
     async join(chatId, lotteryId, users) {
