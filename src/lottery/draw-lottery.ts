@@ -26,6 +26,9 @@ import { chatNames, enqueuePostEdits } from './posts.ts';
 import { findLottery } from './store.ts';
 import { enqueueAnnouncements, entriesOf, entryUserIds, insertWinners, saveProof } from './winners-store.ts';
 
+/** Winners whose membership is checked at the same time at the draw. */
+export const CHECK_CONCURRENCY = 8;
+
 /** Rounds of condition rerolls at most; winners still failing after them keep their prize. */
 export const MAX_CONDITION_ROUNDS = 5;
 
@@ -119,14 +122,20 @@ async function applyWinningConditions(
   let toCheck = state.winners.map((w) => w.userId);
   for (let round = 0; round < MAX_CONDITION_ROUNDS && toCheck.length > 0; round++) {
     const failing = new Map<number, number>();
-    for (const userId of toCheck) {
-      for (const chatId of chats) {
-        if ((await check(chatId, userId)) === 'not-member') {
-          failing.set(userId, chatId);
-          break;
+    // A few winners at a time: a draw with many winners does not wait for each check in turn.
+    let nextIndex = 0;
+    const worker = async () => {
+      while (nextIndex < toCheck.length) {
+        const userId = toCheck[nextIndex++]!;
+        for (const chatId of chats) {
+          if ((await check(chatId, userId)) === 'not-member') {
+            failing.set(userId, chatId);
+            break;
+          }
         }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, toCheck.length) }, worker));
     if (failing.size === 0) break;
     const chatList = [...new Set(failing.values())].map((c) => names.get(c) ?? String(c)).join(', ');
     const before = new Set(state.winners.map((w) => w.userId));

@@ -1,0 +1,95 @@
+/**
+ * A join condition is a condition for winning: at the draw each winner's membership is checked again, a
+ * winner who left is replaced through a recorded reroll (so the proof still verifies), and a check that
+ * cannot be made keeps the winner.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyProof } from '../../src/lottery/fairness/index.ts';
+import {
+  createLottery,
+  drawNow,
+  joinLottery,
+  listWinners,
+  loadProof,
+  type Membership,
+  publishLottery,
+} from '../../src/lottery/index.ts';
+import { createLotteryWorld, type LotteryWorld, person, tenantWithChats } from './helpers.ts';
+
+let world: LotteryWorld;
+beforeAll(async () => {
+  world = await createLotteryWorld();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+async function drawnWith(membership: (userId: number) => Membership) {
+  const tenantId = await tenantWithChats(world.sql, [{ chatId: -9100, title: 'VIP' }]);
+  const deps = { sql: world.sql, seedCipher: world.seedCipher };
+  const lottery = await createLottery(deps, tenantId, {
+    title: 'Members only',
+    prizes: [{ name: 'Prize', quantity: 3 }],
+    joinConditions: [{ kind: 'member', chatId: -9100 }],
+    drawTrigger: { kind: 'manual' },
+    publishTargets: [-9100],
+  });
+  await publishLottery(deps, tenantId, lottery.id);
+  for (let userId = 1; userId <= 20; userId++) {
+    const outcome = await joinLottery(world.botSql, {
+      tenantId,
+      lotteryId: lottery.id,
+      entrant: person(userId),
+      source: 'button',
+      checkMembership: async () => 'member',
+    });
+    expect(outcome.kind).toBe('joined');
+  }
+  const checked: number[] = [];
+  const outcome = await drawNow(
+    {
+      ...deps,
+      membershipFor: async () => async (_chatId, userId) => {
+        checked.push(userId);
+        return membership(userId);
+      },
+    },
+    tenantId,
+    lottery.id,
+  );
+  return { lotteryId: lottery.id, outcome, checked };
+}
+
+describe('winning conditions at the draw', () => {
+  it('replaces winners who left the chat, records why, and the proof still verifies', async () => {
+    // Even user ids left the chat after joining.
+    const { lotteryId, outcome, checked } = await drawnWith((userId) =>
+      userId % 2 === 0 ? 'not-member' : 'member',
+    );
+    const winners = outcome.proof.winners.map((w) => w.userId);
+    expect(winners).toHaveLength(3);
+    expect(winners.every((u) => u % 2 === 1)).toBe(true);
+    const replaced = outcome.proof.rerolls.flatMap((r) => r.replaced);
+    expect(replaced.every((u) => u % 2 === 0)).toBe(true);
+    expect(
+      outcome.proof.rerolls.every(
+        (r) =>
+          r.reason === 'not a member of Chat -9100 at the draw' || r.reason.startsWith('not a member of'),
+      ),
+    ).toBe(true);
+    // Every winner, and only winners and their replacements, were checked.
+    expect(new Set(checked)).toEqual(new Set([...winners, ...replaced]));
+    expect(verifyProof((await loadProof(world.sql, lotteryId))!).ok).toBe(true);
+    const rows = await listWinners(world.sql, lotteryId);
+    expect(rows.filter((w) => w.status === 'replaced').map((w) => w.delivery.status)).toEqual(
+      replaced.map(() => 'not-sent'),
+    );
+    expect(rows.filter((w) => w.status === 'active')).toHaveLength(3);
+  });
+
+  it('keeps a winner whose membership cannot be verified', async () => {
+    const { outcome } = await drawnWith(() => 'unknown');
+    expect(outcome.proof.rerolls).toEqual([]);
+    expect(outcome.proof.winners).toHaveLength(3);
+  });
+});
