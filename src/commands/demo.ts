@@ -16,6 +16,8 @@ import { startSupervisorService } from '../supervisor/service.ts';
 import { startAdminWeb } from '../web/serve.ts';
 
 export async function demoCommand(options: { sandboxPort: string }): Promise<number> {
+  // A quiet log, so the printed URLs and login stay on screen (LOG_LEVEL=info shows everything).
+  process.env.LOG_LEVEL ||= 'warn';
   const { config: base, logger } = bootstrap('demo');
   const sandboxPort = Number(options.sandboxPort);
   if (!Number.isInteger(sandboxPort) || sandboxPort < 0 || sandboxPort > 65535) {
@@ -82,7 +84,9 @@ export async function demoCommand(options: { sandboxPort: string }): Promise<num
         '',
         ' Try it: sign in → Lotteries → New → publish to the demo channel → press Join as a few users',
         ' in the sandbox page → Draw now → see the winners, their DMs and the public proof.',
-        ' The demo starts fresh each time; Ctrl+C stops everything.',
+        ' In the sandbox page, pick a user at the top; the chat list shows whether they are a member of',
+        ' the channel and whether they started the bot (some are not, on purpose).',
+        ' The demo starts fresh each time; Ctrl+C stops everything. LOG_LEVEL=info shows the full log.',
         line,
         '',
       ].join('\n'),

@@ -95,6 +95,25 @@ function entityNode(e, content) {
   }
 }
 
+/**
+ * A t.me link to a sandbox bot (https://t.me/<bot>?start=<payload>), as Telegram would: open the bot's
+ * private chat and send "/start <payload>" as the current user. Returns false for any other link.
+ */
+function followBotLink(url) {
+  var match = new RegExp('^https://t[.]me/([A-Za-z0-9_]{5,32})(?:[?]start=([A-Za-z0-9_-]{1,64}))?$').exec(url || '');
+  if (!match || !state.userId || !state.overview) return false;
+  var bot = state.overview.bots.find(function (b) { return b.username.toLowerCase() === match[1].toLowerCase(); });
+  if (!bot) return false;
+  var body = match[2] ? { bot_id: bot.id, payload: match[2] } : { bot_id: bot.id };
+  api('POST', '/users/' + state.userId + '/start', body)
+    .then(function () {
+      state.chat = chatsFor(me()).find(function (c) { return c.key === 'bot:' + bot.id; }) || state.chat;
+      return refresh();
+    })
+    .catch(function (e) { toast(e.message); });
+  return true;
+}
+
 function me() {
   return (state.overview.users || []).find(function (u) { return u.id === state.userId; }) || null;
 }
@@ -179,7 +198,10 @@ function renderMessages(messages) {
 function buttonNode(m, b) {
   if (b.url) {
     var href = safeUrl(b.url);
-    return el('button', { 'data-testid': 'inline-button', 'data-url': b.url, text: b.text + ' ↗', onclick: function () { if (href) window.open(href, '_blank', 'noopener'); } });
+    return el('button', { 'data-testid': 'inline-button', 'data-url': b.url, text: b.text + ' ↗', onclick: function () {
+      if (followBotLink(b.url)) return;
+      if (href) window.open(href, '_blank', 'noopener');
+    } });
   }
   if (b.callback_data === undefined) return el('button', { 'data-testid': 'inline-button', disabled: 'disabled', text: b.text });
   return el('button', { 'data-testid': 'inline-button', 'data-callback-data': b.callback_data, text: b.text, onclick: function (ev) {
@@ -188,6 +210,7 @@ function buttonNode(m, b) {
     api('POST', '/users/' + state.userId + '/press', { chat_id: state.chat.id, message_id: m.message_id, callback_data: b.callback_data })
       .then(function (r) {
         if (!r.answered) toast('The bot did not answer in time.');
+        else if (r.url && followBotLink(r.url)) toast((r.text ? r.text + ' — ' : '') + 'the bot opened its chat (deep link)');
         else if (r.url) toast('The bot opened ' + r.url);
         else if (r.text && r.show_alert) alertBox(r.text);
         else if (r.text) toast(r.text);

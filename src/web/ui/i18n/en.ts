@@ -118,7 +118,7 @@ export const en = {
     editTitle: 'Edit: {title}',
     all: 'All',
     none: 'No lotteries yet. Create the first one.',
-    noneWithStatus: 'No lottery is {status}.',
+    noneWithStatus: 'No lottery with the status “{status}”.',
     notFound: 'Lottery not found',
     notEditable: 'Drawn and cancelled lotteries cannot be edited.',
     title: 'Title',
@@ -144,7 +144,7 @@ export const en = {
     commitmentAtPublish: 'Fixed when the lottery is published.',
     field: { prizes: 'prizes', draw_trigger: 'draw', join_conditions: 'join conditions' },
   },
-  status: { draft: 'draft', open: 'open', drawing: 'drawing', drawn: 'drawn', cancelled: 'cancelled' },
+  status: { draft: 'Draft', open: 'Open', drawing: 'Drawing', drawn: 'Drawn', cancelled: 'Cancelled' },
   trigger: {
     kind: { manual: 'By hand', time: 'At a time', entries: 'At N entries' },
     manualHint: 'You press "Draw now" on the lottery page.',
@@ -153,7 +153,7 @@ export const en = {
     entriesHint: 'The draw happens as soon as this many people have joined.',
     atTime: 'at {time}',
     atEntries: 'at {n} entries',
-    manualShort: 'by hand',
+    manualShort: 'By hand',
   },
   conditions: {
     kind: { member: 'Member of a chat', 'has-username': 'Has a username', 'not-bot': 'Not a bot' },
@@ -165,7 +165,8 @@ export const en = {
   form: {
     openRules:
       'This lottery is open: you can only make winning easier or extend it (more prizes or larger quantities, a later time, a larger entry count, fewer conditions). Each change is recorded and the posts are updated.',
-    languageHint: 'The language of the post and of the messages to winners.',
+    languageHint:
+      'The language of the posts. Replies and messages to each person follow their Telegram language (Chinese or English), else this one.',
     prizeName: 'Prize',
     quantity: 'Quantity',
     addPrize: 'Add prize',

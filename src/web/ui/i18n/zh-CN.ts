@@ -164,7 +164,7 @@ export const zhCN: Messages = {
   form: {
     openRules:
       '这个抽奖正在进行中：只能做让中奖更容易或延长抽奖的修改（增加奖品或数量、推迟开奖时间、提高开奖人数、减少条件）。每次修改都会被记录，帖子也会同步更新。',
-    languageHint: '帖子和中奖通知使用的语言。',
+    languageHint: '帖子使用的语言。回复和私信按每位用户的 Telegram 语言（中文或英文）发送，否则使用此语言。',
     prizeName: '奖品',
     quantity: '数量',
     addPrize: '添加奖品',

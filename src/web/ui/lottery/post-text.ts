@@ -61,7 +61,10 @@ export function previewRecord(form: LotteryForm): LotteryRecord {
 
 /** The post's Telegram HTML for the form as it is now. */
 export function previewHtml(form: LotteryForm, chats: readonly Chat[]): string {
-  const names = new Map<number, string>(chats.map((c) => [c.chat_id, chatName(c, c.chat_id)]));
+  // As the bot names chats in the post (src/lottery/posts.ts chatNames): @username, else the title.
+  const names = new Map<number, string>(
+    chats.map((c) => [c.chat_id, c.username ? `@${c.username}` : chatName(c, c.chat_id)]),
+  );
   names.set(0, '…');
   return postText(previewRecord(form), names).replace('1970-01-01 00:00', '…');
 }
