@@ -7,7 +7,7 @@
  *
  * Steps: fix the entries → tg-lottery-draw/1 (fairness/) → check each winner's membership conditions
  * (a condition is a condition for winning): a winner who is no longer a member is replaced by a recorded
- * reroll, as many rounds as needed (at most {@link MAX_CONDITION_ROUNDS}); a check that cannot be made
+ * reroll, as many rounds as needed (within {@link maxConditionChecks}); a check that cannot be made
  * keeps the winner → winners and proof rows → `drawn` → the announcements, the "finished" edits and the
  * DMs are queued in the outbox (sent whenever the tenant's bot runs).
  *
@@ -29,8 +29,14 @@ import { enqueueAnnouncements, entriesOf, entryUserIds, insertWinners, saveProof
 /** Winners whose membership is checked at the same time at the draw. */
 export const CHECK_CONCURRENCY = 8;
 
-/** Rounds of condition rerolls at most; winners still failing after them keep their prize. */
-export const MAX_CONDITION_ROUNDS = 5;
+/**
+ * Membership checks one draw makes at most: 20 per prize slot, and at least 1,000. Rounds of condition
+ * rerolls go on until every winner passes or the entries run out; past this budget (most entrants left),
+ * the winners not checked yet keep their prize.
+ */
+export function maxConditionChecks(slots: number): number {
+  return Math.max(1000, 20 * slots);
+}
 
 export interface DrawDeps {
   sql: Sql;
@@ -120,7 +126,10 @@ async function applyWinningConditions(
   const context = createContext(proof.lotteryId, seed, proof.userIds);
   let state = { winners: proof.winners, undrawn: proof.undrawn, rerolls: proof.rerolls };
   let toCheck = state.winners.map((w) => w.userId);
-  for (let round = 0; round < MAX_CONDITION_ROUNDS && toCheck.length > 0; round++) {
+  let budget = maxConditionChecks(proof.prizes.reduce((n, p) => n + p.quantity, 0));
+  while (toCheck.length > 0 && budget > 0) {
+    toCheck = toCheck.slice(0, budget);
+    budget -= toCheck.length;
     const failing = new Map<number, number>();
     // A few winners at a time: a draw with many winners does not wait for each check in turn.
     let nextIndex = 0;
