@@ -10,7 +10,7 @@
  * Each row has a `kind` (what it is for) and a `ref_id` (the row it concerns); effects.ts turns an
  * outcome into changes of that row (a post's message id, a winner's delivery status).
  */
-import type { Sql } from '../db/sql.ts';
+import { type Sql, toDate } from '../db/sql.ts';
 
 export const OUTBOX_KINDS = [
   'post',
@@ -173,13 +173,7 @@ export async function nextDue(sql: Sql, tenantId: number): Promise<Date | null> 
     [tenantId],
   );
   if (!row?.at) return null;
-  return row.at instanceof Date
-    ? row.at
-    : new Date(
-        String(row.at)
-          .replace(' ', 'T')
-          .replace(/([+-]\d\d)$/, '$1:00'),
-      );
+  return toDate(row.at);
 }
 
 /** Records a successful send and Telegram's result. */

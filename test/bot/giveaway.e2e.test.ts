@@ -5,6 +5,7 @@
  * the proof verifies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toDate } from '../../src/db/sql.ts';
 import { verifyProof } from '../../src/lottery/fairness/index.ts';
 import { listWinners, loadProof } from '../../src/lottery/index.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -122,12 +123,7 @@ describe('a giveaway from publication to the proof', () => {
       'the timed draw',
       20_000,
     );
-    const lateMs =
-      new Date(
-        String(drawn.drawn_at)
-          .replace(' ', 'T')
-          .replace(/([+-]\d\d)$/, '$1:00'),
-      ).getTime() - at.getTime();
+    const lateMs = toDate(drawn.drawn_at!).getTime() - at.getTime();
     expect(lateMs).toBeGreaterThanOrEqual(0);
     expect(lateMs).toBeLessThanOrEqual(2000);
 

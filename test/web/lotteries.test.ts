@@ -11,10 +11,11 @@ import {
   createVia,
   fromNow,
   lotteryBody,
+  lotteryCount,
   next,
-  type Organiser,
   openVia,
   organiser,
+  readyOrganiser,
 } from './lottery-helpers.ts';
 
 let world: WebWorld;
@@ -27,22 +28,7 @@ afterAll(async () => {
 });
 
 /** An organiser with a bot and one admin chat (its id is returned as `chat`). */
-async function ready(): Promise<Organiser & { chat: number }> {
-  const n = next();
-  const who = await organiser(world, `organiser_${n}`);
-  const chat = -1000000000 - n;
-  await addChats(world, who.tenantId, [{ chatId: chat }]);
-  await addBot(world, who.tenantId);
-  return { ...who, chat };
-}
-
-async function lotteryCount(tenantId: number): Promise<number> {
-  const [row] = await world.query<{ n: number }>(
-    'select count(*)::int as n from lotteries where tenant_id = ?',
-    [tenantId],
-  );
-  return row!.n;
-}
+const ready = () => readyOrganiser(world, 'organiser');
 
 describe('POST /api/lotteries and GET', () => {
   it('creates a draft with defaults, and reads it back alone and in the list', async () => {
@@ -102,7 +88,7 @@ describe('POST /api/lotteries and GET', () => {
       expect(errorOf(res).code).toBe('chat_not_admin');
       expect(errorOf(res).message).toMatch(/chat -4[23]/);
     }
-    expect(await lotteryCount(tenantId)).toBe(0);
+    expect(await lotteryCount(world, tenantId)).toBe(0);
   });
 
   it('answers 422 draw_time_past for a time that is not in the future', async () => {
@@ -114,7 +100,7 @@ describe('POST /api/lotteries and GET', () => {
     );
     expect(res.statusCode).toBe(422);
     expect(errorOf(res).code).toBe('draw_time_past');
-    expect(await lotteryCount(tenantId)).toBe(0);
+    expect(await lotteryCount(world, tenantId)).toBe(0);
   });
 });
 

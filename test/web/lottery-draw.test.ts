@@ -19,6 +19,7 @@ import {
   openVia,
   organiser,
   person,
+  readyOrganiser,
 } from './lottery-helpers.ts';
 
 let world: WebWorld;
@@ -32,14 +33,8 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function ready(): Promise<Organiser & { chat: number }> {
-  const n = next();
-  const who = await organiser(world, `drawer_${n}`);
-  const chat = -1000000000 - n;
-  await addChats(world, who.tenantId, [{ chatId: chat }]);
-  await addBot(world, who.tenantId);
-  return { ...who, chat };
-}
+/** An organiser with a bot and one admin chat (its id is returned as `chat`). */
+const ready = () => readyOrganiser(world, 'drawer');
 
 /** An open lottery with entrants 1..count (user ids offset by `base`). */
 async function withEntries(count: number, base = 1000): Promise<Organiser & { chat: number; id: number }> {

@@ -139,3 +139,25 @@ export async function openVia(
   if (res.statusCode !== 200) throw new Error(`publish → ${res.statusCode} ${res.body}`);
   return res.json();
 }
+
+/** An organiser with a bot and one admin chat (its id is returned as `chat`); `prefix` names the account. */
+export async function readyOrganiser(
+  world: WebWorld,
+  prefix = 'organiser',
+): Promise<Organiser & { chat: number }> {
+  const n = next();
+  const who = await organiser(world, `${prefix}_${n}`);
+  const chat = -1000000000 - n;
+  await addChats(world, who.tenantId, [{ chatId: chat }]);
+  await addBot(world, who.tenantId);
+  return { ...who, chat };
+}
+
+/** How many lotteries a tenant has. */
+export async function lotteryCount(world: WebWorld, tenantId: number): Promise<number> {
+  const [row] = await world.query<{ n: number }>(
+    'select count(*)::int as n from lotteries where tenant_id = ?',
+    [tenantId],
+  );
+  return row!.n;
+}

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebWorld, errorOf, type WebWorld } from './helpers.ts';
-import { addBot, addChats, lotteryBody, next, type Organiser, organiser } from './lottery-helpers.ts';
+import { lotteryBody, lotteryCount, type Organiser, organiser, readyOrganiser } from './lottery-helpers.ts';
 
 let world: WebWorld;
 beforeAll(async () => {
@@ -17,22 +17,7 @@ afterAll(async () => {
 });
 
 /** An organiser with a bot and one admin chat (its id is returned as `chat`). */
-async function ready(): Promise<Organiser & { chat: number }> {
-  const n = next();
-  const who = await organiser(world, `organiser_${n}`);
-  const chat = -1000000000 - n;
-  await addChats(world, who.tenantId, [{ chatId: chat }]);
-  await addBot(world, who.tenantId);
-  return { ...who, chat };
-}
-
-async function lotteryCount(tenantId: number): Promise<number> {
-  const [row] = await world.query<{ n: number }>(
-    'select count(*)::int as n from lotteries where tenant_id = ?',
-    [tenantId],
-  );
-  return row!.n;
-}
+const ready = () => readyOrganiser(world, 'organiser');
 
 describe('bad input to POST /api/lotteries stores nothing', () => {
   let who: Organiser & { chat: number };
@@ -85,7 +70,7 @@ describe('bad input to POST /api/lotteries stores nothing', () => {
     expect(res.statusCode).toBe(400);
     expect(errorOf(res).code).toBe('validation_failed');
     expect(errorOf(res).message).toContain(message);
-    expect(await lotteryCount(who.tenantId)).toBe(0);
+    expect(await lotteryCount(world, who.tenantId)).toBe(0);
   });
 
   it('answers 400 for malformed JSON, 400 for a body that is not an object, 413 for a huge one', async () => {
@@ -106,7 +91,7 @@ describe('bad input to POST /api/lotteries stores nothing', () => {
       description: long(2 * 1024 * 1024),
     });
     expect(huge.statusCode).toBe(413);
-    expect(await lotteryCount(who.tenantId)).toBe(0);
+    expect(await lotteryCount(world, who.tenantId)).toBe(0);
   });
 
   it('answers 400 for a malformed id or list filter', async () => {
