@@ -6,6 +6,10 @@
  * - unexpected exit → restart after an exponential backoff: 1 s doubling to 60 s max, with ±20 % jitter
  *   (the jittered delay is capped at 60 s too); the backoff attempt counter resets after 60 s of stable running;
  * - more than 5 unexpected exits within 60 s → `stopped`, reason `crash-loop`;
+ * - or 10 unexpected exits in a row with no run in between that reached the stable-running time (60 s)
+ *   → `stopped`, reason `crash-loop`: the backoff grows past the 60 s window (1, 2, 4 … 60 s), so a bot that
+ *   dies some seconds after every start would otherwise never trip the first rule. The count resets after
+ *   60 s of stable running, a config change and an operator restart; 409 exits neither count nor reset it;
  * - a 401 exit (child reports fatal `unauthorized`) → `stopped`, reason `invalid-token` (no restart until
  *   config hash changes);
  * - a 409 exit (child reports fatal `conflict`) → retried with backoff for up to 90 s since the first conflict
@@ -41,6 +45,11 @@ export interface RestartPolicy {
   maxUnexpectedExits: number;
   /** The window of the crash-loop rule, default 60 000 (60 s). */
   crashWindowMs: number;
+  /**
+   * Crash loop, second rule: this many unexpected exits in a row, none after a run that reached
+   * `stableResetMs`, → stopped `crash-loop`, default 10 (the PM2 `max_restarts`/`min_uptime` shape).
+   */
+  maxUnstableRuns: number;
   /** 409 exits are retried for this long since the first conflict of the series, default 90 000. */
   conflictWindowMs: number;
   /** Running without a fresh heartbeat for this long → kill and restart, default 30 000. */
@@ -62,6 +71,7 @@ export const DEFAULT_RESTART_POLICY: Readonly<RestartPolicy> = Object.freeze({
   stableResetMs: 60_000,
   maxUnexpectedExits: 5,
   crashWindowMs: 60_000,
+  maxUnstableRuns: 10,
   conflictWindowMs: 90_000,
   heartbeatTimeoutMs: 30_000,
   startTimeoutMs: 30_000,
@@ -105,6 +115,9 @@ export function validateRestartPolicy(policy: RestartPolicy): RestartPolicy {
   }
   if (!Number.isInteger(policy.maxUnexpectedExits) || policy.maxUnexpectedExits < 0) {
     problems.push(`maxUnexpectedExits must be a whole number ≥ 0 (got ${String(policy.maxUnexpectedExits)})`);
+  }
+  if (!Number.isInteger(policy.maxUnstableRuns) || policy.maxUnstableRuns < 1) {
+    problems.push(`maxUnstableRuns must be a whole number ≥ 1 (got ${String(policy.maxUnstableRuns)})`);
   }
   if (policy.maxBackoffMs < policy.initialBackoffMs) {
     problems.push(

@@ -119,6 +119,8 @@ export interface TenantContext {
   restarts: number;
   /** `at` of recent unexpected exits (crash-loop window). */
   recentExits: number[];
+  /** Unexpected exits in a row since a run last reached `stableResetMs` (second crash-loop rule). */
+  unstableRuns: number;
   /** Restarts made in the current backoff series. */
   backoffAttempt: number;
   /** Delay before the next start once the child has exited; 0 = start right after the exit. */

@@ -105,6 +105,7 @@ const tenantSetup = setup({
         ...exitsWithinWindow(context.recentExits, context.lastEventAt, context.policy.crashWindowMs),
         context.lastEventAt,
       ],
+      unstableRuns: context.unstableRuns + 1,
     })),
     noteConflict: assign(({ context }) => ({ conflictSince: context.conflictSince ?? context.lastEventAt })),
     scheduleBackoff: assign(({ context }) => {
@@ -116,8 +117,13 @@ const tenantSetup = setup({
       };
     }),
     retryNow: assign({ retryDelayMs: 0 }),
-    resetFailureCounters: assign({ backoffAttempt: 0, recentExits: [], conflictSince: null }),
-    resetBackoff: assign({ backoffAttempt: 0, conflictSince: null }),
+    resetFailureCounters: assign({
+      backoffAttempt: 0,
+      recentExits: [],
+      unstableRuns: 0,
+      conflictSince: null,
+    }),
+    resetBackoff: assign({ backoffAttempt: 0, unstableRuns: 0, conflictSince: null }),
     setPendingConfig: assign((_, params: { configHash: string | null }) => ({
       pendingConfigHash: params.configHash,
     })),
@@ -155,10 +161,13 @@ const tenantSetup = setup({
       event.fatal?.kind === 'conflict' &&
       context.conflictSince !== null &&
       event.at - context.conflictSince >= context.policy.conflictWindowMs,
-    /** This unexpected exit (at `params.at`) makes more than maxUnexpectedExits within crashWindowMs. */
+    /**
+     * This unexpected exit (at `params.at`) makes more than maxUnexpectedExits within crashWindowMs, or
+     * maxUnstableRuns exits in a row without a stable run between them.
+     */
     exceedsCrashLimit: ({ context }, params: { at: number }) =>
       exitsWithinWindow(context.recentExits, params.at, context.policy.crashWindowMs).length + 1 >
-      context.policy.maxUnexpectedExits,
+        context.policy.maxUnexpectedExits || context.unstableRuns + 1 >= context.policy.maxUnstableRuns,
     /** The heartbeat proves polling progressed within heartbeatTimeoutMs (F18: a live process is not enough). */
     pollIsFresh: ({ context, event }) =>
       event.type === 'CHILD.HEARTBEAT' && event.at - event.lastPollAt < context.policy.heartbeatTimeoutMs,
@@ -184,6 +193,7 @@ export const tenantMachine = tenantSetup.createMachine({
     incarnation: 0,
     restarts: 0,
     recentExits: [],
+    unstableRuns: 0,
     backoffAttempt: 0,
     retryDelayMs: 0,
     conflictSince: null,

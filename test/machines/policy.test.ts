@@ -21,6 +21,7 @@ describe('DEFAULT_RESTART_POLICY', () => {
       stableResetMs: 60_000,
       maxUnexpectedExits: 5,
       crashWindowMs: 60_000,
+      maxUnstableRuns: 10,
       conflictWindowMs: 90_000,
       heartbeatTimeoutMs: 30_000,
       startTimeoutMs: 30_000,
@@ -45,6 +46,7 @@ describe('validateRestartPolicy', () => {
     [{ jitter: 1.5 }, /jitter must be a ratio between 0 and 1/],
     [{ jitter: -0.1 }, /jitter/],
     [{ maxUnexpectedExits: 2.5 }, /maxUnexpectedExits must be a whole number/],
+    [{ maxUnstableRuns: 0 }, /maxUnstableRuns must be a whole number ≥ 1 \(got 0\)/],
     [{ maxBackoffMs: 500 }, /maxBackoffMs \(500\) must not be below initialBackoffMs \(1000\)/],
     [{ shutdownDeadlineMs: Number.POSITIVE_INFINITY }, /shutdownDeadlineMs/],
   ])('rejects %o', (override, message) => {

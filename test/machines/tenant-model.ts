@@ -1,7 +1,7 @@
 /**
  * The test model of the tenant machine for `xstate/graph`: which events can happen in a snapshot (with
  * concrete payloads and times), and an abstraction of snapshots that keeps everything that decides future
- * behaviour (hashes, reason, backoff attempt, crash window, conflict age, time left on each timer) and drops
+ * behaviour (hashes, reason, backoff attempt, crash window, unstable runs in a row, conflict age, time left on each timer) and drops
  * absolute times and pure counters. Two snapshots with the same abstraction react alike to every model
  * event, so a path found on one replays identically from the other.
  *
@@ -174,6 +174,7 @@ export function serializeTenant(snapshot: TenantSnapshot): string {
       .filter((t) => now - t < c.policy.crashWindowMs)
       .map((t) => now - t)
       .sort((a, b) => a - b),
+    unstableRuns: Math.min(c.unstableRuns, c.policy.maxUnstableRuns),
     conflictAge: c.conflictSince === null ? null : Math.min(now - c.conflictSince, c.policy.conflictWindowMs),
     timers: pendingTimers(snapshot).map((t) => [t.delay, t.deadline - now]),
     child: hasLiveChild(snapshot),

@@ -19,13 +19,14 @@ import {
 } from 'xstate/graph';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy, validateRestartPolicy } from '../../machines/policy.ts';
 import { type TenantEvent, type TenantInput, tenantMachine } from '../../machines/tenant.ts';
-import { enumerateMachine, transitionKey } from './harness.ts';
+import { enumerateMachine, type TenantHarness, transitionKey } from './harness.ts';
 import {
   EXIT_401,
   EXIT_409,
   EXIT_CLEAN,
   EXIT_CRASH,
   FULL_MODEL,
+  type ModelEvent,
   type ModelOptions,
   modelEvents,
   serializeTenant,
@@ -35,7 +36,7 @@ import { replayTenantPath, type TenantPath, withoutPrefixes } from './tenant-rep
 
 /**
  * Same rules, smaller numbers, so the graph stays small (about 2 000 abstract states): more than 2 exits in
- * 10 s is a crash loop, 409s are retried for 6 s, backoff 1-4 s, heartbeat 4 s, start 3 s, stop 2 s.
+ * 10 s or 3 exits in a row without 12 s of stable running is a crash loop, 409s are retried for 6 s, backoff 1-4 s, heartbeat 4 s, start 3 s, stop 2 s.
  */
 const SMALL_POLICY: RestartPolicy = validateRestartPolicy({
   ...DEFAULT_RESTART_POLICY,
@@ -45,6 +46,7 @@ const SMALL_POLICY: RestartPolicy = validateRestartPolicy({
   stableResetMs: 12_000,
   maxUnexpectedExits: 2,
   crashWindowMs: 10_000,
+  maxUnstableRuns: 3,
   conflictWindowMs: 6_000,
   heartbeatTimeoutMs: 4_000,
   startTimeoutMs: 3_000,
@@ -89,6 +91,32 @@ function main() {
   return mainGraph;
 }
 
+/**
+ * Walks the model (every event taken from `modelEvents`, every step computed by the pure `transition`) along
+ * "ready, two time-advancing heartbeats, crash, backoff timer", again and again until the tenant stops, then
+ * replays that path on the real actor.
+ */
+function replayKilledEachStart(policy: RestartPolicy): TenantHarness {
+  const input: TenantInput = { tenantId: 't1', tenantName: 'Tenant One', configHash: 'A', policy, at: 0 };
+  const model: ModelOptions = { hashes: [], operator: false, heartbeats: true, exits: [EXIT_CRASH] };
+  let [state] = initialTransition(tenantMachine, input);
+  const steps: TenantPath['steps'] = [{ state, event: { type: 'xstate.init' } as never }];
+  const take = (pick: (e: ModelEvent) => boolean) => {
+    const event = modelEvents(state, model).find(pick);
+    if (!event) throw new Error(`the model offers no such event in ${JSON.stringify(state.value)}`);
+    [state] = transition(tenantMachine, state, event as TenantEvent);
+    steps.push({ state, event });
+  };
+  for (let run = 0; run < 50 && !state.matches('stopped'); run++) {
+    take((e) => e.type === 'CHILD.READY');
+    take((e) => e.type === 'CHILD.HEARTBEAT' && 'gapMs' in e);
+    take((e) => e.type === 'CHILD.HEARTBEAT' && 'gapMs' in e);
+    take((e) => e.type === 'CHILD.EXIT');
+    if (state.matches('restarting')) take((e) => e.type.startsWith('xstate.after.'));
+  }
+  return replayTenantPath({ state, weight: steps.length, steps }, { policy, configHash: 'A', coverage });
+}
+
 describe('tenant machine, model-based', () => {
   it('shortest paths to every abstract state (small policy, every event) replay on the real machine', () => {
     const { paths } = main();
@@ -129,6 +157,12 @@ describe('tenant machine, model-based', () => {
     // the shortest way to crash-loop: 6 quick crashes, the 6th at 1 + 2 + 4 + 8 + 16 = 31 s
     const crashLoop = replayTo('crash-loop');
     expect(crashLoop.context.recentExits).toEqual([0, 1_000, 3_000, 7_000, 15_000, 31_000]);
+    // a bot killed 20 s after every start (the backoff outgrows the 60 s window): the replayed path is
+    // checked step by step against the real machine, and it ends in crash-loop at the 10th exit in a row
+    const killedEachStart = replayKilledEachStart(REAL_POLICY);
+    expect(killedEachStart.context.stoppedReason).toBe('crash-loop');
+    expect(killedEachStart.context.recentExits.length).toBeLessThanOrEqual(REAL_POLICY.maxUnexpectedExits);
+    expect(killedEachStart.logs.filter((l) => l.event === 'exited-unexpectedly')).toHaveLength(9);
     // token-conflict: the last 409 came ≥ 90 s after the first 409 of the series, every earlier one < 90 s
     const conflict = replayTo('token-conflict');
     const series = conflict.logs.filter((l) => l.event === 'conflict' || l.event === 'token-conflict');

@@ -197,6 +197,42 @@ describe('tenant machine: unexpected exits and backoff', () => {
     expect(h.children).toHaveLength(6);
   });
 
+  it('a bot killed some seconds after every start: stopped crash-loop at the 10th unstable exit in a row', () => {
+    // each run lasts 20 s, so with the backoff (1, 2, 4 … 60 s) no 60 s window ever holds 6 exits
+    const h = createTenantHarness();
+    const exitsAt: number[] = [];
+    while (h.top() !== 'stopped') {
+      h.ready();
+      healthyFor(h, 20_000);
+      exitsAt.push(h.clock.now());
+      h.exit(); // killed from outside
+      if (h.top() === 'restarting') h.advance(h.context.retryDelayMs);
+    }
+    expect(exitsAt).toHaveLength(10);
+    const perWindow = exitsAt.map((t) => exitsAt.filter((u) => u <= t && t - u < 60_000).length);
+    expect(Math.max(...perWindow)).toBeLessThanOrEqual(5); // the 60 s rule alone would never have fired
+    expect(h.context.stoppedReason).toBe('crash-loop');
+    expect(h.statuses.at(-1)).toMatchObject({ state: 'stopped', reason: 'crash-loop', restarts: 9 });
+    h.advance(600_000);
+    expect(h.children).toHaveLength(10);
+  });
+
+  it('a run that reached 60 s of stable running resets the count of unstable exits', () => {
+    const h = createTenantHarness();
+    const cycle = (runMs: number) => {
+      h.ready();
+      healthyFor(h, runMs);
+      h.exit();
+      h.advance(h.context.retryDelayMs);
+    };
+    for (let i = 0; i < 9; i++) cycle(20_000);
+    expect(h.context.unstableRuns).toBe(9);
+    cycle(70_000); // stable: the count restarts from this exit
+    expect(h.context.unstableRuns).toBe(1);
+    for (let i = 0; i < 8; i++) cycle(20_000);
+    expect(h.top()).toBe('starting');
+  });
+
   it('exits spread over more than 60 s are not a crash loop', () => {
     const h = createTenantHarness();
     for (let i = 0; i < 8; i++) {
