@@ -5,6 +5,7 @@
  * The token travels only in the `start` message: never in argv or env, which `ps` and /proc show.
  */
 import { z } from 'zod';
+import { BOT_TOKEN_PATTERN } from '../security/bot-token.ts';
 
 /** Supervisor → bot process. */
 export const parentMessage = z.discriminatedUnion('type', [
@@ -12,7 +13,7 @@ export const parentMessage = z.discriminatedUnion('type', [
     type: z.literal('start'),
     tenantId: z.string().min(1),
     tenantName: z.string(),
-    token: z.string().regex(/^\d{1,20}:[A-Za-z0-9_-]{10,}$/, { error: 'not a bot token' }),
+    token: z.string().regex(BOT_TOKEN_PATTERN, { error: 'not a bot token' }),
     /** Bot API root, e.g. `https://api.telegram.org`. */
     apiRoot: z.string().url(),
     /** Milliseconds between two heartbeats. */

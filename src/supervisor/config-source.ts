@@ -9,7 +9,9 @@
  * again it says so (`onDatabaseUp`) and delivers a fresh snapshot.
  */
 import pg from 'pg';
+import { isUniqueViolation } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
+import { isBotTokenShaped } from '../security/bot-token.ts';
 import type { TokenCipher } from '../security/token-cipher.ts';
 import { configHash } from './config-hash.ts';
 
@@ -23,10 +25,17 @@ export interface ActiveConfig {
   restartRequestedAt: number | null;
 }
 
-/** A config that cannot be used, and why (e.g. the token cannot be decrypted with this APP_SECRET). */
+/**
+ * A config that can never start, and why: `token-unreadable` (the token cannot be decrypted with this
+ * APP_SECRET), `invalid-token` (it decrypts to something that is not a bot token) or `token-conflict` (the
+ * same bot is already configured for another tenant: the unique `bot_id` refused it). No bot process is
+ * started for it; the tenant shows `stopped` with this reason until the token is saved again.
+ */
 export interface UnusableConfig {
   tenantId: string;
   tenantName: string;
+  reason: 'token-unreadable' | 'invalid-token' | 'token-conflict';
+  /** For the log (never contains the token). */
   problem: string;
 }
 
@@ -61,12 +70,13 @@ interface ConfigRow {
   tenant_id: number;
   tenant_name: string;
   token_encrypted: string;
+  bot_id: string | null;
   restart_requested_at: Date | null;
 }
 
 const SELECT_ACTIVE = `
   select c.tenant_id, coalesce(t.display_name, t.username) as tenant_name, c.token_encrypted,
-         c.restart_requested_at
+         c.bot_id::text as bot_id, c.restart_requested_at
     from bot_configs c
     join tenants t on t.id = c.tenant_id
    where c.enabled and c.token_encrypted is not null and not t.disabled
@@ -107,6 +117,23 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
     timer = setTimeout(() => refresh(), ms);
   };
 
+  /**
+   * Records the bot id (the digits before the token's colon) in `bot_configs.bot_id` if the row does not
+   * hold it yet (a config written straight into the database). The unique index on `bot_id` refuses a bot
+   * that another tenant already has: false then, and this config is not run (one bot, one tenant).
+   */
+  async function claimBotId(row: ConfigRow, token: string): Promise<boolean> {
+    const botId = token.slice(0, token.indexOf(':'));
+    if (row.bot_id === botId) return true;
+    try {
+      await options.query('update bot_configs set bot_id = ? where tenant_id = ?', [botId, row.tenant_id]);
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err, 'bot_configs_bot_id_unique')) return false;
+      throw err;
+    }
+  }
+
   async function readOnce(): Promise<void> {
     try {
       const rows = await options.query<ConfigRow>(SELECT_ACTIVE);
@@ -114,20 +141,31 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
       const unusable: UnusableConfig[] = [];
       for (const row of rows) {
         const tenantId = String(row.tenant_id);
+        let token: string;
         try {
-          const token = options.cipher.decrypt(row.token_encrypted);
-          active.push({
-            tenantId,
-            tenantName: row.tenant_name,
-            token,
-            configHash: configHash({ token }),
-            restartRequestedAt: row.restart_requested_at
-              ? new Date(row.restart_requested_at).getTime()
-              : null,
-          });
+          token = options.cipher.decrypt(row.token_encrypted);
         } catch (err) {
-          unusable.push({ tenantId, tenantName: row.tenant_name, problem: (err as Error).message });
+          const problem = (err as Error).message;
+          unusable.push({ tenantId, tenantName: row.tenant_name, reason: 'token-unreadable', problem });
+          continue;
         }
+        if (!isBotTokenShaped(token)) {
+          const problem = 'the stored token is not a bot token';
+          unusable.push({ tenantId, tenantName: row.tenant_name, reason: 'invalid-token', problem });
+          continue;
+        }
+        if (!(await claimBotId(row, token))) {
+          const problem = 'the same bot is configured for another tenant';
+          unusable.push({ tenantId, tenantName: row.tenant_name, reason: 'token-conflict', problem });
+          continue;
+        }
+        active.push({
+          tenantId,
+          tenantName: row.tenant_name,
+          token,
+          configHash: configHash({ token }),
+          restartRequestedAt: row.restart_requested_at ? new Date(row.restart_requested_at).getTime() : null,
+        });
       }
       if (!databaseUp) {
         databaseUp = true;

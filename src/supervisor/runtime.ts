@@ -21,6 +21,7 @@ import {
   type ConfigSnapshot,
   type ConfigSource,
   startConfigSource,
+  type UnusableConfig,
 } from './config-source.ts';
 import { tenantLogLine } from './log-lines.ts';
 import { startStatusMirror } from './status-mirror.ts';
@@ -28,6 +29,13 @@ import { countByState, createStatusStore, type StatusStore } from './status-stor
 
 /** The status store records a bot's heartbeat at most this often (ms); the machine still sees each one. */
 export const HEARTBEAT_STATUS_INTERVAL_MS = 15_000;
+
+/** What the organiser reads for a config that can never start (bot_status.detail). */
+const UNUSABLE_DETAIL: Record<UnusableConfig['reason'], string> = {
+  'token-unreadable': 'the stored token cannot be decrypted with this APP_SECRET; save the token again',
+  'invalid-token': 'the stored token is not a bot token; save the token again',
+  'token-conflict': 'this bot is configured for another tenant; give this tenant a bot of its own',
+};
 
 export interface SupervisorOptions {
   logger: Logger;
@@ -79,6 +87,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const mirror = startStatusMirror({ store, query: options.query, logger });
   const configs = new Map<string, ActiveConfig>();
   const restartSeen = new Map<string, number>();
+  /** Configs of the latest snapshot that can never start (no machine runs them). */
+  const unusableNow = new Map<string, UnusableConfig>();
   /** Bot usernames as the bot processes reported them at readiness (for log lines). */
   const usernames = new Map<string, string>();
   /** The live bot process of each tenant (to relay outbox wake-ups). */
@@ -123,13 +133,15 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     actors: { botProcess },
     actions: {
       reportStatus: (_, status: StatusReport) => {
+        // A bot stopped because its config became unusable is `disabled` to its machine; say why instead.
+        const unusable = status.state === 'stopped' ? unusableNow.get(status.tenantId) : undefined;
         store.trigger.report({
           status: {
             tenantId: status.tenantId,
             tenantName: status.tenantName,
             state: status.state,
-            reason: status.reason,
-            detail: status.detail,
+            reason: unusable?.reason ?? status.reason,
+            detail: unusable ? UNUSABLE_DETAIL[unusable.reason] : status.detail,
             since: status.at,
             restarts: status.restarts,
             pid: status.pid,
@@ -222,9 +234,11 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
       }
       restartSeen.set(c.tenantId, c.restartRequestedAt ?? 0);
     }
+    unusableNow.clear();
+    for (const u of snapshot.unusable) unusableNow.set(u.tenantId, u);
     for (const u of snapshot.unusable) {
       const known = store.getSnapshot().context.tenants[u.tenantId];
-      if (known?.reason === 'token-unreadable') continue;
+      if (known?.state === 'stopped' && known.reason === u.reason) continue;
       logger.error(
         { tenant: u.tenantId },
         `bot config of ${u.tenantName} (tenant ${u.tenantId}) is unusable: ${u.problem}`,
@@ -234,8 +248,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
           tenantId: u.tenantId,
           tenantName: u.tenantName,
           state: 'stopped',
-          reason: 'token-unreadable',
-          detail: 'the stored token cannot be decrypted with this APP_SECRET; save the token again',
+          reason: u.reason,
+          detail: UNUSABLE_DETAIL[u.reason],
           since: snapshot.at,
         },
       });

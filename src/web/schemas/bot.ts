@@ -1,5 +1,6 @@
 /** Schemas of the bot config routes. The token goes in, and never comes out: only `token_hint`. */
 import { z } from 'zod';
+import { BOT_TOKEN_PATTERN } from '../../security/bot-token.ts';
 import type { BotConfigRecord } from '../repositories/bot-configs.ts';
 import { instant, iso } from './common.ts';
 
@@ -8,7 +9,7 @@ export const tokenSchema = z
   .string()
   .trim()
   .max(128, { error: 'is too long to be a bot token' })
-  .regex(/^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$/, {
+  .regex(BOT_TOKEN_PATTERN, {
     error: 'does not look like a bot token (123456789:AAE…): copy it again from @BotFather',
   });
 

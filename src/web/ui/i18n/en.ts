@@ -99,7 +99,7 @@ export const en = {
       todo: "Stop the other program that uses this token (or issue a new token with /revoke in {'@'}BotFather and save it above), then press Restart.",
     },
     'crash-loop': {
-      what: 'The bot crashed more than 5 times within a minute, so the platform stopped restarting it.',
+      what: 'The bot crashed more than 5 times within a minute (or 10 times in a row without running a full minute), so the platform stopped restarting it.',
       todo: 'Check that Telegram is reachable and the token is right, then press Restart. If it keeps happening, tell the platform operator.',
     },
     disabled: {

@@ -98,7 +98,7 @@ export const zhCN: Messages = {
       todo: "停止使用这个 token 的其他程序（或在 {'@'}BotFather 中用 /revoke 生成新 token 并在上方保存），然后点击“重启 Bot”。",
     },
     'crash-loop': {
-      what: 'Bot 在一分钟内崩溃超过 5 次，平台已停止自动重启。',
+      what: 'Bot 在一分钟内崩溃超过 5 次（或连续 10 次启动后都没能稳定运行一分钟），平台已停止自动重启。',
       todo: '请确认能连上 Telegram 且 token 正确，然后点击“重启 Bot”。如果反复出现，请联系平台运营者。',
     },
     disabled: {
