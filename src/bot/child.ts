@@ -192,10 +192,13 @@ process.on('message', (raw: unknown) => {
 process.on('disconnect', () => {
   void stop('the supervisor went away');
 });
-// SIGINT from a terminal's Ctrl+C reaches the whole process group: the supervisor decides, not us.
+// The supervisor stops us (IPC `stop`, or the channel closing). A bot runs in its own process group, so
+// a terminal's Ctrl+C does not reach it; signals sent to every process at once (systemd's
+// KillMode=control-group) must not stop it either, before the supervisor's turn: ignored while the
+// supervisor is connected.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {
-  void stop('SIGTERM');
+  if (!process.connected) void stop('SIGTERM');
 });
 
 if (!process.send) {

@@ -53,6 +53,8 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   /** Attempts before a network error becomes final, default 20. */
   maxAttempts?: number;
+  /** How long recording a completed send is retried while the database does not answer (ms), default 10 000. */
+  recordRetryMs?: number;
 }
 
 const EDIT_KINDS = new Set(['post-edit', 'count-edit']);
@@ -262,8 +264,27 @@ export class OutboxWorker {
       return null;
     }
     this.sent++;
-    await complete(sql, row.id, result);
-    await applySent(sql, row, result);
+    await this.recording(() => complete(sql, row.id, result));
+    await this.recording(() => applySent(sql, row, result));
     return null;
+  }
+
+  /**
+   * Records what Telegram has done, retrying while the database does not answer (100 ms doubling to 1 s,
+   * for up to `recordRetryMs`): a message that went out but is not marked `sent` would go out again after
+   * a restart. Covers the embedded database being started again under a shutdown that signalled it too
+   * (systemd's KillMode=control-group). @throws the last error when the time is up
+   */
+  private async recording(write: () => Promise<unknown>): Promise<void> {
+    const deadline = Date.now() + (this.options.recordRetryMs ?? 10_000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (Date.now() >= deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 100 * 2 ** attempt)));
+      }
+    }
   }
 }

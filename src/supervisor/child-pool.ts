@@ -102,6 +102,9 @@ export function createChildPool(entry: ChildEntry, spares = 1, refillDelayMs = 3
       env: childEnv(),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
+      // A process group of its own: a terminal's Ctrl+C (SIGINT to the foreground group) reaches the
+      // supervisor only, which stops its bots in order. Not unref'ed; the IPC channel ties it to us.
+      detached: true,
     });
     // An idle spare that dies (or fails to spawn) is simply dropped.
     const drop = () => {

@@ -24,13 +24,25 @@ export function killAllClis(): void {
   started.clear();
 }
 
-/** Start `tg-lottery <args>` with the given environment (added to a clean copy of process.env). */
-export function runCli(args: string[], env: Record<string, string | undefined>): RunningCli {
+/**
+ * Start `tg-lottery <args>` with the given environment (added to a clean copy of process.env).
+ * `detached`: the CLI leads a process group of its own, as a shell's job does (signal it with
+ * `process.kill(-pid, ...)`, the way a terminal's Ctrl+C reaches the whole group).
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { detached?: boolean } = {},
+): RunningCli {
   const fullEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) {
     if (v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') fullEnv[k] = v;
   }
-  const child = spawn(process.execPath, [BIN, ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: fullEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
   started.add(child);
   let out = '';
   const listeners = new Set<() => void>();
