@@ -7,6 +7,7 @@ const benches: Array<{ name: string; load: () => Promise<{ main: () => Promise<u
   { name: 'supervisor', load: () => import('./supervisor.ts') },
   { name: 'draw', load: () => import('./draw.ts') },
   { name: 'lottery', load: () => import('./lottery.ts') },
+  { name: 'budgets', load: () => import('./budgets.ts') },
 ];
 
 async function run(): Promise<void> {

@@ -124,3 +124,25 @@ export function toDate(value: Date | string): Date {
 export function toDateOrNull(value: Date | string | null): Date | null {
   return value === null ? null : toDate(value);
 }
+
+/**
+ * Run `work` in a transaction whose statements are cancelled by PostgreSQL after `timeoutMs`
+ * milliseconds each (`set local statement_timeout`), so one slow query cannot hold a pooled connection
+ * for long. @throws the database error with SQLSTATE 57014 (query_canceled) when a statement runs over
+ */
+export function withStatementTimeout<T>(
+  sql: Sql,
+  timeoutMs: number,
+  work: (tx: Sql) => Promise<T>,
+): Promise<T> {
+  const ms = Math.max(1, Math.round(timeoutMs));
+  return sql.transaction(async (tx) => {
+    await tx.query(`set local statement_timeout = ${ms}`);
+    return work(tx);
+  });
+}
+
+/** Whether `err` is PostgreSQL's "canceling statement due to statement timeout" (SQLSTATE 57014). */
+export function isStatementTimeout(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === '57014';
+}

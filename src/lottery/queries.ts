@@ -2,7 +2,7 @@
  * Read models for the admin API: entries (cursor-paged, searchable), winners with their delivery
  * outcome, the tenant's chats. Cursors are opaque strings (the last entry id, base64url).
  */
-import { type Sql, toDate, toDateOrNull } from '../db/sql.ts';
+import { type Sql, toDate, toDateOrNull, withStatementTimeout } from '../db/sql.ts';
 
 export interface EntryView {
   id: number;
@@ -34,16 +34,29 @@ export function decodeCursor(cursor: string): number | null {
   return Number.isSafeInteger(id) ? id : null;
 }
 
-function searchClause(query: string | undefined): { sql: string; params: unknown[] } {
+/**
+ * The text an entry search matches: first name, last name and username, space-separated. The GIN
+ * trigram index `entries_search_trgm` (migration SearchIndex) is on exactly this expression; change both
+ * together or the search scans again.
+ */
+export const SEARCH_TEXT = "(first_name || ' ' || coalesce(last_name, '') || ' ' || coalesce(username, ''))";
+
+/** Statement timeout of an entry search and of each CSV export batch, in milliseconds. */
+export const SEARCH_TIMEOUT_MS = 3000;
+
+/**
+ * The SQL condition of a search: the text contains the query (case-insensitive, `@` before a username
+ * ignored; `%`, `_` and `\` match themselves), or the query is the user id.
+ */
+export function searchClause(query: string | undefined): { sql: string; params: unknown[] } {
   const q = query?.trim();
   if (!q) return { sql: '', params: [] };
   const bare = q.startsWith('@') ? q.slice(1) : q;
   const like = `%${bare.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const asId = /^\d{1,16}$/.test(bare) ? Number(bare) : null;
   return {
-    sql: ` and (first_name ilike ? or coalesce(last_name, '') ilike ? or coalesce(username, '') ilike ?
-             or (first_name || ' ' || coalesce(last_name, '')) ilike ? ${asId !== null ? 'or tg_user_id = ?' : ''})`,
-    params: asId !== null ? [like, like, like, like, asId] : [like, like, like, like],
+    sql: ` and (${SEARCH_TEXT} ilike ?${asId !== null ? ' or tg_user_id = ?' : ''})`,
+    params: asId !== null ? [like, asId] : [like],
   };
 }
 
@@ -71,24 +84,34 @@ const toEntry = (r: EntryRow): EntryView => ({
   joinedAt: toDate(r.created_at),
 });
 
-/** One page of a lottery's entries in join order. `limit` 1–200. */
+/**
+ * One page of a lottery's entries in join order. `limit` 1–200. A search (`query`) runs under a
+ * statement timeout of `timeoutMs` (default {@link SEARCH_TIMEOUT_MS}).
+ * @throws the database's query_canceled error (SQLSTATE 57014) when the search takes longer
+ */
 export async function listEntries(
   sql: Sql,
   lotteryId: number,
-  options: { query?: string; cursor?: string; limit?: number },
+  options: { query?: string; cursor?: string; limit?: number; timeoutMs?: number },
 ): Promise<EntryPage> {
   const limit = Math.min(200, Math.max(1, options.limit ?? 50));
   const after = options.cursor ? (decodeCursor(options.cursor) ?? 0) : 0;
   const search = searchClause(options.query);
-  const rows = await sql.query<EntryRow>(
-    `select id, tg_user_id, first_name, last_name, username, language_code, source, started_bot, created_at
-       from entries where lottery_id = ? and id > ? ${search.sql} order by id limit ?`,
-    [lotteryId, after, ...search.params, limit + 1],
-  );
-  const [count] = await sql.query<{ n: string }>(
-    `select count(*) as n from entries where lottery_id = ? ${search.sql}`,
-    [lotteryId, ...search.params],
-  );
+  const read = async (db: Sql) => {
+    const rows = await db.query<EntryRow>(
+      `select id, tg_user_id, first_name, last_name, username, language_code, source, started_bot, created_at
+         from entries where lottery_id = ? and id > ? ${search.sql} order by id limit ?`,
+      [lotteryId, after, ...search.params, limit + 1],
+    );
+    const [count] = await db.query<{ n: string }>(
+      `select count(*) as n from entries where lottery_id = ? ${search.sql}`,
+      [lotteryId, ...search.params],
+    );
+    return { rows, count };
+  };
+  const { rows, count } = search.sql
+    ? await withStatementTimeout(sql, options.timeoutMs ?? SEARCH_TIMEOUT_MS, read)
+    : await read(sql);
   const items = rows.slice(0, limit).map(toEntry);
   return {
     items,
@@ -97,14 +120,26 @@ export async function listEntries(
   };
 }
 
-/** Every entry of a lottery in join order, in batches (for the CSV export). */
-export async function* allEntries(sql: Sql, lotteryId: number, batch = 1000): AsyncGenerator<EntryView[]> {
+/**
+ * Every entry of a lottery in join order, in batches (for the CSV export). Each batch is one short
+ * statement under a timeout of `timeoutMs` (default {@link SEARCH_TIMEOUT_MS}), so no connection is held
+ * between batches nor for long within one.
+ */
+export async function* allEntries(
+  sql: Sql,
+  lotteryId: number,
+  batch = 1000,
+  timeoutMs = SEARCH_TIMEOUT_MS,
+): AsyncGenerator<EntryView[]> {
   let after = 0;
   for (;;) {
-    const rows = await sql.query<EntryRow>(
-      `select id, tg_user_id, first_name, last_name, username, language_code, source, started_bot, created_at
-         from entries where lottery_id = ? and id > ? order by id limit ?`,
-      [lotteryId, after, batch],
+    const from = after;
+    const rows = await withStatementTimeout(sql, timeoutMs, (db) =>
+      db.query<EntryRow>(
+        `select id, tg_user_id, first_name, last_name, username, language_code, source, started_bot, created_at
+           from entries where lottery_id = ? and id > ? order by id limit ?`,
+        [lotteryId, from, batch],
+      ),
     );
     if (rows.length === 0) return;
     const items = rows.map(toEntry);

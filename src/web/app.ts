@@ -24,9 +24,11 @@ import { createTokenCipher } from '../security/token-cipher.ts';
 import { checkOrigin, createGuard } from './auth/guard.ts';
 import { createLoginThrottle, type LoginLimits } from './auth/login-throttle.ts';
 import { createCsrfTokens } from './auth/secrets.ts';
+import { installBodyLimits } from './body-limits.ts';
 import { registerDocs } from './docs.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { rateLimited } from './errors.ts';
+import { createHeavyLimiter, type HeavyLimiter } from './heavy-limit.ts';
 import { createWebMetrics } from './metrics.ts';
 import { statsRepository } from './repositories/stats.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -82,6 +84,10 @@ export interface ApiOptions {
   membershipTimeoutMs?: number;
   /** Folder of the built admin panel, default `dist/ui` (src/web/static.ts). */
   panelDir?: string;
+  /** Slots of heavy requests (search, export, proof build), default `createHeavyLimiter()` (src/web/heavy-limit.ts). */
+  heavy?: HeavyLimiter;
+  /** Statement timeout of an entry search and of each export batch in ms, default 3 000. */
+  searchTimeoutMs?: number;
 }
 
 export interface BuildAppOptions {
@@ -96,6 +102,8 @@ export interface BuildAppOptions {
   rateLimits?: Partial<RateLimits>;
   /** Also export Node.js process metrics, default true. */
   processMetrics?: boolean;
+  /** Bearer token of `GET /metrics`; default `METRICS_TOKEN` (unset: loopback clients only). */
+  metricsToken?: string;
   /** The JSON API; without it the app serves the probes and metrics only. */
   api?: ApiOptions;
 }
@@ -118,7 +126,11 @@ function requestId(header: string | string[] | undefined): string {
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const env =
-    options.trustProxy === undefined || (options.api && !options.api.registration) ? loadWebEnv() : undefined;
+    options.trustProxy === undefined ||
+    (options.api && !options.api.registration) ||
+    options.metricsToken === undefined
+      ? loadWebEnv()
+      : undefined;
   const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'web' }) as FastifyBaseLogger,
@@ -152,7 +164,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const sql: Sql | undefined = options.api ? sqlFromOrm(options.api.orm) : undefined;
 
   await app.register(healthRoutes, { checkDatabase: options.checkDatabase });
-  await app.register(metricsRoutes, { metrics, counts: sql && (() => statsRepository.counts(sql)) });
+  await app.register(metricsRoutes, {
+    metrics,
+    counts: sql && (() => statsRepository.counts(sql)),
+    token: options.metricsToken ?? env?.metricsToken,
+  });
 
   if (options.api && sql) {
     await registerDocs(app);
@@ -188,6 +204,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         ...(api.membershipTimeoutMs !== undefined ? { timeoutMs: api.membershipTimeoutMs } : {}),
       }),
       proofUrl: publicUrl ? (id) => `${publicUrl}/proof/${id}` : null,
+      heavy: api.heavy ?? createHeavyLimiter(),
+      ...(api.searchTimeoutMs !== undefined ? { searchTimeoutMs: api.searchTimeoutMs } : {}),
     });
     const admin = new AdminService(sql);
     const guard = createGuard(auth, csrf);
@@ -195,6 +213,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(
       async (scope) => {
         scope.addHook('onRequest', checkOrigin);
+        installBodyLimits(scope);
         await scope.register(authRoutes, {
           prefix: '/auth',
           auth,

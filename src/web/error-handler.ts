@@ -15,6 +15,14 @@ interface ValidationIssue {
   params?: Record<string, unknown>;
 }
 
+/** How many unknown keys an error names (the rest are counted). */
+const MAX_KEYS_NAMED = 3;
+
+/** `text` cut to `max` characters, with an ellipsis when cut. */
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** Where a field sits, in words: `username`, `URL parameter id`, `the request body`. */
 function fieldName(context: string | undefined, instancePath: string): string {
   const path = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
@@ -35,9 +43,12 @@ function describeIssue(context: string | undefined, issue: ValidationIssue): str
     if (!isRoot && /received undefined$/.test(message)) return `${field} is required`;
   }
   if (issue.keyword === 'unrecognized_keys') {
-    const keys = Array.isArray(issue.params?.keys) ? (issue.params.keys as unknown[]).map(String) : [];
+    const keys = Array.isArray(issue.params?.keys) ? (issue.params.keys as unknown[]) : [];
     const where = field === 'the request body' ? '' : ` in ${field}`;
-    return `unknown field${keys.length === 1 ? '' : 's'}${where}: ${keys.join(', ')}`;
+    // Name a few keys, each cut short: a body of 70,000 unknown keys gets one short sentence.
+    const shown = keys.slice(0, MAX_KEYS_NAMED).map((key) => clip(String(key), 40));
+    const more = keys.length > MAX_KEYS_NAMED ? ` and ${keys.length - MAX_KEYS_NAMED} more` : '';
+    return `unknown field${keys.length === 1 ? '' : 's'}${where}: ${shown.join(', ')}${more}`;
   }
   // zod's messages start with a capital ("Invalid input: ..."); they read fine after the field name.
   return `${field}: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
@@ -45,7 +56,7 @@ function describeIssue(context: string | undefined, issue: ValidationIssue): str
 
 /** The validation error as one readable sentence (at most three issues). */
 export function validationMessage(context: string | undefined, issues: ValidationIssue[]): string {
-  const parts = issues.slice(0, 3).map((issue) => describeIssue(context, issue));
+  const parts = issues.slice(0, 3).map((issue) => clip(describeIssue(context, issue), 300));
   const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
   return `Invalid request: ${parts.join('; ')}${more}.`;
 }
@@ -83,6 +94,13 @@ export function toApiError(err: unknown): ApiError | undefined {
     return new ApiError(
       'validation_failed',
       'Invalid request: the text contains a character that cannot be stored.',
+    );
+  }
+  if (sqlState === '57014') {
+    return new ApiError(
+      'query_timeout',
+      'This took too long and was stopped: search with more letters (or a user id), or try again in a minute.',
+      { 'retry-after': '60' },
     );
   }
   const status = fastifyError.statusCode;
@@ -194,6 +212,17 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const known = toApiError(err);
     if (known) {
+      if (known.code === 'payload_too_large') {
+        const kib = Math.floor((request.routeOptions.bodyLimit ?? 0) / 1024);
+        if (kib > 0)
+          return send(
+            reply,
+            new ApiError(
+              'payload_too_large',
+              `The request body is too large: this route accepts at most ${kib} KiB.`,
+            ),
+          );
+      }
       if (known.statusCode >= 500) request.log.error({ err }, known.code);
       else request.log.info({ code: known.code, status: known.statusCode }, 'request refused');
       return send(reply, known);

@@ -72,6 +72,8 @@ export const ERROR_CATALOGUE = {
   rate_limited: 429,
   /** Something failed on our side; details are in the server log under the request id. */
   internal_error: 500,
+  /** A search or export ran over its statement timeout and was stopped (src/lottery/queries.ts). */
+  query_timeout: 503,
   /** Telegram answered getMe with an unexpected error. */
   telegram_error: 502,
   /** Telegram could not be reached (network error or timeout). */

@@ -1,6 +1,6 @@
 /**
  * Environment variables only the admin web reads, validated with zod like src/config/env.ts (which
- * they are meant to join): `REGISTRATION` and `TRUST_PROXY`. A bad value is a {@link ConfigError}
+ * they are meant to join): `REGISTRATION`, `TRUST_PROXY` and `METRICS_TOKEN`. A bad value is a {@link ConfigError}
  * naming the variable and an example of a good value.
  */
 import { z } from 'zod';
@@ -16,6 +16,8 @@ export type TrustProxy = boolean | number | string;
 export interface WebEnv {
   registration: RegistrationMode;
   trustProxy: TrustProxy;
+  /** `METRICS_TOKEN`: the bearer token `GET /metrics` asks for; unset: loopback clients only. */
+  metricsToken: string | undefined;
 }
 
 const registration = z
@@ -39,15 +41,23 @@ const trustProxy = z
   })
   .default(false);
 
+const metricsToken = z
+  .string()
+  .trim()
+  .min(16, { error: 'must be at least 16 characters' })
+  .max(256, { error: 'must be at most 256 characters' })
+  .optional();
+
 type Env = Record<string, string | undefined>;
 
-function read<T>(env: Env, name: string, schema: z.ZodType<T>, example: string): T {
+function read<T>(env: Env, name: string, schema: z.ZodType<T>, example: string, secret = false): T {
   const raw = env[name];
   const value = raw === undefined || raw === '' ? undefined : raw;
   const result = schema.safeParse(value);
   if (!result.success) {
     const problem = result.error.issues[0]?.message ?? 'is invalid';
-    throw new ConfigError(name, `${problem} (${JSON.stringify(value)})`, example);
+    // A secret's value is never repeated in the message.
+    throw new ConfigError(name, secret ? problem : `${problem} (${JSON.stringify(value)})`, example);
   }
   return result.data;
 }
@@ -61,5 +71,6 @@ export function loadWebEnv(env: Env = process.env): WebEnv {
   return {
     registration: read(env, 'REGISTRATION', registration, 'open'),
     trustProxy: read(env, 'TRUST_PROXY', trustProxy, '127.0.0.1'),
+    metricsToken: read(env, 'METRICS_TOKEN', metricsToken, 'a random string of 32 characters', true),
   };
 }

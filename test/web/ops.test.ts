@@ -25,6 +25,8 @@ describe('GET /metrics', () => {
       "insert into entries (lottery_id, tg_user_id, first_name) values (?, 1, 'A'), (?, 2, 'B'), (?, 3, 'C')",
       [lottery!.id, lottery!.id, lottery!.id],
     );
+    // The gauge reads each lottery's live count (kept by its bot), not the entries table.
+    await world.query('insert into lottery_counts (lottery_id, entry_count) values (?, 3)', [lottery!.id]);
     await world.query(
       "insert into outbox_messages (tenant_id, method, payload, status) values (?, 'sendMessage', '{}', 'pending'), (?, 'sendMessage', '{}', 'sent')",
       [id, id],

@@ -1,9 +1,10 @@
-/** Counts for the Prometheus gauges, read at scrape time. */
+/** Counts for the Prometheus gauges, read at scrape time (cached by routes/metrics.ts); no table scan of entries. */
 import type { Sql } from '../../db/sql.ts';
 
 export interface PlatformCounts {
   /** Bots per supervisor state (`bot_status.state`). */
   botsByState: Record<string, number>;
+  /** Entries of every lottery, from the lotteries' live counts (a few seconds behind the joins). */
   entries: number;
   draws: number;
   /** Outbox messages waiting to be sent (`pending` or `sending`). */
@@ -17,8 +18,11 @@ export const statsRepository = {
       db.query<{ state: string; n: number }>(
         'select state, count(*)::int as n from bot_status group by state',
       ),
-      db.query<{ entries: number; draws: number; outbox: number }>(
-        `select (select count(*) from entries)::int as entries,
+      db.query<{ entries: number | string; draws: number; outbox: number }>(
+        // Entries from each lottery's live count (lotteries.entry_count, or lottery_counts where its bot
+        // keeps it), one row per lottery: a scrape never counts the entries table itself.
+        `select (select coalesce(sum(greatest(l.entry_count, coalesce(c.entry_count, 0))), 0)
+                   from lotteries l left join lottery_counts c on c.lottery_id = l.id)::bigint as entries,
                 (select count(*) from draw_proofs)::int as draws,
                 (select count(*) from outbox_messages where status in ('pending', 'sending'))::int as outbox`,
       ),
@@ -26,6 +30,11 @@ export const statsRepository = {
     const botsByState: Record<string, number> = {};
     for (const row of states) botsByState[row.state] = row.n;
     const t = totals[0];
-    return { botsByState, entries: t?.entries ?? 0, draws: t?.draws ?? 0, outboxDepth: t?.outbox ?? 0 };
+    return {
+      botsByState,
+      entries: Number(t?.entries ?? 0),
+      draws: t?.draws ?? 0,
+      outboxDepth: t?.outbox ?? 0,
+    };
   },
 };

@@ -11,6 +11,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { EntryView } from '../../lottery/index.ts';
 import { type Guard, signedIn } from '../auth/guard.ts';
+import { etagMatches } from '../proof-cache.ts';
 import { errorResponses, noContent, SIGNED_IN } from '../schemas/common.ts';
 import {
   createLotteryBody,
@@ -73,6 +74,23 @@ function csvRecord(e: EntryView): string[] {
   ];
 }
 
+/**
+ * Caching of the public proof: anyone may keep it for a minute, then must revalidate with its ETag (a
+ * reroll changes the proof, so it is not immutable).
+ */
+export const PROOF_CACHE_CONTROL = 'public, max-age=60, must-revalidate';
+
+/** Whether an `Accept-Encoding` header accepts gzip (and does not refuse it with `q=0`). */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return text.split(',').some((part) => {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (name !== 'gzip' && name !== '*') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
 export const lotteryRoutes: FastifyPluginAsyncZod<LotteryRoutesOptions> = async (
   app,
   { lotteries, guard },
@@ -83,13 +101,35 @@ export const lotteryRoutes: FastifyPluginAsyncZod<LotteryRoutesOptions> = async 
       schema: {
         tags,
         summary: 'The draw proof (public: no session needed); re-run the draw offline with it',
-        description: 'See docs/fairness.md. 404 proof_not_found before the draw.',
+        description:
+          'See docs/fairness.md. 404 proof_not_found before the draw. Gzip-compressed for clients that ' +
+          'accept it; a strong ETag, so If-None-Match answers 304; Cache-Control: public, max-age=60.',
         security: [],
         params: lotteryIdParams,
-        response: { 200: proofView, ...errorResponses(404) },
+        response: {
+          200: proofView,
+          304: z.null().describe('Not modified (If-None-Match)'),
+          ...errorResponses(404),
+        },
       },
     },
-    async (request) => lotteries.proof(request.params.id),
+    async (request, reply) => {
+      const { id } = request.params;
+      const stamp = await lotteries.proofStamp(id);
+      const gzip = acceptsGzip(request.headers['accept-encoding']);
+      const etag = gzip ? `${stamp.etag.slice(0, -1)}-gz"` : stamp.etag;
+      reply
+        .header('etag', etag)
+        .header('vary', 'accept-encoding')
+        .header('cache-control', PROOF_CACHE_CONTROL);
+      if (etagMatches(request.headers['if-none-match'], stamp.etag)) {
+        return reply.code(304).send(null);
+      }
+      const body = await lotteries.proofBody(id, stamp);
+      if (gzip) reply.header('content-encoding', 'gzip');
+      // Bytes are sent as they are, not through the schema's serializer (they were built from the schema's type).
+      return reply.type('application/json; charset=utf-8').send((gzip ? body.gzip : body.json) as never);
+    },
   );
 
   // Everything else needs a session (and the CSRF token on changes); the hook stays in that plugin.
@@ -283,7 +323,7 @@ const signedInRoutes: FastifyPluginAsyncZod<LotteryRoutesOptions> = async (app, 
     },
     async (request, reply) => {
       const { id } = request.params;
-      const batches = await lotteries.entriesForExport(signedIn(request).tenantId, id);
+      const { batches, release } = await lotteries.entriesForExport(signedIn(request).tenantId, id);
       const rows = new Transform({
         objectMode: true,
         transform(batch: EntryView[], _encoding, done) {
@@ -293,9 +333,13 @@ const signedInRoutes: FastifyPluginAsyncZod<LotteryRoutesOptions> = async (app, 
       });
       const csv = stringify({ bom: true, header: true, columns: [...CSV_COLUMNS] });
       // A database error mid-export destroys the response (the download fails rather than ending short).
-      pipeline(Readable.from(batches), rows, csv).catch((err: unknown) => {
-        request.log.error({ err }, 'entries export failed');
-      });
+      // The heavy slot is held until the last row is sent or the download fails.
+      pipeline(Readable.from(batches), rows, csv)
+        .catch((err: unknown) => {
+          request.log.error({ err }, 'entries export failed');
+        })
+        .finally(release);
+      reply.raw.once('close', release);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="lottery-${id}-entries.csv"`)

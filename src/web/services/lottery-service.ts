@@ -39,6 +39,8 @@ import {
 } from '../../lottery/index.ts';
 import type { LotteryStatus } from '../../lottery/model.ts';
 import { ApiError, type ErrorCode } from '../errors.ts';
+import { createHeavyLimiter, type HeavyLimiter, type Release } from '../heavy-limit.ts';
+import { createProofCache, type ProofBody, type ProofCache, type ProofStamp } from '../proof-cache.ts';
 import { auditRepository, tenantActor } from '../repositories/audit.ts';
 
 export interface LotteryServiceOptions {
@@ -51,6 +53,17 @@ export interface LotteryServiceOptions {
   proofUrl: ((lotteryId: number) => string) | null;
   /** The clock (ms), for tests. */
   now?: () => number;
+  /** Slots for heavy requests (search, export, proof build) per tenant; default {@link createHeavyLimiter}(). */
+  heavy?: HeavyLimiter;
+  /** Statement timeout of an entry search and of each export batch in ms, default 3 000. */
+  searchTimeoutMs?: number;
+}
+
+function proofNotFound(): ApiError {
+  return new ApiError(
+    'proof_not_found',
+    'There is no draw proof for this lottery: it has not been drawn yet, or it does not exist.',
+  );
 }
 
 /** Which catalogue code each domain code answers with. */
@@ -94,7 +107,13 @@ async function mapped<T>(work: () => Promise<T>): Promise<T> {
 const notFound = () => new ApiError('lottery_not_found', 'No lottery with this id.');
 
 export class LotteryService {
-  constructor(private readonly options: LotteryServiceOptions) {}
+  private readonly heavy: HeavyLimiter;
+  private readonly proofs: ProofCache;
+
+  constructor(private readonly options: LotteryServiceOptions) {
+    this.heavy = options.heavy ?? createHeavyLimiter();
+    this.proofs = createProofCache(options.sql);
+  }
 
   /** The tenant's lotteries, newest first (at most 500), optionally of one status. */
   list(tenantId: number, status?: LotteryStatus): Promise<LotteryRecord[]> {
@@ -190,23 +209,40 @@ export class LotteryService {
     });
   }
 
-  /** One page of entries. @throws ApiError lottery_not_found */
+  /**
+   * One page of entries. A search (`query`) is heavy: it waits for one of the tenant's heavy slots and
+   * runs under the search statement timeout.
+   * @throws ApiError lottery_not_found; rate_limited when the tenant's heavy queue is full; the
+   *   database's 57014 when the search runs over its timeout (answered 503 query_timeout)
+   */
   async entries(
     tenantId: number,
     id: number,
     options: { query?: string; cursor?: string; limit?: number },
   ): Promise<EntryPage> {
     await this.get(tenantId, id);
-    return listEntries(this.options.sql, id, options);
+    const timeout = this.options.searchTimeoutMs;
+    const read = () =>
+      listEntries(this.options.sql, id, {
+        ...options,
+        ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
+      });
+    return options.query?.trim() ? this.heavy.run(tenantId, read) : read();
   }
 
   /**
-   * Every entry in join order, in batches, for the CSV export. The lottery is checked before this
-   * resolves, so a 404 is answered before anything is streamed. @throws ApiError lottery_not_found
+   * Every entry in join order, in batches, for the CSV export, with the heavy slot it holds: the caller
+   * releases it when the download ends (or fails). The lottery is checked before this resolves, so a 404
+   * is answered before anything is streamed.
+   * @throws ApiError lottery_not_found; rate_limited when the tenant's heavy queue is full
    */
-  async entriesForExport(tenantId: number, id: number): Promise<AsyncGenerator<EntryView[]>> {
+  async entriesForExport(
+    tenantId: number,
+    id: number,
+  ): Promise<{ batches: AsyncGenerator<EntryView[]>; release: Release }> {
     await this.get(tenantId, id);
-    return allEntries(this.options.sql, id);
+    const release = await this.heavy.acquire(tenantId);
+    return { batches: allEntries(this.options.sql, id, 1000, this.options.searchTimeoutMs), release };
   }
 
   /** The winners by position, replaced ones included. @throws ApiError lottery_not_found */
@@ -215,15 +251,32 @@ export class LotteryService {
     return listWinners(this.options.sql, id);
   }
 
-  /** The public draw proof of any tenant's lottery. @throws ApiError proof_not_found */
+  /**
+   * The fingerprint (ETag) of any tenant's draw proof: one small query, no entry read.
+   * @throws ApiError proof_not_found
+   */
+  async proofStamp(id: number): Promise<ProofStamp> {
+    const stamp = await this.proofs.stamp(id);
+    if (!stamp) throw proofNotFound();
+    return stamp;
+  }
+
+  /**
+   * The public draw proof's bytes (JSON and gzip), cached per fingerprint; a build takes one of the
+   * lottery's tenant's heavy slots. @throws ApiError proof_not_found; rate_limited
+   */
+  async proofBody(id: number, stamp: ProofStamp): Promise<ProofBody> {
+    const body = await this.proofs.body(id, stamp, () =>
+      this.heavy.run(stamp.tenantId, () => loadProof(this.options.sql, id)),
+    );
+    if (!body) throw proofNotFound();
+    return body;
+  }
+
+  /** The public draw proof of any tenant's lottery, as a document. @throws ApiError proof_not_found */
   async proof(id: number): Promise<DrawProof> {
     const proof = await loadProof(this.options.sql, id);
-    if (!proof) {
-      throw new ApiError(
-        'proof_not_found',
-        'There is no draw proof for this lottery: it has not been drawn yet, or it does not exist.',
-      );
-    }
+    if (!proof) throw proofNotFound();
     return proof;
   }
 
