@@ -1,10 +1,11 @@
 /**
  * Environment variables only the admin web reads, validated with zod like src/config/env.ts (which
- * they are meant to join): `REGISTRATION` and `TRUST_PROXY`. A bad value is a {@link ConfigError}
+ * they are meant to join): `REGISTRATION`, `TRUST_PROXY` and `ALLOWED_HOSTS`. A bad value is a {@link ConfigError}
  * naming the variable and an example of a good value.
  */
 import { z } from 'zod';
 import { ConfigError } from '../config/env.ts';
+import { parseHost } from './auth/hosts.ts';
 
 /** Who may create an account: anyone, holders of an invite code, or nobody (the first account always may). */
 export const REGISTRATION_MODES = ['open', 'invite', 'closed'] as const;
@@ -16,6 +17,8 @@ export type TrustProxy = boolean | number | string;
 export interface WebEnv {
   registration: RegistrationMode;
   trustProxy: TrustProxy;
+  /** Further host names the web answers besides PUBLIC_URL and HOST:PORT: `name` or `name:port`. */
+  allowedHosts: string[];
 }
 
 const registration = z
@@ -39,6 +42,22 @@ const trustProxy = z
   })
   .default(false);
 
+const allowedHosts = z
+  .string()
+  .transform((v, ctx): string[] => {
+    const entries = v
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
+    const bad = entries.find((e) => parseHost(e) === undefined);
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(bad)} is not a host name or host:port` });
+      return z.NEVER;
+    }
+    return entries;
+  })
+  .default([]);
+
 type Env = Record<string, string | undefined>;
 
 function read<T>(env: Env, name: string, schema: z.ZodType<T>, example: string): T {
@@ -61,5 +80,6 @@ export function loadWebEnv(env: Env = process.env): WebEnv {
   return {
     registration: read(env, 'REGISTRATION', registration, 'open'),
     trustProxy: read(env, 'TRUST_PROXY', trustProxy, '127.0.0.1'),
+    allowedHosts: read(env, 'ALLOWED_HOSTS', allowedHosts, 'lottery.lan,192.168.1.10:8080'),
   };
 }
