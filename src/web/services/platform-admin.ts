@@ -33,8 +33,6 @@ export async function createPlatformAdmin(
     throw new PlatformAdminError(`${issues.join('; ')}.`);
   }
   const { username, password } = parsed.data;
-  const taken = () => new PlatformAdminError(`the username "${username}" is taken: choose another one.`);
-  if (await tenantRepository.usernameTaken(sql, username)) throw taken();
   const passwordHash = await hashPassword(password);
   try {
     return await sql.transaction(async (tx) => {
@@ -51,7 +49,10 @@ export async function createPlatformAdmin(
       return created;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw taken();
+    // The unique index is the one check of a taken name (also against a racing sign-up).
+    if (isUniqueViolation(err)) {
+      throw new PlatformAdminError(`the username "${username}" is taken: choose another one.`);
+    }
     throw err;
   }
 }
