@@ -68,6 +68,16 @@ program
   .description('apply pending database migrations and exit')
   .action(async () => run(async () => (await import('./commands/migrate.ts')).migrateCommand()));
 
+const admin = program.command('admin').description('platform admin accounts');
+admin
+  .command('create')
+  .description('create a platform admin (the first one when REGISTRATION=closed); asks for the password')
+  .requiredOption('--username <name>', "the admin's username")
+  .option('--password-file <path>', 'read the password from this file (else standard input or a prompt)')
+  .action(async (opts: { username: string; passwordFile?: string }) =>
+    run(async () => (await import('./commands/admin.ts')).adminCreateCommand(opts)),
+  );
+
 async function run(command: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await command();

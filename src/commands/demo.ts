@@ -18,6 +18,8 @@ import { startAdminWeb } from '../web/serve.ts';
 export async function demoCommand(options: { sandboxPort: string }): Promise<number> {
   // A quiet log, so the printed URLs and login stay on screen (LOG_LEVEL=info shows everything).
   process.env.LOG_LEVEL ||= 'warn';
+  // The demo organiser signs up over the web, which REGISTRATION=closed would refuse.
+  process.env.REGISTRATION = 'open';
   const { config: base, logger } = bootstrap('demo');
   const sandboxPort = Number(options.sandboxPort);
   if (!Number.isInteger(sandboxPort) || sandboxPort < 0 || sandboxPort > 65535) {

@@ -18,6 +18,10 @@ export async function devCommand(): Promise<number> {
     return 2;
   }
   const port = process.env.PORT || '8080';
+  // Vite's proxy keeps the browser's Host (127.0.0.1:5173), so the API must serve that host too.
+  process.env.ALLOWED_HOSTS = [process.env.ALLOWED_HOSTS, '127.0.0.1:5173', 'localhost:5173']
+    .filter(Boolean)
+    .join(',');
   const vite = spawn(process.execPath, [viteBin], {
     stdio: 'inherit',
     env: { ...process.env, API_URL: process.env.API_URL ?? `http://127.0.0.1:${port}` },

@@ -2,6 +2,11 @@
  * The supervisor's own small HTTP server on loopback (`SUPERVISOR_PORT`, default 8082):
  * `GET /status` → every tenant's live status and the counts by state; `GET /healthz` → 200 while the
  * supervisor runs (with whether the database answers), 503 once it is shutting down.
+ *
+ * `/status` gives states and reason codes only, never the detail text behind them (Telegram's error
+ * descriptions, exit messages): anything on the machine can reach a loopback port, and those texts can
+ * quote what the bot was sent. The details are in the supervisor's log and, for each organiser, in the
+ * admin panel.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log/logger.ts';
@@ -25,7 +30,6 @@ export function buildStatusServer(options: StatusServerOptions): FastifyInstance
         tenant_name: t.tenantName,
         state: t.state,
         reason: t.reason,
-        detail: t.detail,
         since: new Date(t.since).toISOString(),
         restarts: t.restarts,
         pid: t.pid,

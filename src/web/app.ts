@@ -21,7 +21,8 @@ import { type Sql, sqlFromOrm } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import { createSeedCipher } from '../lottery/index.ts';
 import { createTokenCipher } from '../security/token-cipher.ts';
-import { checkOrigin, createGuard } from './auth/guard.ts';
+import { createGuard, noStore, originCheck } from './auth/guard.ts';
+import { type HostPolicy, hostCheck } from './auth/hosts.ts';
 import { createLoginThrottle, type LoginLimits } from './auth/login-throttle.ts';
 import { createCsrfTokens } from './auth/secrets.ts';
 import { installBodyLimits } from './body-limits.ts';
@@ -106,7 +107,15 @@ export interface BuildAppOptions {
   metricsToken?: string;
   /** The JSON API; without it the app serves the probes and metrics only. */
   api?: ApiOptions;
+  /**
+   * Serve only these hosts (421 otherwise; the probes answer any host), see auth/hosts.ts.
+   * Unset: any host (tests with `app.inject()`); `startAdminWeb` always sets it.
+   */
+  hosts?: HostPolicy;
 }
+
+/** Strict-Transport-Security over https: one year, subdomains too (helmet's default value). */
+const HSTS = 'max-age=31536000; includeSubDomains';
 
 /** Fastify's form of `trustProxy` (a hop count becomes a function). */
 function fastifyTrustProxy(
@@ -143,13 +152,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   app.decorateRequest('auth', null);
+  if (options.hosts) app.addHook('onRequest', hostCheck(options.hosts));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // HSTS only where it means something: a browser ignores it over http, and a LAN installation
+    // reached over http must not be pinned to an https it does not have.
+    if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
   });
 
   await app.register(helmet, {
     // Plain-HTTP installations (a LAN address) must keep working: do not force https sub-requests.
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    strictTransportSecurity: false,
   });
   await app.register(cookie);
   await app.register(rateLimit, {
@@ -212,13 +226,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
     await app.register(
       async (scope) => {
-        scope.addHook('onRequest', checkOrigin);
+        scope.addHook('onRequest', originCheck(publicUrl));
         installBodyLimits(scope);
-        await scope.register(authRoutes, {
-          prefix: '/auth',
-          auth,
-          guard,
-          registerPerHour: limits.registerPerHour,
+        await scope.register(async (accounts) => {
+          // Sign-up, sign-in and sign-out answers carry session cookies: never stored by a cache.
+          accounts.addHook('onRequest', noStore);
+          await accounts.register(authRoutes, {
+            prefix: '/auth',
+            auth,
+            guard,
+            registerPerHour: limits.registerPerHour,
+          });
         });
         await scope.register(meRoutes, { prefix: '/me', auth, guard });
         await scope.register(botRoutes, { prefix: '/bot', bots, guard });

@@ -30,6 +30,8 @@ export const ERROR_CATALOGUE = {
   invite_required: 403,
   /** No such route. */
   not_found: 404,
+  /** The `Host` is not one the admin web serves (PUBLIC_URL, HOST:PORT, ALLOWED_HOSTS). */
+  misdirected_host: 421,
   /** No such tenant (admin endpoints). */
   tenant_not_found: 404,
   /** The tenant has no bot configured yet. */

@@ -1,7 +1,8 @@
 /**
  * The admin web as a started service, shared by `tg-lottery web` and `tg-lottery start`: build the app
- * with the database and the web's own variables (REGISTRATION, TRUST_PROXY, already validated by
- * bootstrap), listen on HOST:PORT, and register its stop with the command's lifecycle.
+ * with the database and the web's own variables (REGISTRATION, TRUST_PROXY, ALLOWED_HOSTS, already
+ * validated by bootstrap), listen on HOST:PORT, serve only the hosts of PUBLIC_URL, HOST:PORT and
+ * ALLOWED_HOSTS (auth/hosts.ts), and register its stop with the command's lifecycle.
  */
 import type { Lifecycle } from '../app/lifecycle.ts';
 import type { Config } from '../config/env.ts';
@@ -20,12 +21,19 @@ export async function startAdminWeb(
 ): Promise<string> {
   const { config, logger, db } = options;
   const webEnv = loadWebEnv();
+  let listeningPort: number | undefined; // the real port once listening (PORT=0 picks one)
   const app = await buildApp({
     logger,
     checkDatabase: async () => {
       await db.orm.em.getConnection().execute('select 1');
     },
     trustProxy: webEnv.trustProxy,
+    hosts: {
+      host: config.host,
+      port: () => listeningPort ?? config.port,
+      publicUrl: config.publicUrl,
+      allowedHosts: webEnv.allowedHosts,
+    },
     api: {
       orm: db.orm,
       appSecret: options.appSecret,
@@ -47,6 +55,17 @@ export async function startAdminWeb(
     throw err;
   }
   lifecycle.onStop('the admin web', () => app.close());
+  const address = app.server.address();
+  if (typeof address === 'object' && address) listeningPort = address.port;
+  if (
+    (config.host === '0.0.0.0' || config.host === '::') &&
+    !config.publicUrl &&
+    !webEnv.allowedHosts.length
+  ) {
+    logger.warn(
+      'HOST is a wildcard address but neither PUBLIC_URL nor ALLOWED_HOSTS is set: only localhost may open the panel; set PUBLIC_URL or ALLOWED_HOSTS to the name or address people use',
+    );
+  }
   const url = listenAddress(app, config.host);
   logger.info(`admin web listening on ${url} (API reference: /api/docs)`);
   return url;

@@ -1,10 +1,11 @@
 /**
  * Environment variables only the admin web reads, validated with zod like src/config/env.ts (which
- * they are meant to join): `REGISTRATION`, `TRUST_PROXY` and `METRICS_TOKEN`. A bad value is a {@link ConfigError}
+ * they are meant to join): `REGISTRATION`, `TRUST_PROXY`, `METRICS_TOKEN` and `ALLOWED_HOSTS`. A bad value is a {@link ConfigError}
  * naming the variable and an example of a good value.
  */
 import { z } from 'zod';
 import { ConfigError } from '../config/env.ts';
+import { parseHost } from './auth/hosts.ts';
 
 /** Who may create an account: anyone, holders of an invite code, or nobody (the first account always may). */
 export const REGISTRATION_MODES = ['open', 'invite', 'closed'] as const;
@@ -18,6 +19,8 @@ export interface WebEnv {
   trustProxy: TrustProxy;
   /** `METRICS_TOKEN`: the bearer token `GET /metrics` asks for; unset: loopback clients only. */
   metricsToken: string | undefined;
+  /** Further host names the web answers besides PUBLIC_URL and HOST:PORT: `name` or `name:port`. */
+  allowedHosts: string[];
 }
 
 const registration = z
@@ -47,6 +50,21 @@ const metricsToken = z
   .min(16, { error: 'must be at least 16 characters' })
   .max(256, { error: 'must be at most 256 characters' })
   .optional();
+const allowedHosts = z
+  .string()
+  .transform((v, ctx): string[] => {
+    const entries = v
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
+    const bad = entries.find((e) => parseHost(e) === undefined);
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(bad)} is not a host name or host:port` });
+      return z.NEVER;
+    }
+    return entries;
+  })
+  .default([]);
 
 type Env = Record<string, string | undefined>;
 
@@ -72,5 +90,6 @@ export function loadWebEnv(env: Env = process.env): WebEnv {
     registration: read(env, 'REGISTRATION', registration, 'open'),
     trustProxy: read(env, 'TRUST_PROXY', trustProxy, '127.0.0.1'),
     metricsToken: read(env, 'METRICS_TOKEN', metricsToken, 'a random string of 32 characters', true),
+    allowedHosts: read(env, 'ALLOWED_HOSTS', allowedHosts, 'lottery.lan,192.168.1.10:8080'),
   };
 }

@@ -43,6 +43,39 @@ describe('supervisor status server', () => {
     await app.close();
   });
 
+  it('GET /status gives state and reason codes but never the detail text behind them', async () => {
+    const store = createStatusStore();
+    const detail =
+      'Telegram said: Conflict: terminated by other getUpdates request; chat 4242 "secret plans"';
+    store.trigger.report({
+      status: {
+        tenantId: '7',
+        tenantName: 'gamma',
+        state: 'stopped',
+        reason: 'token-conflict',
+        detail,
+        since: 0,
+      },
+    });
+    expect(store.getSnapshot().context.tenants['7']?.detail).toBe(detail); // the store has it...
+    const app = buildStatusServer({
+      store,
+      logger: testLogger(),
+      databaseUp: () => true,
+      shuttingDown: () => false,
+    });
+    const res = await app.inject({ method: 'GET', url: '/status' });
+    expect(res.json().tenants[0]).toMatchObject({
+      tenant_id: '7',
+      state: 'stopped',
+      reason: 'token-conflict',
+    });
+    expect(res.json().tenants[0]).not.toHaveProperty('detail');
+    expect(res.body).not.toContain('terminated by other'); // ...the answer does not
+    expect(res.body).not.toContain('secret plans');
+    await app.close();
+  });
+
   it('GET /healthz answers 503 once shutting down', async () => {
     let shuttingDown = false;
     const app = buildStatusServer({

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { sqlFromOrm } from '../../src/db/sql.ts';
+import { createPlatformAdmin } from '../../src/web/services/platform-admin.ts';
 import { Browser, createWebWorld, errorOf, signedUp, type WebWorld } from './helpers.ts';
 
 let world: WebWorld | undefined;
@@ -22,19 +24,63 @@ describe('the first account', () => {
 });
 
 describe('REGISTRATION=closed', () => {
-  it('lets only the first account in', async () => {
+  it('lets nobody in over the web, not even the first account; an admin made by the CLI signs in', async () => {
     world = await createWebWorld({ registration: 'closed' });
     const first = await new Browser(world.app).register('owner');
-    expect(first.statusCode).toBe(201);
-    expect(first.json().role).toBe('admin');
+    expect(first.statusCode).toBe(403);
+    expect(errorOf(first).code).toBe('registration_closed');
+    expect(errorOf(first).message).toContain('tg-lottery admin create');
+    expect((await world.query<{ n: number }>('select count(*)::int as n from tenants'))[0]!.n).toBe(0);
+
+    // What `tg-lottery admin create` does (test/cli/admin.test.ts runs the command itself).
+    await createPlatformAdmin(sqlFromOrm(world.db.orm), {
+      username: 'owner',
+      password: 'correct horse battery',
+    });
+    const owner = new Browser(world.app);
+    const signedIn = await owner.login('owner');
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json().role).toBe('admin');
+
     const second = await new Browser(world.app).register('latecomer');
     expect(second.statusCode).toBe(403);
     expect(errorOf(second).code).toBe('registration_closed');
+    expect(errorOf(second).message).not.toContain('admin create');
     const rows = await world.query<{ n: number }>('select count(*)::int as n from tenants');
     expect(rows[0]!.n).toBe(1);
     expect((await world.app.inject({ method: 'GET', url: '/api/auth/options' })).json()).toEqual({
       registration: 'closed',
     });
+  });
+
+  it('closed registration with a forged Host: refused before anything runs, whatever the body', async () => {
+    world = await createWebWorld(
+      { registration: 'closed' },
+      { hosts: { host: '127.0.0.1', port: 8080, publicUrl: 'https://giveaways.example.com' } },
+    );
+    const body = { username: 'intruder', password: 'correct horse battery' };
+    for (const host of ['evil.example', 'evil.example:8080', '127.0.0.1:8080.evil.example', 'localhost:80']) {
+      const res = await new Browser(world.app).request('POST', '/api/auth/register', body, { host });
+      expect(res.statusCode, host).toBe(421);
+      expect(errorOf(res).code).toBe('misdirected_host');
+      expect(errorOf(res).message).toContain('ALLOWED_HOSTS');
+      const page = await world.app.inject({ method: 'GET', url: '/', headers: { host } });
+      expect(page.statusCode, host).toBe(421);
+    }
+    // A served host reaches the rule itself, which still refuses: registration is closed.
+    for (const host of ['127.0.0.1:8080', 'localhost:8080', 'giveaways.example.com']) {
+      const res = await new Browser(world.app).request('POST', '/api/auth/register', body, { host });
+      expect(res.statusCode, host).toBe(403);
+      expect(errorOf(res).code).toBe('registration_closed');
+    }
+    // Probes answer any host (orchestrators probe by address).
+    const probe = await world.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { host: '10.1.2.3:8080' },
+    });
+    expect(probe.statusCode).toBe(200);
+    expect((await world.query<{ n: number }>('select count(*)::int as n from tenants'))[0]!.n).toBe(0);
   });
 });
 

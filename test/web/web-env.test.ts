@@ -4,10 +4,11 @@ import { loadWebEnv } from '../../src/web/web-env.ts';
 
 describe('web environment', () => {
   it('defaults: registration open, no trusted proxy', () => {
-    expect(loadWebEnv({})).toEqual({ registration: 'open', trustProxy: false });
-    expect(loadWebEnv({ REGISTRATION: '', TRUST_PROXY: '' })).toEqual({
+    expect(loadWebEnv({})).toEqual({ registration: 'open', trustProxy: false, allowedHosts: [] });
+    expect(loadWebEnv({ REGISTRATION: '', TRUST_PROXY: '', ALLOWED_HOSTS: '' })).toEqual({
       registration: 'open',
       trustProxy: false,
+      allowedHosts: [],
     });
   });
 
@@ -25,5 +26,16 @@ describe('web environment', () => {
       /REGISTRATION: is not one of open, invite, closed/,
     );
     expect(() => loadWebEnv({ TRUST_PROXY: 'everyone!' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('reads ALLOWED_HOSTS as a comma list of host or host:port, and refuses anything else', () => {
+    expect(
+      loadWebEnv({ ALLOWED_HOSTS: ' lottery.lan, 192.168.1.10:8080,[::1]:9000 ,' }).allowedHosts,
+    ).toEqual(['lottery.lan', '192.168.1.10:8080', '[::1]:9000']);
+    for (const bad of ['https://lottery.lan', 'lottery.lan/panel', 'user@lottery.lan', 'a b']) {
+      expect(() => loadWebEnv({ ALLOWED_HOSTS: bad }), bad).toThrow(
+        /ALLOWED_HOSTS: .* is not a host name or host:port/,
+      );
+    }
   });
 });

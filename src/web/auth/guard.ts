@@ -1,6 +1,6 @@
 /**
  * Who may call what. Three `onRequest` hooks:
- * - {@link checkOrigin} (every API request): a state-changing request from another site is refused
+ * - {@link originCheck} (every API request): a state-changing request from another site is refused
  *   (`Origin` naming another host, or `Sec-Fetch-Site: cross-site`), which also stops login CSRF;
  * - `guard.tenant`: a valid session is needed (401 otherwise), and a state-changing request must carry
  *   the session's CSRF token in `x-csrf-token` (403 otherwise);
@@ -11,6 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
 import type { AuthContext, AuthService } from '../services/auth-service.ts';
 import { CSRF_HEADER, clearSessionCookies, SESSION_COOKIE } from './cookies.ts';
+import { isOwnOrigin } from './hosts.ts';
 import type { CsrfTokens } from './secrets.ts';
 
 declare module 'fastify' {
@@ -27,26 +28,20 @@ export function isMutating(method: string): boolean {
   return !SAFE_METHODS.has(method.toUpperCase());
 }
 
-/** Refuse state-changing requests sent by another site (browsers set `Origin` / `Sec-Fetch-Site`). */
-export async function checkOrigin(request: FastifyRequest): Promise<void> {
-  if (!isMutating(request.method)) return;
-  if (request.headers['sec-fetch-site'] === 'cross-site') throw crossSite();
-  const origin = request.headers.origin;
-  if (origin === undefined) return; // not a browser, or a same-origin request of an old browser
-  if (!sameHost(origin, request.host, request.protocol)) throw crossSite();
-}
-
-/** Whether an `Origin` names the host the request was sent to (default ports made explicit). */
-function sameHost(origin: string, host: string, protocol: string): boolean {
-  try {
-    const from = new URL(origin);
-    const to = new URL(`${protocol}://${host}`);
-    // The scheme may differ behind a TLS-terminating proxy that is not trusted, so a default port
-    // (none written) on either side is not compared; two explicit ports must be equal.
-    return from.hostname === to.hostname && (from.port === '' || to.port === '' || from.port === to.port);
-  } catch {
-    return false;
-  }
+/**
+ * The hook refusing state-changing requests sent by another site (browsers set `Origin` /
+ * `Sec-Fetch-Site`). An `Origin` must be exactly (scheme, host, port) the request's own origin or that
+ * of `publicUrl` (hosts.ts `isOwnOrigin`): behind a TLS proxy that is not trusted (TRUST_PROXY), set
+ * PUBLIC_URL so `https://` origins match.
+ */
+export function originCheck(publicUrl?: string): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    if (!isMutating(request.method)) return;
+    if (request.headers['sec-fetch-site'] === 'cross-site') throw crossSite();
+    const origin = request.headers.origin;
+    if (origin === undefined) return; // not a browser, or a same-origin request of an old browser
+    if (!isOwnOrigin(origin, request, publicUrl)) throw crossSite();
+  };
 }
 
 function crossSite(): ApiError {
@@ -60,9 +55,15 @@ export interface Guard {
   admin(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 }
 
-/** Build the guard hooks. */
+/** `Cache-Control: no-store`: the answer is someone's own (a session's data or cookies). */
+export async function noStore(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.header('cache-control', 'no-store');
+}
+
+/** Build the guard hooks. Every guarded answer, refusals included, is `Cache-Control: no-store`. */
 export function createGuard(auth: AuthService, csrf: CsrfTokens): Guard {
   const tenant = async (request: FastifyRequest, reply: FastifyReply) => {
+    await noStore(request, reply);
     const sessionId = request.cookies[SESSION_COOKIE];
     if (!sessionId) throw new ApiError('unauthenticated', 'Sign in first.');
     const context = await auth.authenticate(sessionId);

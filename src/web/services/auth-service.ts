@@ -73,8 +73,9 @@ export class AuthService {
   }
 
   /**
-   * Create an account and sign it in. The very first account becomes the admin whatever the mode
-   * (serialised with an advisory lock, so two simultaneous first sign-ups make one admin).
+   * Create an account and sign it in. With `open` or `invite` the very first account becomes the admin
+   * (serialised with an advisory lock, so two simultaneous first sign-ups make one admin); with `closed`
+   * nobody signs up over the web, the first admin included (`tg-lottery admin create`).
    * @throws ApiError username_taken, registration_closed, invite_required
    */
   async register(input: Credentials & { invite?: string | undefined }): Promise<NewSession> {
@@ -85,10 +86,13 @@ export class AuthService {
       tenant = await this.sql.transaction(async (tx) => {
         await tenantRepository.lockRegistrations(tx);
         const first = !(await tenantRepository.any(tx));
-        if (!first && this.options.registration === 'closed') {
+        if (this.options.registration === 'closed') {
+          // Closed: not even the first account is made over the web (the operator runs `admin create`).
           throw new ApiError(
             'registration_closed',
-            'Registration is closed on this platform: ask the platform operator for an account.',
+            first
+              ? 'Registration is closed on this platform: the operator creates the first admin with "tg-lottery admin create".'
+              : 'Registration is closed on this platform: ask the platform operator for an account.',
           );
         }
         if (!first && this.options.registration === 'invite' && !input.invite) {

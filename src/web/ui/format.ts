@@ -38,6 +38,15 @@ export function chatName(chat: Chat | undefined, chatId: number): string {
   return chat.title || (chat.username ? `@${chat.username}` : String(chat.chat_id));
 }
 
+/**
+ * Text between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE: the plain-text form of
+ * `<bdi>` (components/TgName.vue), for Telegram-supplied names inside a string (select labels,
+ * sentences), so a right-to-left override in a name stays inside it.
+ */
+export function isolate(text: string): string {
+  return `\u2068${text}\u2069`;
+}
+
 /** The sentence to show for a failed request: the API's message, or a translated generic one. */
 export function errorText(err: unknown, t: Translate): string {
   if (err instanceof ApiRequestError) {

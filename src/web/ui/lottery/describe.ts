@@ -1,6 +1,6 @@
 /** Lottery parts in words for the panel's lists and detail page (in the panel's language). */
 import type { Chat, DrawTrigger, JoinCondition } from '../api/types.ts';
-import { chatName, formatTime } from '../format.ts';
+import { chatName, formatTime, isolate } from '../format.ts';
 
 type Translate = (key: string, params?: Record<string, unknown>) => string;
 
@@ -13,7 +13,7 @@ export function describeTrigger(trigger: DrawTrigger, t: Translate, locale: stri
 export function describeCondition(condition: JoinCondition, chats: readonly Chat[], t: Translate): string {
   if (condition.kind === 'member') {
     const chat = chats.find((c) => c.chat_id === condition.chat_id);
-    return t('conditions.memberOf', { chat: chatName(chat, condition.chat_id) });
+    return t('conditions.memberOf', { chat: isolate(chatName(chat, condition.chat_id)) });
   }
   return condition.kind === 'has-username' ? t('conditions.hasUsername') : t('conditions.notBot');
 }
