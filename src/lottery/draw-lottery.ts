@@ -50,6 +50,30 @@ export { CHECK_CONCURRENCY, maxConditionChecks } from './draw-conditions.ts';
  */
 export const DRAW_LOCK_SPACE = 0x74676c64;
 
+/**
+ * Draws one process makes at the same time, the scheduler's and manual ones together; more wait their
+ * turn without holding a connection. Each draw holds up to two connections (its claim and one phase), so
+ * 6 leave at least a few of a pool of 10 (the default, shared with the web and the supervisor in
+ * `tg-lottery start`) for everything else, and claims can never take the whole pool.
+ */
+export const MAX_DRAWS_PER_PROCESS = 6;
+let drawsRunning = 0;
+const drawQueue: (() => void)[] = [];
+
+/** Runs `work` in one of the process's {@link MAX_DRAWS_PER_PROCESS} draw slots (first come, first served). */
+async function inDrawSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (drawsRunning < MAX_DRAWS_PER_PROCESS) drawsRunning++;
+  else await new Promise<void>((resolve) => drawQueue.push(resolve));
+  try {
+    return await work();
+  } finally {
+    // The slot passes straight to the next in line, or is given back.
+    const next = drawQueue.shift();
+    if (next) next();
+    else drawsRunning--;
+  }
+}
+
 export interface DrawDeps {
   /** A pool, not a transaction: the claim and each phase take their own connection. */
   sql: Sql;
@@ -69,7 +93,8 @@ export interface DrawOutcome {
  * Draws lottery `id` if it is open (or `drawing`, left by a drawer that died). `tenantId` null acts for
  * any tenant (the scheduler); `wait` false skips a lottery another drawer is drawing right now instead of
  * waiting for it. Resolves with null when there was nothing to draw (already drawn, cancelled, another
- * tenant's, or taken by another drawer). Holds two connections at most: the claim and one phase.
+ * tenant's, or taken by another drawer). Holds two connections at most: the claim and one phase; at most
+ * {@link MAX_DRAWS_PER_PROCESS} draws run at once in a process.
  */
 export async function drawIfOpen(
   deps: DrawDeps,
@@ -77,6 +102,14 @@ export async function drawIfOpen(
   options: { tenantId: number | null; wait: boolean },
 ): Promise<DrawOutcome | null> {
   if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) return null;
+  return inDrawSlot(() => drawClaimed(deps, id, options));
+}
+
+async function drawClaimed(
+  deps: DrawDeps,
+  id: number,
+  options: { tenantId: number | null; wait: boolean },
+): Promise<DrawOutcome | null> {
   return deps.sql.transaction(async (claim) => {
     const [got] = await claim.query<{ ok: boolean }>(
       options.wait

@@ -13,9 +13,10 @@ import type { Logger } from '../log/logger.ts';
 import { type DrawDeps, drawIfOpen, dueLotteries } from './draw-lottery.ts';
 
 /**
- * Draws one scheduler runs at the same time, default of `maxParallel`. Each holds two database
- * connections at most (its claim and one phase; see draw-lottery.ts), so 4 keep 8 of the pool's 10 for
- * the rest of the process at worst, and four slow draws at once are already an unusual day.
+ * Draws one scheduler runs at the same time, default of `maxParallel`. Each holds up to two database
+ * connections (its claim and one phase; see draw-lottery.ts), and 4 of the process's
+ * `MAX_DRAWS_PER_PROCESS` (6) draw slots leave room for manual draws from the web in `tg-lottery start`.
+ * Four slow draws at once are already an unusual day.
  */
 export const MAX_PARALLEL_DRAWS = 4;
 
