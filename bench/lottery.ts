@@ -10,9 +10,14 @@
  *    sandbox's Telegram limit of 30 messages/s. Prints DMs/s from the draw to the last delivery and how
  *    many arrived (exactly once each). Target: >= 25 messages/s, none lost.
  * 3. The draw from the database: BENCH_DRAW_ENTRIES (default 1,000,000) entries read, drawn, winners and
- *    proof written, announcements queued. Target (for the draw): <= 2 s, <= 300 MB.
+ *    proof written, announcements queued, first with 10 winners (target: <= 2 s, <= 300 MB), then with
+ *    BENCH_DRAW_WINNERS (default 200,000: 20 prizes of up to 10,000) winners and as many DMs queued
+ *    (time and peak RSS during the draw printed; no target yet).
+ * Each part prints its conditions (PostgreSQL version, fsync, load, CPUs). BENCH_LOTTERY_PARTS picks parts
+ * (comma list of `joins`, `announce`, `draw`; default all).
  * Run: `npm run bench -- lottery` or `npx tsx bench/lottery.ts`.
  */
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Sql, sqlFromOrm } from '../src/db/sql.ts';
 import { createLottery, drawNow, joinLottery, publishLottery } from '../src/lottery/index.ts';
@@ -281,39 +286,101 @@ async function announce(adminUrl: string, sandbox: Sandbox): Promise<void> {
   }
 }
 
+/** The conditions a figure was measured under: the database server, fsync, the machine's load. */
+async function conditions(sql: Sql, url: string): Promise<string> {
+  const [row] = await sql.query<{ version: string; fsync: string }>(
+    "select current_setting('server_version') as version, current_setting('fsync') as fsync",
+  );
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  const where = process.env.DATABASE_URL ? `DATABASE_URL (${new URL(url).host})` : 'embedded';
+  return `PostgreSQL ${row?.version} ${where}, fsync ${row?.fsync}; ${cpus().length} CPUs, load ${load}`;
+}
+
+/** Samples this process's RSS every 20 ms while `work` runs; resolves with its value and the peak. */
+async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; peakMiB: number }> {
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const started = performance.now();
+  try {
+    const value = await work();
+    const ms = performance.now() - started;
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { value, ms, peakMiB: peak / 2 ** 20 };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/** An open lottery with `entries` entries (one INSERT … SELECT generate_series), drawn by hand. */
+async function bigLottery(
+  world: Awaited<ReturnType<typeof setup>>,
+  prizes: { name: string; quantity: number }[],
+  entries: number,
+) {
+  const draft = await createLottery({ sql: world.sql, seedCipher }, world.tenantId, {
+    title: 'Big draw',
+    prizes,
+    drawTrigger: { kind: 'manual' },
+    publishTargets: [world.channel],
+  });
+  const lottery = await publishLottery({ sql: world.sql, seedCipher }, world.tenantId, draft.id);
+  await world.sql.query(
+    `insert into entries (lottery_id, tg_user_id, first_name)
+     select ?, 5000000000 + g * 7, 'U' || g from generate_series(1, ?) g`,
+    [lottery.id, entries],
+  );
+  return lottery;
+}
+
 /** The draw as the platform makes it: 1,000,000 entries read from PostgreSQL, winners and proof written. */
 async function drawFromDatabase(adminUrl: string, sandbox: Sandbox): Promise<void> {
   const count = Number(process.env.BENCH_DRAW_ENTRIES ?? 1_000_000);
+  const winners = Number(process.env.BENCH_DRAW_WINNERS ?? 200_000);
   const world = await setup(adminUrl, sandbox, 'tgl_bench_draw');
   try {
-    const draft = await createLottery({ sql: world.sql, seedCipher }, world.tenantId, {
-      title: 'Big draw',
-      prizes: [
+    console.log(`draw conditions: ${await conditions(world.sql, world.db.url)}`);
+    const lottery = await bigLottery(
+      world,
+      [
         { name: 'First', quantity: 1 },
         { name: 'Second', quantity: 3 },
         { name: 'Third', quantity: 6 },
       ],
-      drawTrigger: { kind: 'manual' },
-      publishTargets: [world.channel],
-    });
-    const { lottery } = {
-      lottery: await publishLottery({ sql: world.sql, seedCipher }, world.tenantId, draft.id),
-    };
-    await world.sql.query(
-      `insert into entries (lottery_id, tg_user_id, first_name)
-       select ?, 5000000000 + g * 7, 'U' || g from generate_series(1, ?) g`,
-      [lottery.id, count],
+      count,
     );
     const rssBefore = process.memoryUsage().rss;
-    const started = performance.now();
-    const outcome = await drawNow({ sql: world.sql, seedCipher }, world.tenantId, lottery.id);
-    const ms = performance.now() - started;
-    const rssAfter = process.memoryUsage().rss;
+    const small = await withPeakRss(() =>
+      drawNow({ sql: world.sql, seedCipher }, world.tenantId, lottery.id),
+    );
     console.log(
-      `draw from the database: ${outcome.proof.entryCount} entries → ${outcome.proof.winners.length} winners, ` +
-        `proof stored, in ${ms.toFixed(0)} ms (target <= 2000 ms for the draw); RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ` +
-        `${(rssAfter / 2 ** 20).toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB for the ` +
-        'whole benchmark process (supervisor included)',
+      `draw from the database: ${small.value.proof.entryCount} entries → ${small.value.proof.winners.length} winners, ` +
+        `proof stored, in ${small.ms.toFixed(0)} ms (target <= 2000 ms for the draw); RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ` +
+        `peak ${small.peakMiB.toFixed(0)} MiB during the draw (the whole benchmark process, supervisor included)`,
+    );
+
+    // 20 prizes of at most 10,000 (a lottery's limits): 200,000 winners by default.
+    const perPrize = Math.min(10_000, Math.ceil(winners / 20));
+    const prizes = Array.from({ length: Math.ceil(winners / perPrize) }, (_, i) => ({
+      name: `Prize ${i + 1}`,
+      quantity: Math.min(perPrize, winners - i * perPrize),
+    }));
+    const huge = await bigLottery(world, prizes, count);
+    console.log(`draw conditions: ${await conditions(world.sql, world.db.url)}`);
+    const rssHuge = process.memoryUsage().rss;
+    const big = await withPeakRss(() => drawNow({ sql: world.sql, seedCipher }, world.tenantId, huge.id));
+    const [queued] = await world.sql.query<{ n: string }>(
+      `select count(*) as n from outbox_messages where lottery_id = ? and kind = 'winner-dm'`,
+      [huge.id],
+    );
+    console.log(
+      `draw of ${big.value.proof.winners.length.toLocaleString('en')} winners among ` +
+        `${big.value.proof.entryCount.toLocaleString('en')} entries from the database: ${big.ms.toFixed(0)} ms ` +
+        `(winner rows, proof, ${queued?.n} DMs queued); RSS ${(rssHuge / 2 ** 20).toFixed(0)} → peak ` +
+        `${big.peakMiB.toFixed(0)} MiB during the draw (maxRSS of the process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB)`,
     );
   } finally {
     await world.close();
@@ -323,10 +390,11 @@ async function drawFromDatabase(adminUrl: string, sandbox: Sandbox): Promise<voi
 export async function main(): Promise<void> {
   const sandbox = await startSandboxProcess();
   try {
+    const parts = (process.env.BENCH_LOTTERY_PARTS ?? 'joins,announce,draw').split(',');
     await withServer(async (adminUrl) => {
-      await joins(adminUrl, sandbox);
-      await announce(adminUrl, sandbox);
-      await drawFromDatabase(adminUrl, sandbox);
+      if (parts.includes('joins')) await joins(adminUrl, sandbox);
+      if (parts.includes('announce')) await announce(adminUrl, sandbox);
+      if (parts.includes('draw')) await drawFromDatabase(adminUrl, sandbox);
     });
   } finally {
     sandbox.close();

@@ -1,44 +1,81 @@
 /**
- * Drawing a lottery, exactly once whatever happens. The whole draw is one transaction that starts by
- * locking the lottery row while it is `open`: a manual draw racing the timer, or two supervisors, meet
- * on that lock and only the first finds the lottery still open; a crash mid-draw rolls everything back
- * (the lottery is open again and the next scheduler tick draws it, with the same seed and the same
- * entries, so with the same result). Joins take the same lock, so the entry list is fixed.
+ * Drawing a lottery, exactly once whatever happens, without holding the lottery's row lock while
+ * Telegram is asked anything. A draw has a claim and three phases:
  *
- * Steps: fix the entries → tg-lottery-draw/1 (fairness/) → check each winner's membership conditions
- * (a condition is a condition for winning): a winner who is no longer a member is replaced by a recorded
- * reroll, as many rounds as needed (within {@link maxConditionChecks}); a check that cannot be made
- * keeps the winner → winners and proof rows → `drawn` → the announcements, the "finished" edits and the
- * DMs are queued in the outbox (sent whenever the tenant's bot runs).
+ * - **Claim.** The drawer takes the PostgreSQL advisory lock (`DRAW_LOCK_SPACE`, lottery id) in a
+ *   transaction of its own that does nothing else and stays open for the whole draw: two drawers (the
+ *   timer and "draw now", two supervisors) never work on one lottery at once, and when a drawer dies its
+ *   connection closes and the lock is free at once. That transaction locks no row.
+ * - **1. Fix the entries** (short transaction): lock the lottery row while it is `open` (or `drawing`
+ *   and left by a drawer that died: the advisory lock says nobody else has it), set it `drawing` and
+ *   commit. Joins need the lottery `open`, so the entry list is fixed from here on, exactly what was
+ *   acknowledged; joins in progress finished before the row lock was granted.
+ * - **2. Draw and check** (no transaction, no lock): read the entries, tg-lottery-draw/1 (fairness/),
+ *   then the winning conditions (draw-conditions.ts): each winner's membership is re-checked with the
+ *   tenant's bot, and a winner who left is replaced by a recorded reroll.
+ * - **3. Write** (one transaction, no network): check it is still `drawing`, then winners and proof rows,
+ *   the announcements, the "finished" edits and the DMs queued in the outbox (sent whenever the tenant's
+ *   bot runs), and last `drawn`: the row is locked only from that update to the commit.
+ *
+ * A crash anywhere before phase 3 commits leaves the lottery `drawing` with nothing written and its
+ * advisory lock free: the next scheduler tick (or "draw now") resumes it, with the same seed and the same
+ * entries, so with the same draw (the membership checks are made again).
  *
  * @throws LotteryError lottery_not_found / lottery_not_open (manual draw only)
  */
 import type { Sql } from '../db/sql.ts';
 import type { MembershipCheck } from './conditions.ts';
+import { applyWinningConditions, type CheckedDraw } from './draw-conditions.ts';
 import { LotteryError } from './errors.ts';
 import { fromHex } from './fairness/bytes.ts';
-import { createContext } from './fairness/context.ts';
 import { createDrawProof, type DrawProof } from './fairness/index.ts';
-import { applyReroll } from './fairness/reroll.ts';
 import type { SeedCipher } from './lotteries.ts';
 import type { LotteryRecord } from './model.ts';
 import { chatNames, enqueuePostEdits } from './posts.ts';
 import { findLottery } from './store.ts';
-import { enqueueAnnouncements, entriesOf, entryUserIds, insertWinners, saveProof } from './winners-store.ts';
+import {
+  enqueueAnnouncements,
+  entriesOf,
+  entryUserIds,
+  insertReplacedAtDraw,
+  insertWinners,
+  saveProof,
+} from './winners-store.ts';
 
-/** Winners whose membership is checked at the same time at the draw. */
-export const CHECK_CONCURRENCY = 8;
+export { CHECK_CONCURRENCY, maxConditionChecks } from './draw-conditions.ts';
 
 /**
- * Membership checks one draw makes at most: 20 per prize slot, and at least 1,000. Rounds of condition
- * rerolls go on until every winner passes or the entries run out; past this budget (most entrants left),
- * the winners not checked yet keep their prize.
+ * First key of the draw's advisory lock `(DRAW_LOCK_SPACE, lottery id)` (the two-key form, which does not
+ * overlap the one-key locks of migrations and registration). ASCII "tgld".
  */
-export function maxConditionChecks(slots: number): number {
-  return Math.max(1000, 20 * slots);
+export const DRAW_LOCK_SPACE = 0x74676c64;
+
+/**
+ * Draws one process makes at the same time, the scheduler's and manual ones together; more wait their
+ * turn without holding a connection. Each draw holds up to two connections (its claim and one phase), so
+ * 6 leave at least a few of a pool of 10 (the default, shared with the web and the supervisor in
+ * `tg-lottery start`) for everything else, and claims can never take the whole pool.
+ */
+export const MAX_DRAWS_PER_PROCESS = 6;
+let drawsRunning = 0;
+const drawQueue: (() => void)[] = [];
+
+/** Runs `work` in one of the process's {@link MAX_DRAWS_PER_PROCESS} draw slots (first come, first served). */
+async function inDrawSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (drawsRunning < MAX_DRAWS_PER_PROCESS) drawsRunning++;
+  else await new Promise<void>((resolve) => drawQueue.push(resolve));
+  try {
+    return await work();
+  } finally {
+    // The slot passes straight to the next in line, or is given back.
+    const next = drawQueue.shift();
+    if (next) next();
+    else drawsRunning--;
+  }
 }
 
 export interface DrawDeps {
+  /** A pool, not a transaction: the claim and each phase take their own connection. */
   sql: Sql;
   seedCipher: SeedCipher;
   /** A membership checker for the tenant (its bot's getChatMember), or null when none can be made. */
@@ -53,125 +90,113 @@ export interface DrawOutcome {
 }
 
 /**
- * Draws lottery `id` if it is still open. `tenantId` null acts for any tenant (the scheduler);
- * `wait` false skips a lottery whose row is locked (another drawer has it) instead of waiting.
- * Resolves with null when the lottery was not open (already drawn, cancelled, or taken by another).
+ * Draws lottery `id` if it is open (or `drawing`, left by a drawer that died). `tenantId` null acts for
+ * any tenant (the scheduler); `wait` false skips a lottery another drawer is drawing right now instead of
+ * waiting for it. Resolves with null when there was nothing to draw (already drawn, cancelled, another
+ * tenant's, or taken by another drawer). Holds two connections at most: the claim and one phase; at most
+ * {@link MAX_DRAWS_PER_PROCESS} draws run at once in a process.
  */
 export async function drawIfOpen(
   deps: DrawDeps,
   id: number,
   options: { tenantId: number | null; wait: boolean },
 ): Promise<DrawOutcome | null> {
-  return deps.sql.transaction(async (sql) => {
-    const [locked] = await sql.query<{ id: number }>(
-      `select id from lotteries where id = ? and status = 'open' ${options.tenantId === null ? '' : 'and tenant_id = ?'}
-       for update ${options.wait ? '' : 'skip locked'}`,
-      options.tenantId === null ? [id] : [id, options.tenantId],
+  if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) return null;
+  return inDrawSlot(() => drawClaimed(deps, id, options));
+}
+
+async function drawClaimed(
+  deps: DrawDeps,
+  id: number,
+  options: { tenantId: number | null; wait: boolean },
+): Promise<DrawOutcome | null> {
+  return deps.sql.transaction(async (claim) => {
+    const [got] = await claim.query<{ ok: boolean }>(
+      options.wait
+        ? 'select true as ok from pg_advisory_xact_lock(?::int, ?::int)'
+        : 'select pg_try_advisory_xact_lock(?::int, ?::int) as ok',
+      [DRAW_LOCK_SPACE, id],
     );
-    if (!locked) return null;
-    await sql.query(`update lotteries set status = 'drawing', updated_at = now() where id = ?`, [id]);
-    const lottery = (await findLottery(sql, null, id))!;
-    const [seedRow] = await sql.query<{ seed_encrypted: string }>(
-      'select seed_encrypted from lotteries where id = ?',
-      [id],
-    );
-    const seed = fromHex(deps.seedCipher.decrypt(seedRow!.seed_encrypted), 32);
-    const userIds = await entryUserIds(sql, id);
+    if (!got?.ok) return null;
+    const started = await fixEntries(deps, id, options.tenantId);
+    if (!started) return null;
+    const { lottery, seed } = started;
+    const userIds = await entryUserIds(deps.sql, id);
     const prizes = lottery.prizes.map((p) => ({ prizeId: p.id, name: p.name, quantity: p.quantity }));
-    let proof = createDrawProof({ lotteryId: id, seed, userIds, prizes });
+    const drawn = createDrawProof({ lotteryId: id, seed, userIds, prizes });
+    const needsCheck = lottery.joinConditions.some((c) => c.kind === 'member') && drawn.winners.length > 0;
+    const check = needsCheck ? ((await deps.membershipFor?.(lottery.tenantId)) ?? null) : null;
+    const names = check ? await chatNames(deps.sql, lottery.tenantId) : new Map<number, string>();
+    const checked = await applyWinningConditions(lottery, drawn, seed, check, names);
+    return writeDraw(deps, lottery, checked);
+  });
+}
 
-    const checked = await applyWinningConditions(sql, deps, lottery, proof, seed);
-    proof = checked.proof;
+/**
+ * Phase 1: the lottery becomes `drawing` (entries fixed); returns it with its seed, or null when it is
+ * neither open nor left drawing.
+ */
+async function fixEntries(
+  deps: DrawDeps,
+  id: number,
+  tenantId: number | null,
+): Promise<{ lottery: LotteryRecord; seed: Uint8Array } | null> {
+  return deps.sql.transaction(async (sql) => {
+    const [row] = await sql.query<{ status: string; seed_encrypted: string }>(
+      `select status, seed_encrypted from lotteries
+        where id = ? and status in ('open', 'drawing') ${tenantId === null ? '' : 'and tenant_id = ?'}
+        for update`,
+      tenantId === null ? [id] : [id, tenantId],
+    );
+    if (!row) return null;
+    if (row.status === 'open') {
+      await sql.query(`update lotteries set status = 'drawing', updated_at = now() where id = ?`, [id]);
+    }
+    const lottery = (await findLottery(sql, null, id))!;
+    return { lottery, seed: fromHex(deps.seedCipher.decrypt(row.seed_encrypted), 32) };
+  });
+}
 
+/**
+ * Phase 3: winners, proof, outbox, then `drawn`; null when the lottery is no longer `drawing`. The row is
+ * locked only by the last statement, so a join pressed now (it waits for a row lock) is refused in
+ * milliseconds, not after 200,000 winner rows; no other drawer can write meanwhile (the claim).
+ */
+async function writeDraw(
+  deps: DrawDeps,
+  lottery: LotteryRecord,
+  checked: CheckedDraw,
+): Promise<DrawOutcome | null> {
+  const { proof } = checked;
+  const id = lottery.id;
+  return deps.sql.transaction(async (sql) => {
+    const [row] = await sql.query<{ status: string }>('select status from lotteries where id = ?', [id]);
+    if (row?.status !== 'drawing') return null;
     const chosenEver = new Set(proof.winners.map((w) => w.userId));
     for (const r of proof.rerolls) for (const u of r.replaced) chosenEver.add(u);
     const people = await entriesOf(sql, id, [...chosenEver]);
     const winnerIds = await insertWinners(sql, id, proof.winners, people);
     // Winners replaced during the draw are recorded as replaced, with the reason, like a later reroll.
-    for (const r of checked.replaced) {
-      const person = people.get(r.userId);
-      if (!person) continue;
-      await sql.query(
-        `insert into winners (lottery_id, entry_id, prize_id, position, status, replaced_reason, replaced_at,
-           delivery_status)
-         values (?, ?, ?, ?, 'replaced', ?, now(), 'not-sent')`,
-        [id, person.entryId, r.prizeId, r.position, r.reason],
-      );
-    }
+    await insertReplacedAtDraw(sql, id, checked.replaced, people);
     await saveProof(sql, proof);
-    await sql.query(
-      `update lotteries set status = 'drawn', drawn_at = now(), entry_count = ?, updated_at = now() where id = ?`,
-      [userIds.length, id],
+    // The texts show the lottery as drawn, with its fixed entry count.
+    const shown: LotteryRecord = { ...lottery, status: 'drawn', entryCount: proof.entryCount };
+    await enqueuePostEdits(sql, shown, 'finished', 'finished', await chatNames(sql, lottery.tenantId));
+    await enqueueAnnouncements(sql, shown, proof, people, winnerIds, deps.proofUrl?.(id) ?? null);
+    const [done] = await sql.query<{ id: number }>(
+      `update lotteries set status = 'drawn', drawn_at = now(), entry_count = ?, updated_at = now()
+        where id = ? and status = 'drawing' returning id`,
+      [proof.entryCount, id],
     );
-    const drawn = (await findLottery(sql, null, id))!;
-    await enqueuePostEdits(sql, drawn, 'finished', 'finished', await chatNames(sql, drawn.tenantId));
-    await enqueueAnnouncements(sql, drawn, proof, people, winnerIds, deps.proofUrl?.(id) ?? null);
-    return { lottery: drawn, proof };
+    // Only a drawer bypassing the claim could get here; roll its rows back.
+    if (!done) throw new Error(`lottery ${id} stopped being drawing during its draw`);
+    return { lottery: (await findLottery(sql, null, id))!, proof };
   });
 }
 
-async function applyWinningConditions(
-  sql: Sql,
-  deps: DrawDeps,
-  lottery: LotteryRecord,
-  proof: DrawProof,
-  seed: Uint8Array,
-): Promise<{ proof: DrawProof; replaced: ReplacedAtDraw[] }> {
-  const replaced: ReplacedAtDraw[] = [];
-  const chats = lottery.joinConditions.flatMap((c) => (c.kind === 'member' ? [c.chatId] : []));
-  if (chats.length === 0 || proof.winners.length === 0) return { proof, replaced };
-  const check = (await deps.membershipFor?.(lottery.tenantId)) ?? null;
-  if (!check) return { proof, replaced };
-  const names = await chatNames(sql, lottery.tenantId);
-  const context = createContext(proof.lotteryId, seed, proof.userIds);
-  let state = { winners: proof.winners, undrawn: proof.undrawn, rerolls: proof.rerolls };
-  let toCheck = state.winners.map((w) => w.userId);
-  let budget = maxConditionChecks(proof.prizes.reduce((n, p) => n + p.quantity, 0));
-  while (toCheck.length > 0 && budget > 0) {
-    toCheck = toCheck.slice(0, budget);
-    budget -= toCheck.length;
-    const failing = new Map<number, number>();
-    // A few winners at a time: a draw with many winners does not wait for each check in turn.
-    let nextIndex = 0;
-    const worker = async () => {
-      while (nextIndex < toCheck.length) {
-        const userId = toCheck[nextIndex++]!;
-        for (const chatId of chats) {
-          if ((await check(chatId, userId)) === 'not-member') {
-            failing.set(userId, chatId);
-            break;
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, toCheck.length) }, worker));
-    if (failing.size === 0) break;
-    const chatList = [...new Set(failing.values())].map((c) => names.get(c) ?? String(c)).join(', ');
-    const before = new Set(state.winners.map((w) => w.userId));
-    const reason = `not a member of ${chatList} at the draw`;
-    for (const w of state.winners) {
-      if (failing.has(w.userId))
-        replaced.push({ userId: w.userId, position: w.position, prizeId: w.prizeId, reason });
-    }
-    state = applyReroll(context, proof.prizes, state, [...failing.keys()], reason);
-    toCheck = state.winners.map((w) => w.userId).filter((u) => !before.has(u));
-  }
-  return {
-    proof: { ...proof, winners: state.winners, undrawn: state.undrawn, rerolls: state.rerolls },
-    replaced,
-  };
-}
-
-interface ReplacedAtDraw {
-  userId: number;
-  position: number;
-  prizeId: number;
-  reason: string;
-}
-
 /**
- * The manual draw (admin API): draws now, waiting for a join in progress; a lottery that is not open
- * (drawn by the timer a moment ago, cancelled, a draft) is refused.
+ * The manual draw (admin API): draws now, waiting for a join or another draw in progress; a lottery that
+ * is not open (drawn by the timer a moment ago, cancelled, a draft) is refused.
  */
 export async function drawNow(deps: DrawDeps, tenantId: number, id: number): Promise<DrawOutcome> {
   const outcome = await drawIfOpen(deps, id, { tenantId, wait: true });
@@ -186,15 +211,21 @@ export async function drawNow(deps: DrawDeps, tenantId: number, id: number): Pro
   );
 }
 
-/** Lotteries due for a draw now: their time has come, or their entry count is reached. */
-export async function dueLotteries(sql: Sql, limit = 20): Promise<number[]> {
+/**
+ * Lotteries to draw now, at most `limit`, leaving out `exclude` (the ones this process is drawing): open
+ * ones whose time has come or whose entry count is reached, then `drawing` ones (being drawn elsewhere, or
+ * left by a drawer that died; the claim tells them apart).
+ */
+export async function dueLotteries(sql: Sql, limit = 20, exclude: readonly number[] = []): Promise<number[]> {
   const rows = await sql.query<{ id: number }>(
     `select id from lotteries
-      where status = 'open'
-        and ((draw_at is not null and draw_at <= now())
-          or (draw_at_entries is not null and entry_count >= draw_at_entries))
-      order by id limit ?`,
-    [limit],
+      where (status = 'drawing'
+         or (status = 'open'
+             and ((draw_at is not null and draw_at <= now())
+               or (draw_at_entries is not null and entry_count >= draw_at_entries))))
+        and id <> all(string_to_array(?, ',')::int[])
+      order by status = 'drawing', id limit ?`,
+    [exclude.join(','), limit],
   );
   return rows.map((r) => r.id);
 }

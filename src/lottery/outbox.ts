@@ -42,34 +42,40 @@ export interface OutboxItem {
   notBefore?: Date | null;
 }
 
+/**
+ * Rows per INSERT of {@link enqueue}. A chunk travels as one jsonb parameter (PostgreSQL allows 65,535
+ * bind parameters per statement, and one statement per row or per 200 rows makes a 200,000-winner draw's
+ * DMs thousands of round trips).
+ */
+const ENQUEUE_ROWS_PER_STATEMENT = 5_000;
+
 /** Queues `items` in order; returns how many were new (the others had a row with the same dedupe key). */
-export async function enqueue(sql: Sql, items: OutboxItem[]): Promise<number> {
+export async function enqueue(sql: Sql, items: readonly OutboxItem[]): Promise<number> {
   let added = 0;
-  // Several rows per statement (ids follow the order of the VALUES list, which keeps the send order).
-  for (let start = 0; start < items.length; start += 200) {
-    const chunk = items.slice(start, start + 200);
-    const params: unknown[] = [];
-    for (const item of chunk) {
-      params.push(
-        item.tenantId,
-        item.method,
-        JSON.stringify(item.payload),
-        item.kind,
-        item.refId ?? null,
-        item.lotteryId ?? null,
-        item.winnerId ?? null,
-        item.dedupeKey ?? null,
-        JSON.stringify(item.meta ?? {}),
-        item.notBefore ? item.notBefore.toISOString() : null,
-      );
-    }
+  for (let start = 0; start < items.length; start += ENQUEUE_ROWS_PER_STATEMENT) {
+    const chunk = items.slice(start, start + ENQUEUE_ROWS_PER_STATEMENT).map((item) => ({
+      t: item.tenantId,
+      m: item.method,
+      p: item.payload,
+      k: item.kind,
+      r: item.refId ?? null,
+      l: item.lotteryId ?? null,
+      w: item.winnerId ?? null,
+      d: item.dedupeKey ?? null,
+      x: item.meta ?? {},
+      n: item.notBefore ? item.notBefore.toISOString() : null,
+    }));
+    // Ids follow the order of the list (`order by ord`), which keeps the send order.
     const rows = await sql.query<{ id: string }>(
       `insert into outbox_messages
          (tenant_id, method, payload, kind, ref_id, lottery_id, winner_id, dedupe_key, meta, not_before)
-       values ${chunk.map(() => '(?, ?, ?::jsonb, ?, ?::bigint, ?::int, ?::bigint, ?, ?::jsonb, coalesce(?::timestamptz, now()))').join(', ')}
+       select (i->>'t')::int, i->>'m', i->'p', i->>'k', (i->>'r')::bigint, (i->>'l')::int, (i->>'w')::bigint,
+              i->>'d', i->'x', coalesce((i->>'n')::timestamptz, now())
+         from jsonb_array_elements(?::jsonb) with ordinality as list(i, ord)
+        order by ord
        on conflict (tenant_id, dedupe_key) where dedupe_key is not null do nothing
        returning id`,
-      params,
+      [JSON.stringify(chunk)],
     );
     added += rows.length;
   }

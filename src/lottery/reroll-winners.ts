@@ -68,14 +68,17 @@ export async function rerollWinners(
     const newUsers = record.replacements.filter((u): u is number => u !== null);
     const people = await entriesOf(tx, lotteryId, [...replaceUsers, ...newUsers]);
     await markReplaced(tx, lotteryId, replaceUsers, people, reason);
-    const newWinners = next.winners.filter((w) => newUsers.includes(w.userId));
+    const isNew = new Set(newUsers);
+    const newWinners = next.winners.filter((w) => isNew.has(w.userId));
     const winnerIds = await insertWinners(tx, lotteryId, newWinners, people);
     await saveProof(tx, next);
 
     const prizeName = new Map(next.prizes.map((p) => [p.prizeId, p.name]));
+    // By user, once: a lottery may have 200,000 winners, so no search of the list per name.
+    const winnerOf = new Map(next.winners.map((w) => [w.userId, w]));
     const asAnnounced = (userId: number): AnnouncedWinner => {
       const p = people.get(userId);
-      const w = next.winners.find((x) => x.userId === userId);
+      const w = winnerOf.get(userId);
       return {
         userId,
         firstName: p?.firstName ?? String(userId),

@@ -27,11 +27,14 @@ export interface EntryPerson {
   languageCode: string | null;
 }
 
-/** The entries of the given users in one lottery, by user id. */
+/**
+ * The entries of the given users in one lottery, by user id. One statement whatever the number of users
+ * (they travel as one text parameter, joined to the entries, so 200,000 winners are one hash join).
+ */
 export async function entriesOf(
   sql: Sql,
   lotteryId: number,
-  userIds: number[],
+  userIds: readonly number[],
 ): Promise<Map<number, EntryPerson>> {
   if (userIds.length === 0) return new Map();
   const rows = await sql.query<{
@@ -42,9 +45,10 @@ export async function entriesOf(
     username: string | null;
     language_code: string | null;
   }>(
-    `select id, tg_user_id, first_name, last_name, username, language_code from entries
-      where lottery_id = ? and tg_user_id = any(string_to_array(?, ',')::bigint[])`,
-    [lotteryId, userIds.join(',')],
+    `select e.id, e.tg_user_id, e.first_name, e.last_name, e.username, e.language_code
+       from entries e join unnest(string_to_array(?, ',')::bigint[]) as u(user_id) on e.tg_user_id = u.user_id
+      where e.lottery_id = ?`,
+    [userIds.join(','), lotteryId],
   );
   return new Map(
     rows.map((r) => [
@@ -61,32 +65,95 @@ export async function entriesOf(
   );
 }
 
-/** Inserts winner rows for `winners` (status active); returns winners.id by user id. */
+/**
+ * Winner rows per INSERT: each column travels as one text parameter (unnest of arrays), so a statement has
+ * a handful of bind parameters whatever its size (PostgreSQL allows 65,535 per statement).
+ */
+const WINNER_ROWS_PER_STATEMENT = 10_000;
+
+/**
+ * Inserts winner rows for `winners` (status active); returns winners.id by user id.
+ * @throws Error when a winner has no entry in `people` (a bug upstream: winners come from the entries)
+ */
 export async function insertWinners(
   sql: Sql,
   lotteryId: number,
-  winners: WinnerRecord[],
+  winners: readonly WinnerRecord[],
   people: Map<number, EntryPerson>,
 ): Promise<Map<number, number>> {
   const ids = new Map<number, number>();
-  const userOfEntry = new Map<number, number>();
-  for (let start = 0; start < winners.length; start += 500) {
-    const chunk = winners.slice(start, start + 500);
-    const params: unknown[] = [];
+  const rows = await insertWinnerRows(sql, lotteryId, winners, people, null);
+  for (const row of rows) ids.set(row.userId, row.id);
+  return ids;
+}
+
+/** A winner replaced during the draw (a winning condition failed), recorded like a later reroll. */
+export interface ReplacedAtDraw {
+  userId: number;
+  position: number;
+  prizeId: number;
+  reason: string;
+}
+
+/** Inserts the rows of winners replaced during the draw (status replaced, with the reason, never sent). */
+export async function insertReplacedAtDraw(
+  sql: Sql,
+  lotteryId: number,
+  replaced: readonly ReplacedAtDraw[],
+  people: Map<number, EntryPerson>,
+): Promise<void> {
+  await insertWinnerRows(sql, lotteryId, replaced, people, replaced);
+}
+
+/**
+ * Winner rows in chunks: active ones (`reasons` null), or replaced at the draw with `reasons[i]` the
+ * reason of `rows[i]`. Returns each row's winners.id with its user.
+ */
+async function insertWinnerRows(
+  sql: Sql,
+  lotteryId: number,
+  rows: readonly { userId: number; position: number; prizeId: number }[],
+  people: Map<number, EntryPerson>,
+  reasons: readonly { reason: string }[] | null,
+): Promise<{ id: number; userId: number }[]> {
+  const out: { id: number; userId: number }[] = [];
+  for (let start = 0; start < rows.length; start += WINNER_ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(start, start + WINNER_ROWS_PER_STATEMENT);
+    const entryIds: number[] = [];
+    const userOfEntry = new Map<number, number>();
     for (const w of chunk) {
       const person = people.get(w.userId);
       if (!person) throw new Error(`winner ${w.userId} has no entry in lottery ${lotteryId}`);
+      entryIds.push(person.entryId);
       userOfEntry.set(person.entryId, w.userId);
-      params.push(lotteryId, person.entryId, w.prizeId, w.position);
     }
-    const rows = await sql.query<{ id: string; entry_id: string }>(
-      `insert into winners (lottery_id, entry_id, prize_id, position)
-       values ${chunk.map(() => '(?::int, ?::bigint, ?::int, ?::int)').join(', ')} returning id, entry_id`,
-      params,
+    const replaced = reasons !== null;
+    const inserted = await sql.query<{ id: string; entry_id: string }>(
+      `insert into winners (lottery_id, entry_id, prize_id, position, status, replaced_reason, replaced_at,
+         delivery_status)
+       select ?::int, r.entry_id, r.prize_id, r.position, ${replaced ? `'replaced', r.reason, now(), 'not-sent'` : `'active', null, null, 'pending'`}
+         from unnest(string_to_array(?, ',')::bigint[], string_to_array(?, ',')::int[],
+                     string_to_array(?, ',')::int[], ?::text[]) as r(entry_id, prize_id, position, reason)
+       returning id, entry_id`,
+      [
+        lotteryId,
+        entryIds.join(','),
+        chunk.map((w) => w.prizeId).join(','),
+        chunk.map((w) => w.position).join(','),
+        toTextArray(
+          reasons ? reasons.slice(start, start + chunk.length).map((r) => r.reason) : chunk.map(() => ''),
+        ),
+      ],
     );
-    for (const row of rows) ids.set(userOfEntry.get(Number(row.entry_id))!, Number(row.id));
+    for (const row of inserted)
+      out.push({ id: Number(row.id), userId: userOfEntry.get(Number(row.entry_id))! });
   }
-  return ids;
+  return out;
+}
+
+/** A PostgreSQL array literal of texts (`{"a","b \"c\""}`), every element quoted and escaped. */
+function toTextArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
 /** Marks winners replaced (by user id) with the reason. */
@@ -211,8 +278,8 @@ export async function enqueueAnnouncements(
     lotteryId: lottery.id,
     dedupeKey: `announce:${lottery.id}:${chatId}`,
   }));
-  items.push(...winnerDms(lottery, proof.winners, people, winnerIds, prizeName));
-  await enqueue(sql, items);
+  // Not items.push(...dms): spreading 200,000 arguments overflows the call stack.
+  await enqueue(sql, items.concat(winnerDms(lottery, proof.winners, people, winnerIds, prizeName)));
 }
 
 /** One private message per winner (plain text: no markup to break, F14). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDrawProof } from '../../../src/lottery/fairness/draw.ts';
-import { reroll } from '../../../src/lottery/fairness/reroll.ts';
+import { poolToEntry, reroll } from '../../../src/lottery/fairness/reroll.ts';
 import type { DrawProof } from '../../../src/lottery/fairness/schema.ts';
 import { verifyProof } from '../../../src/lottery/fairness/verify.ts';
 import { vectorLotteryId, vectorPrizes, vectorSeed, vectorUserIds } from './fixtures.ts';
@@ -109,5 +109,29 @@ describe('reroll', () => {
     expect(() => reroll({ proof: forged, replace: [1021], reason: 'x' })).toThrow(
       /does not match its entries digest/,
     );
+  });
+
+  it('maps a pool index to its entry exactly as counting the entries left one by one does', () => {
+    // The definition: the pick-th entry (from 0) that is not excluded.
+    const byCounting = (pick: number, excluded: ReadonlySet<number>) => {
+      let left = -1;
+      for (let index = 0; ; index++) if (!excluded.has(index) && ++left === pick) return index;
+    };
+    let state = 12345;
+    const random = (n: number) => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + random(60);
+      const excluded = [...new Set(Array.from({ length: random(n) }, () => random(n)))].sort((a, b) => a - b);
+      const set = new Set(excluded);
+      for (let pick = 0; pick < n - excluded.length; pick++) {
+        expect(poolToEntry(pick, excluded)).toBe(byCounting(pick, set));
+      }
+    }
+    expect(poolToEntry(0, [0, 1, 2])).toBe(3);
+    expect(poolToEntry(5, [5])).toBe(6);
+    expect(poolToEntry(4, [5])).toBe(4);
   });
 });

@@ -103,4 +103,21 @@ describe('tg-lottery verify <proof.json>', () => {
     expect(await verifyCommand(join(dir, 'missing.json'), io)).toBe(2);
     expect(io.stderr()).toMatch(/^tg-lottery verify: cannot read .*missing\.json: ENOENT/);
   });
+
+  it('verifies a 200,000-winner proof over 1,000,000 entries with 20,000 rerolled, from its file', async () => {
+    const userIds = Array.from({ length: 1_000_000 }, (_, i) => 5_000_000_000 + 7 * (i + 1));
+    const prizes = Array.from({ length: 20 }, (_, i) => ({
+      prizeId: i + 1,
+      name: `P${i + 1}`,
+      quantity: 10_000,
+    }));
+    const drawn = createDrawProof({ lotteryId: 7, seed: vectorSeed, userIds, prizes });
+    const replace = drawn.winners.filter((_, i) => i % 10 === 0).map((w) => w.userId);
+    const big = reroll({ proof: drawn, replace, reason: 'not a member of Big at the draw' });
+    const io = capture();
+    expect(await verifyCommand(await write('big.json', JSON.stringify(big)), io)).toBe(0);
+    expect(io.stdout()).toContain('1000000 entries · 200000 winners · 1 reroll round(s)');
+    expect(io.stdout()).toContain('… and 199980 more');
+    expect(io.stdout()).toContain('MATCH: the published winners are exactly what this proof produces');
+  }, 120_000);
 });
