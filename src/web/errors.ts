@@ -30,6 +30,8 @@ export const ERROR_CATALOGUE = {
   invite_required: 403,
   /** No such route. */
   not_found: 404,
+  /** No session with this id among the signed-in account's sessions. */
+  session_not_found: 404,
   /** No such tenant (admin endpoints). */
   tenant_not_found: 404,
   /** The tenant has no bot configured yet. */
@@ -38,7 +40,7 @@ export const ERROR_CATALOGUE = {
   lottery_not_found: 404,
   /** The lottery has not been drawn yet (or does not exist), so there is no draw proof. */
   proof_not_found: 404,
-  /** The username is taken (case-insensitive). */
+  /** The username is taken (case-insensitive), or looks like a taken one (confusable letters). */
   username_taken: 409,
   /** Another tenant already configured this bot. */
   bot_in_use: 409,
@@ -62,6 +64,8 @@ export const ERROR_CATALOGUE = {
   unsupported_media_type: 415,
   /** Telegram rejected the bot token (getMe answered 401 or 404). */
   invalid_token: 422,
+  /** A new password is too easy to guess (zxcvbn score below 3); the message says why and how to fix it. */
+  password_too_weak: 422,
   /** A reroll named someone who is not a current winner of the lottery. */
   winner_not_active: 422,
   /** A target or membership chat is not one where the bot is an administrator. */
