@@ -18,6 +18,8 @@ export const REDACTED_KEYS = [
   'password',
   'passwordHash',
   'password_hash',
+  'current_password',
+  'new_password',
   'secret',
   'appSecret',
   'APP_SECRET',

@@ -74,7 +74,7 @@ export interface ApiOptions {
   telegram?: TelegramClient;
   /** Who may sign up; default `REGISTRATION` from the environment (`open` when unset). */
   registration?: RegistrationMode;
-  /** Sign-in throttle over the defaults (5 failures per account, 20 per address, per 15 min). */
+  /** Sign-in throttle over the defaults (growing delays after 3 failures per account and address, 20 per address). */
   loginLimits?: Partial<LoginLimits>;
   /**
    * The panel's public URL (e.g. `https://lottery.example.com`), for the proof link in winner

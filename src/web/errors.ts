@@ -32,6 +32,8 @@ export const ERROR_CATALOGUE = {
   not_found: 404,
   /** The `Host` is not one the admin web serves (PUBLIC_URL, HOST:PORT, ALLOWED_HOSTS). */
   misdirected_host: 421,
+  /** No session with this id among the signed-in account's sessions. */
+  session_not_found: 404,
   /** No such tenant (admin endpoints). */
   tenant_not_found: 404,
   /** The tenant has no bot configured yet. */
@@ -40,7 +42,7 @@ export const ERROR_CATALOGUE = {
   lottery_not_found: 404,
   /** The lottery has not been drawn yet (or does not exist), so there is no draw proof. */
   proof_not_found: 404,
-  /** The username is taken (case-insensitive). */
+  /** The username is taken (case-insensitive), or looks like a taken one (confusable letters). */
   username_taken: 409,
   /** Another tenant already configured this bot. */
   bot_in_use: 409,
@@ -64,6 +66,8 @@ export const ERROR_CATALOGUE = {
   unsupported_media_type: 415,
   /** Telegram rejected the bot token (getMe answered 401 or 404). */
   invalid_token: 422,
+  /** A new password is too easy to guess (zxcvbn score below 3); the message says why and how to fix it. */
+  password_too_weak: 422,
   /** A reroll named someone who is not a current winner of the lottery. */
   winner_not_active: 422,
   /** A target or membership chat is not one where the bot is an administrator. */

@@ -154,7 +154,7 @@ async function openWorld(
       telegramApiRoot: sandbox.apiRoot,
       registration: 'open',
       publicUrl: url,
-      loginLimits: { accountFailures: 1000, addressFailures: 1000 },
+      loginLimits: { pairFailures: 1000, addressFailures: 1000 },
     },
   });
   closers.push(() => app.close());

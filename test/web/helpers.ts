@@ -55,7 +55,7 @@ export async function createWebWorld(
         appSecret: APP_SECRET,
         telegramApiRoot: sandbox.apiRoot,
         registration: 'open',
-        loginLimits: { accountFailures: 1000, addressFailures: 1000 },
+        loginLimits: { pairFailures: 1000, addressFailures: 1000 },
         ...api,
       },
     });
@@ -84,7 +84,11 @@ export class Browser {
   /** Send `x-csrf-token` automatically (the panel does); switch off to test CSRF. */
   sendCsrf = true;
 
-  constructor(private readonly app: FastifyInstance) {}
+  /** @param remoteAddress the client address the requests come from (sign-in throttling) */
+  constructor(
+    private readonly app: FastifyInstance,
+    readonly remoteAddress = '127.0.0.1',
+  ) {}
 
   get csrf(): string | undefined {
     return this.cookies.get('tgl_csrf');
@@ -104,6 +108,7 @@ export class Browser {
       method,
       url,
       headers: all,
+      remoteAddress: this.remoteAddress,
       ...(body === undefined ? {} : { payload: body as object }),
     });
     for (const c of res.cookies as Array<{ name: string; value: string; maxAge?: number; expires?: Date }>) {

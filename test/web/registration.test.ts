@@ -124,3 +124,80 @@ describe('REGISTRATION=invite', () => {
     expect(errorOf(late).code).toBe('invite_required');
   });
 });
+
+describe('usernames', () => {
+  it('are stored NFKC-normalised, and full-width forms sign in as the plain name', async () => {
+    world = await createWebWorld();
+    const res = await new Browser(world.app).register('ｗｉｄｅ_name');
+    expect(res.statusCode).toBe(201);
+    expect(res.json().username).toBe('wide_name');
+    expect((await new Browser(world.app).login('ＷＩＤＥ_name')).statusCode).toBe(200);
+    const rows = await world.query<{ username: string; username_skeleton: string }>(
+      'select username, username_skeleton from tenants',
+    );
+    expect(rows).toEqual([{ username: 'wide_name', username_skeleton: 'wide_name' }]);
+  });
+
+  it.each([
+    ['paypal', 'paypa1'],
+    ['paypal', 'раураl'], // Cyrillic а, р, у
+    ['alice', 'AIice'], // capital I for l
+    ['oscar', '0scar'],
+    ['modern', 'rnodern'],
+    ['nikos', 'niκοs'], // Greek κ, ο
+  ])('refuse %j beside an existing %j as a look-alike', async (existing, lookAlike) => {
+    world = await createWebWorld();
+    await signedUp(world.app, existing);
+    const res = await new Browser(world.app).register(lookAlike);
+    expect(res.statusCode).toBe(409);
+    expect(errorOf(res).code).toBe('username_taken');
+    expect(errorOf(res).message).toContain('looks too much like an existing one');
+    const rows = await world.query<{ n: number }>('select count(*)::int as n from tenants');
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it('accept names that only share letters', async () => {
+    world = await createWebWorld();
+    await signedUp(world.app, 'alice');
+    expect((await new Browser(world.app).register('alicia')).statusCode).toBe(201);
+    expect((await new Browser(world.app).register('张三丰')).statusCode).toBe(201);
+  });
+});
+
+describe('a taken username where registration is not open', () => {
+  it('REGISTRATION=closed: a taken name gets the same refusal as any other', async () => {
+    world = await createWebWorld({ registration: 'closed' });
+    await createPlatformAdmin(sqlFromOrm(world.db.orm), {
+      username: 'owner',
+      password: 'correct horse battery',
+    });
+    const taken = await new Browser(world.app).register('owner');
+    const lookAlike = await new Browser(world.app).register('0wner');
+    const free = await new Browser(world.app).register('nobody_yet');
+    for (const res of [taken, lookAlike]) {
+      expect(res.statusCode).toBe(free.statusCode);
+      expect(res.json()).toEqual(free.json());
+    }
+    expect(errorOf(free).code).toBe('registration_closed');
+  });
+
+  it('REGISTRATION=invite: only a valid invite learns that a name is taken', async () => {
+    world = await createWebWorld({ registration: 'invite' });
+    const admin = await signedUp(world.app, 'owner');
+    for (const invite of [undefined, 'not-a-real-code']) {
+      const extra = invite === undefined ? {} : { invite };
+      const taken = await new Browser(world.app).register('owner', undefined, extra);
+      const free = await new Browser(world.app).register('nobody_yet', undefined, extra);
+      expect(taken.statusCode).toBe(403);
+      expect(taken.json()).toEqual(free.json());
+    }
+    const { code } = (await admin.request('POST', '/api/admin/invites')).json() as { code: string };
+    const withInvite = await new Browser(world.app).register('OWNER', undefined, { invite: code });
+    expect(withInvite.statusCode).toBe(409);
+    expect(errorOf(withInvite).code).toBe('username_taken');
+    // The invite was not used up by the refused sign-up.
+    expect((await new Browser(world.app).register('guest', undefined, { invite: code })).statusCode).toBe(
+      201,
+    );
+  });
+});

@@ -28,6 +28,21 @@ describe('secrets', () => {
     await keep(owner.register('secret_keeper', password));
     await keep(owner.login('secret_keeper', password));
     await keep(owner.login('secret_keeper', 'wrong guess for logs'));
+    // Changing the password: a wrong current one, a weak new one, then for real.
+    const newPassword = 'another secret passphrase here';
+    await keep(
+      owner.request('POST', '/api/me/password', {
+        current_password: 'wrong guess for logs',
+        new_password: newPassword,
+      }),
+    );
+    await keep(
+      owner.request('POST', '/api/me/password', { current_password: password, new_password: 'password1234' }),
+    );
+    await keep(
+      owner.request('POST', '/api/me/password', { current_password: password, new_password: newPassword }),
+    );
+    await keep(owner.request('GET', '/api/me/sessions'));
 
     const bot = await world.sandbox.client.createBot({ username: 'secret_keeper_bot' });
     const other = await world.sandbox.client.createBot({ username: 'secret_other_bot' });
@@ -64,13 +79,15 @@ describe('secrets', () => {
     const secretHalves = tokens.map((t) => t.split(':')[1]!);
     const logs = world.logs.join('');
     expect(logs.length).toBeGreaterThan(1000);
-    for (const secret of [...secretHalves, password, 'wrong guess for logs', ...sessionIds]) {
+    for (const secret of [...secretHalves, password, newPassword, 'wrong guess for logs', ...sessionIds]) {
       expect(logs, 'log lines').not.toContain(secret);
     }
     for (const res of responses) {
       const text = res.body + JSON.stringify(res.headers.location ?? '');
       for (const secret of secretHalves) expect(text).not.toContain(secret);
       expect(text).not.toContain(password);
+      expect(text).not.toContain(newPassword);
+      for (const id of sessionIds) expect(res.body).not.toContain(id);
     }
   });
 

@@ -11,6 +11,8 @@ export const Tenant = defineEntity({
   properties: {
     id: p.integer().primary().autoincrement(),
     username: p.string().length(64),
+    /** Look-alike key of the username (src/db/username-skeleton.ts), unique; null for legacy look-alikes. */
+    usernameSkeleton: p.text().nullable(),
     passwordHash: p.text().hidden().lazy(),
     role: p.enum(['admin', 'organiser'] as const).default('organiser'),
     locale: p.text().default('zh-CN'),

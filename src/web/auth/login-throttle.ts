@@ -1,83 +1,140 @@
 /**
- * Brute-force protection for sign-in: failed attempts are counted per account and per client address
- * in a sliding window; once either count reaches its limit, further attempts for that account (or from
- * that address) are refused with 429 and `Retry-After` until the oldest failure leaves the window, even
- * with the right password. A successful sign-in clears the account's count.
+ * Brute-force protection for sign-in that a stranger cannot turn against the owner. Failed attempts
+ * are counted per (account, client address) and per client address, never per account alone: a
+ * stranger hammering an account from their address slows down only that address, while the owner
+ * signing in from theirs is not affected.
  *
- * The counts live in this process (bounded memory). Several web processes behind one load balancer
- * each count on their own, so the effective limit is multiplied by their number.
+ * Each count allows a few free failures, then every further failure imposes a delay that doubles
+ * (1 s, 2 s, 4 s, ... up to 15 minutes by default) before that key may try again; attempts inside the
+ * delay are refused (429 with `Retry-After`) without checking the password. A key is forgotten after
+ * an hour without failures. A successful sign-in clears its (account, address) count but not the
+ * address count (one's own account must not wash away the guesses at others').
+ * OWASP Authentication Cheat Sheet, "Protect against automated attacks" and "Account lockout":
+ * https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html
+ *
+ * The counts live in this process, in maps bounded by `maxKeys` each (least recently failed forgotten
+ * first, expired ones swept as new failures arrive). Several web processes each count on their own.
  */
 
 /** Limits of the throttle; every default in one place. */
 export interface LoginLimits {
-  /** Failed attempts per account within the window before it is locked, default 5. */
-  accountFailures: number;
-  /** Failed attempts per client address within the window, default 20. */
+  /** Free failures per (account, address) before delays start, default 3. */
+  pairFailures: number;
+  /** Free failures per address (across accounts) before delays start, default 20 (shared NATs). */
   addressFailures: number;
-  /** The sliding window in milliseconds, default 15 minutes. */
-  windowMs: number;
-  /** Keys remembered at most (oldest forgotten first), default 10 000. */
+  /** The first delay in milliseconds, doubled at each further failure, default 1 000. */
+  baseDelayMs: number;
+  /** The longest delay in milliseconds, default 15 minutes. */
+  maxDelayMs: number;
+  /** A key without failures for this long is forgotten (ms), default 1 hour. */
+  forgetAfterMs: number;
+  /** Keys remembered at most per map (oldest forgotten first), default 50 000. */
   maxKeys: number;
 }
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
-  accountFailures: 5,
+  pairFailures: 3,
   addressFailures: 20,
-  windowMs: 15 * 60_000,
-  maxKeys: 10_000,
+  baseDelayMs: 1000,
+  maxDelayMs: 15 * 60_000,
+  forgetAfterMs: 3600_000,
+  maxKeys: 50_000,
 };
 
-/** Counts failures per key in a sliding window. */
-class FailureWindow {
-  private readonly failures = new Map<string, number[]>();
+/** Which count a delay comes from. */
+export type ThrottleScope = 'account_address' | 'address';
+
+/** A delay a failure has just imposed (for the audit log). */
+export interface Penalty {
+  scope: ThrottleScope;
+  /** Failures counted for the key, this one included. */
+  failures: number;
+  /** Milliseconds the key must now wait. */
+  delayMs: number;
+}
+
+interface Entry {
+  failures: number;
+  lastFailureAt: number;
+}
+
+/** Failure counts per key with growing delays, bounded in size and forgotten after a quiet time. */
+class DelayTable {
+  /** Insertion order = least recently failed first (an entry is re-inserted at each failure). */
+  private readonly entries = new Map<string, Entry>();
   constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly maxKeys: number,
+    private readonly free: number,
+    private readonly limits: LoginLimits,
   ) {}
 
-  private recent(key: string, now: number): number[] {
-    const all = this.failures.get(key);
-    if (!all) return [];
-    const kept = all.filter((t) => now - t < this.windowMs);
-    if (kept.length === 0) this.failures.delete(key);
-    else this.failures.set(key, kept);
-    return kept;
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private live(key: string, now: number): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && now - entry.lastFailureAt >= this.limits.forgetAfterMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** The delay after `failures` failures (0 while they are free). */
+  delayFor(failures: number): number {
+    const over = failures - this.free;
+    if (over <= 0) return 0;
+    return Math.min(this.limits.maxDelayMs, this.limits.baseDelayMs * 2 ** Math.min(over - 1, 40));
   }
 
   /** Milliseconds until the key may try again; 0 when it may now. */
   retryAfterMs(key: string, now: number): number {
-    const recent = this.recent(key, now);
-    if (recent.length < this.limit) return 0;
-    const oldest = recent[recent.length - this.limit] ?? now;
-    return Math.max(1, oldest + this.windowMs - now);
+    const entry = this.live(key, now);
+    if (!entry) return 0;
+    return Math.max(0, entry.lastFailureAt + this.delayFor(entry.failures) - now);
   }
 
-  add(key: string, now: number): void {
-    const recent = this.recent(key, now);
-    recent.push(now);
-    // Keep only what the limit needs; re-insert so the Map's order is "least recently failed first".
-    this.failures.delete(key);
-    this.failures.set(key, recent.slice(-this.limit));
-    while (this.failures.size > this.maxKeys) {
-      const [oldestKey] = this.failures.keys();
-      if (oldestKey === undefined) break;
-      this.failures.delete(oldestKey);
-    }
+  /** Count a failure; resolves with the failures counted and the delay it imposes. */
+  add(key: string, now: number): { failures: number; delayMs: number } {
+    const failures = (this.live(key, now)?.failures ?? 0) + 1;
+    this.entries.delete(key);
+    this.entries.set(key, { failures, lastFailureAt: now });
+    this.sweep(now);
+    return { failures, delayMs: this.delayFor(failures) };
   }
 
   clear(key: string): void {
-    this.failures.delete(key);
+    this.entries.delete(key);
+  }
+
+  /** Drop expired entries from the old end, then the oldest ones beyond `maxKeys`. */
+  private sweep(now: number): void {
+    for (const [key, entry] of this.entries) {
+      if (now - entry.lastFailureAt < this.limits.forgetAfterMs) break;
+      this.entries.delete(key);
+    }
+    while (this.entries.size > this.limits.maxKeys) {
+      const [oldest] = this.entries.keys();
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
   }
 }
 
 export interface LoginThrottle {
-  /** Milliseconds until this account from this address may try again; 0 = go ahead. */
+  /** Milliseconds until this account may be tried from this address again; 0 = go ahead. */
   retryAfterMs(account: string, address: string): number;
-  /** Record a failed attempt. */
-  failed(account: string, address: string): void;
-  /** Record a successful sign-in (clears the account's failures). */
-  succeeded(account: string): void;
+  /** Record a failed attempt; resolves with the delays it imposed (empty while failures are free). */
+  failed(account: string, address: string): Penalty[];
+  /** Record a successful sign-in (clears the failures of this account from this address). */
+  succeeded(account: string, address: string): void;
+  /** Keys remembered now (tests: memory stays bounded). */
+  size(): { pairs: number; addresses: number };
+}
+
+/** The key of an account: NFKC, trimmed, lower case (as usernames compare). */
+function accountKey(account: string): string {
+  return account.normalize('NFKC').trim().toLowerCase();
 }
 
 /**
@@ -90,21 +147,26 @@ export function createLoginThrottle(
   now: () => number = Date.now,
 ): LoginThrottle {
   const l = { ...DEFAULT_LOGIN_LIMITS, ...limits };
-  const accounts = new FailureWindow(l.accountFailures, l.windowMs, l.maxKeys);
-  const addresses = new FailureWindow(l.addressFailures, l.windowMs, l.maxKeys);
-  const accountKey = (account: string) => account.trim().toLowerCase();
+  const pairs = new DelayTable(l.pairFailures, l);
+  const addresses = new DelayTable(l.addressFailures, l);
+  const pairKey = (account: string, address: string) => `${address}\n${accountKey(account)}`;
   return {
     retryAfterMs(account, address) {
       const t = now();
-      return Math.max(accounts.retryAfterMs(accountKey(account), t), addresses.retryAfterMs(address, t));
+      return Math.max(pairs.retryAfterMs(pairKey(account, address), t), addresses.retryAfterMs(address, t));
     },
     failed(account, address) {
       const t = now();
-      accounts.add(accountKey(account), t);
-      addresses.add(address, t);
+      const penalties: Penalty[] = [];
+      const pair = pairs.add(pairKey(account, address), t);
+      if (pair.delayMs > 0) penalties.push({ scope: 'account_address', ...pair });
+      const byAddress = addresses.add(address, t);
+      if (byAddress.delayMs > 0) penalties.push({ scope: 'address', ...byAddress });
+      return penalties;
     },
-    succeeded(account) {
-      accounts.clear(accountKey(account));
+    succeeded(account, address) {
+      pairs.clear(pairKey(account, address));
     },
+    size: () => ({ pairs: pairs.size, addresses: addresses.size }),
   };
 }

@@ -11,6 +11,16 @@ export const inviteRepository = {
     ]);
   },
 
+  /** Whether the code exists, is unused and has not expired (without using it). */
+  async usable(db: Sql, codeHash: string): Promise<boolean> {
+    const rows = await db.query<{ found: boolean }>(
+      `select exists (select 1 from invites
+                       where code_hash = ? and used_at is null and expires_at > now()) as found`,
+      [codeHash],
+    );
+    return rows[0]?.found ?? false;
+  },
+
   /** Mark the code used by `tenantId`; false when it is unknown, used or expired. */
   async consume(db: Sql, codeHash: string, tenantId: number): Promise<boolean> {
     const rows = await db.query<{ id: number }>(

@@ -1,5 +1,9 @@
-/** Queries on `tenants` (organiser accounts). Usernames are unique case-insensitively (`lower(username)`). */
+/**
+ * Queries on `tenants` (organiser accounts). Usernames are unique case-insensitively (`lower(username)`)
+ * and by look-alike skeleton (`username_skeleton`, src/db/username-skeleton.ts).
+ */
 import { type Sql, toDate } from '../../db/sql.ts';
+import { normaliseUsername, usernameSkeleton } from '../../db/username-skeleton.ts';
 
 export type Role = 'admin' | 'organiser';
 
@@ -63,14 +67,19 @@ export const tenantRepository = {
     return rows[0]?.found ?? false;
   },
 
-  /** Insert a tenant. @throws the driver's unique violation when the username is taken. */
+  /**
+   * Insert a tenant (the username stored NFKC-normalised, with its skeleton).
+   * @throws the driver's unique violation when the username or a look-alike is taken
+   */
   async insert(
     db: Sql,
     input: { username: string; passwordHash: string; role: Role },
   ): Promise<TenantRecord> {
+    const username = normaliseUsername(input.username);
     const rows = await db.query<TenantRow>(
-      `insert into tenants as t (username, password_hash, role) values (?, ?, ?) returning ${COLUMNS}`,
-      [input.username, input.passwordHash, input.role],
+      `insert into tenants as t (username, username_skeleton, password_hash, role)
+       values (?, ?, ?, ?) returning ${COLUMNS}`,
+      [username, usernameSkeleton(username), input.passwordHash, input.role],
     );
     return toRecord(rows[0]!);
   },
@@ -81,23 +90,49 @@ export const tenantRepository = {
     return rows[0] && toRecord(rows[0]);
   },
 
-  /** Whether the username is taken, ignoring case. */
-  async usernameTaken(db: Sql, username: string): Promise<boolean> {
-    const rows = await db.query<{ found: boolean }>(
-      'select exists (select 1 from tenants where lower(username) = lower(?)) as found',
-      [username],
+  /**
+   * Whether the username is free: `taken` when it exists ignoring case (and NFKC), `similar` when an
+   * existing name has the same look-alike skeleton, `free` otherwise.
+   */
+  async usernameConflict(db: Sql, username: string): Promise<'taken' | 'similar' | 'free'> {
+    const name = normaliseUsername(username);
+    const rows = await db.query<{ same: boolean }>(
+      `select lower(username) = lower(?) as same from tenants
+        where lower(username) = lower(?) or username_skeleton = ?
+        order by 1 desc limit 1`,
+      [name, name, usernameSkeleton(name)],
     );
-    return rows[0]?.found ?? false;
+    const row = rows[0];
+    return row === undefined ? 'free' : row.same ? 'taken' : 'similar';
   },
 
-  /** The tenant and its password hash, for sign-in. */
+  /**
+   * The tenant and its password hash, for sign-in. The name matches ignoring case, as typed or
+   * NFKC-normalised (accounts made before names were normalised keep signing in); an exact match wins.
+   */
   async findCredentials(
     db: Sql,
     username: string,
   ): Promise<(TenantRecord & { passwordHash: string }) | undefined> {
+    const typed = username.trim();
     const rows = await db.query<TenantRow & { password_hash: string }>(
-      `select ${COLUMNS}, t.password_hash from tenants t where lower(t.username) = lower(?)`,
-      [username],
+      `select ${COLUMNS}, t.password_hash from tenants t
+        where lower(t.username) in (lower(?), lower(?))
+        order by lower(t.username) = lower(?) desc limit 1`,
+      [typed, normaliseUsername(typed), typed],
+    );
+    const row = rows[0];
+    return row && { ...toRecord(row), passwordHash: row.password_hash };
+  },
+
+  /** The tenant and its password hash by id (changing the password). */
+  async findCredentialsById(
+    db: Sql,
+    id: number,
+  ): Promise<(TenantRecord & { passwordHash: string }) | undefined> {
+    const rows = await db.query<TenantRow & { password_hash: string }>(
+      `select ${COLUMNS}, t.password_hash from tenants t where t.id = ?`,
+      [id],
     );
     const row = rows[0];
     return row && { ...toRecord(row), passwordHash: row.password_hash };

@@ -2,12 +2,23 @@
  * Account routes: `POST /api/auth/register`, `POST /api/auth/login`, `POST /api/auth/logout` and
  * `GET /api/auth/options`. Sign-up and sign-in start a session (cookies `tgl_session` + `tgl_csrf`).
  */
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { clearSessionCookies, setSessionCookies } from '../auth/cookies.ts';
 import { type Guard, signedIn } from '../auth/guard.ts';
 import { authOptionsView, loginBody, meView, registerBody, toMeView } from '../schemas/auth.ts';
 import { errorResponses, noContent, SIGNED_IN } from '../schemas/common.ts';
-import { type AuthService, type NewSession, SESSION_LIMITS } from '../services/auth-service.ts';
+import {
+  type AuthService,
+  type ClientInfo,
+  type NewSession,
+  SESSION_LIMITS,
+} from '../services/auth-service.ts';
+
+/** The client's address (after TRUST_PROXY) and user agent. */
+export function clientOf(request: FastifyRequest): ClientInfo {
+  return { address: request.ip, userAgent: request.headers['user-agent'] };
+}
 
 export interface AuthRoutesOptions {
   auth: AuthService;
@@ -47,11 +58,11 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (
         tags: ['auth'],
         summary: 'Create an account and sign in (the first account becomes the platform admin)',
         body: registerBody,
-        response: { 201: meView, ...errorResponses(403, 409, 413) },
+        response: { 201: meView, ...errorResponses(403, 409, 413, 422) },
       },
     },
     async (request, reply) => {
-      const session = await auth.register(request.body);
+      const session = await auth.register(request.body, clientOf(request));
       setSessionCookies(request, reply, started(session));
       return reply.code(201).send(toMeView(session.tenant, session.csrfToken));
     },
@@ -62,13 +73,14 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (
     {
       schema: {
         tags: ['auth'],
-        summary: 'Sign in (throttled per account and per address: 429 with Retry-After)',
+        summary:
+          'Sign in (throttled per account and address, and per address, with growing delays: 429 with Retry-After)',
         body: loginBody,
         response: { 200: meView, ...errorResponses(401, 403, 413) },
       },
     },
     async (request, reply) => {
-      const session = await auth.login(request.body, request.ip);
+      const session = await auth.login(request.body, clientOf(request));
       setSessionCookies(request, reply, started(session));
       return toMeView(session.tenant, session.csrfToken);
     },

@@ -1,4 +1,4 @@
-/** Schemas of the account routes: sign-up and sign-in bodies, and the signed-in account. */
+/** Schemas of the account routes: sign-up, sign-in, password change, the signed-in account and its sessions. */
 import { z } from 'zod';
 import type { TenantRecord } from '../repositories/tenants.ts';
 import { REGISTRATION_MODES } from '../web-env.ts';
@@ -43,6 +43,40 @@ export const meView = z
   })
   .describe('Me');
 export type MeView = z.output<typeof meView>;
+
+export const changePasswordBody = z
+  .strictObject({
+    current_password: z
+      .string()
+      .min(1, { error: 'is empty' })
+      .max(256, { error: 'must be at most 256 characters' }),
+    new_password: newPasswordSchema,
+  })
+  .describe('ChangePasswordBody');
+
+export const passwordChangedView = z
+  .object({ sessions_ended: z.number().int().describe('other sessions of the account that were ended') })
+  .describe('PasswordChanged');
+
+export const sessionView = z
+  .object({
+    id: z.uuid(),
+    created_at: instant.describe('when it signed in'),
+    last_seen_at: instant.describe('its last request (written at most once a minute)'),
+    expires_at: instant,
+    user_agent: z.string().nullable().describe('the browser it signed in with'),
+    address: z.string().nullable().describe('the client address it signed in from'),
+    current: z.boolean().describe('this is the session making the request'),
+  })
+  .describe('Session');
+
+export const sessionListView = z.object({ items: z.array(sessionView) }).describe('SessionList');
+
+export const sessionParams = z.strictObject({
+  id: z.uuid({ error: 'must be a session id from GET /api/me/sessions' }),
+});
+
+export const sessionsEndedView = z.object({ sessions_ended: z.number().int() }).describe('SessionsEnded');
 
 export const authOptionsView = z.object({ registration: z.enum(REGISTRATION_MODES) }).describe('AuthOptions');
 

@@ -30,18 +30,22 @@ export function errorResponses(...statuses: number[]): Record<number, typeof err
 /** Status codes of signed-in routes: 401 without a session, 403 for a bad CSRF token. */
 export const SIGNED_IN = [401, 403] as const;
 
-/** A tenant's username: 3-32 letters (any script), digits, `_`, `.` or `-`. */
+/** A tenant's username: 3-32 letters (any script), digits, `_`, `.` or `-`; NFKC-normalised first. */
 export const usernameSchema = z
   .string()
+  .normalize('NFKC')
   .trim()
   .min(3, { error: 'must be at least 3 characters' })
   .max(32, { error: 'must be at most 32 characters' })
   .regex(/^[\p{L}\p{N}_.-]+$/u, { error: 'may contain only letters, digits, "_", "." and "-"' });
 
-/** A new password: 8-256 characters (OWASP: length over composition rules). */
+/**
+ * A new password: 12-256 characters (OWASP: length over composition rules); the strength check
+ * (auth/password-strength.ts) comes after, in the service, as it needs the username.
+ */
 export const newPasswordSchema = z
   .string()
-  .min(8, { error: 'must be at least 8 characters' })
+  .min(12, { error: 'must be at least 12 characters' })
   .max(256, { error: 'must be at most 256 characters' });
 
 /** The empty body of a 204 answer. */

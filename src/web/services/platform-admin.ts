@@ -1,11 +1,13 @@
 /**
  * Creating a platform admin from the command line (`tg-lottery admin create`): how an installation
  * with `REGISTRATION=closed` gets its first admin, since the web never makes one then. The username
- * and password pass the same rules as a sign-up over the web (the `RegisterBody` schema), the password
+ * and password pass the same rules as a sign-up (schema and password strength) over the web (the `RegisterBody` schema), the password
  * is stored as the web stores it (passwords.ts), and the creation is audited.
  */
 import { isUniqueViolation, type Sql } from '../../db/sql.ts';
+import { assertStrongPassword } from '../auth/password-strength.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import { ApiError } from '../errors.ts';
 import { auditRepository } from '../repositories/audit.ts';
 import { type TenantRecord, tenantRepository } from '../repositories/tenants.ts';
 import { registerBody } from '../schemas/auth.ts';
@@ -17,8 +19,8 @@ export class PlatformAdminError extends Error {
 
 /**
  * Create a tenant with the role `admin`.
- * @throws PlatformAdminError when the username or password breaks the sign-up rules, or the username
- *   is taken (case-insensitive)
+ * @throws PlatformAdminError when the username or password breaks the sign-up rules (length, strength
+ *   by zxcvbn), or the username is taken or looks like a taken one (case-insensitive, confusables)
  */
 export async function createPlatformAdmin(
   sql: Sql,
@@ -33,6 +35,12 @@ export async function createPlatformAdmin(
     throw new PlatformAdminError(`${issues.join('; ')}.`);
   }
   const { username, password } = parsed.data;
+  try {
+    assertStrongPassword(password, [username]);
+  } catch (err) {
+    if (err instanceof ApiError) throw new PlatformAdminError(err.message);
+    throw err;
+  }
   const passwordHash = await hashPassword(password);
   try {
     return await sql.transaction(async (tx) => {
@@ -51,7 +59,9 @@ export async function createPlatformAdmin(
   } catch (err) {
     // The unique index is the one check of a taken name (also against a racing sign-up).
     if (isUniqueViolation(err)) {
-      throw new PlatformAdminError(`the username "${username}" is taken: choose another one.`);
+      throw new PlatformAdminError(
+        `the username "${username}" is taken (or looks too much like an existing one): choose another one.`,
+      );
     }
     throw err;
   }

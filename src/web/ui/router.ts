@@ -80,6 +80,12 @@ export function createPanelRouter(): Router {
         meta: { title: 'lottery.edit' },
       },
       {
+        path: '/account',
+        name: 'account',
+        component: () => import('./pages/AccountPage.vue'),
+        meta: { title: 'account.title' },
+      },
+      {
         path: '/admin',
         name: 'admin',
         component: () => import('./pages/AdminPage.vue'),

@@ -95,6 +95,19 @@ const routes: Record<string, () => unknown> = {
   'GET /api/lotteries/2/proof': () => PROOF,
   'GET /api/chats': () => ({ items: CHATS }),
   'GET /api/auth/options': () => ({ registration: 'invite' }),
+  'GET /api/me/sessions': () => ({
+    items: [
+      {
+        id: '11111111-1111-4111-8111-111111111111',
+        created_at: '2026-11-30T08:00:00.000Z',
+        last_seen_at: '2026-12-01T09:00:00.000Z',
+        expires_at: '2026-12-08T09:00:00.000Z',
+        user_agent: 'Firefox on the laptop',
+        address: '198.51.100.7',
+        current: true,
+      },
+    ],
+  }),
   'GET /api/admin/tenants?limit=50&offset=0': () => ({
     total: 1,
     items: [
@@ -169,6 +182,7 @@ describe('pages', () => {
     ['/lotteries/1/edit', ['This lottery is open', 'Post preview']],
     ['/lotteries/2', ['Drawn one', 'Cy', 'blocked the bot', 'Forbidden: bot was blocked', 'Reroll selected']],
     ['/admin', ['bob', 'no bot', 'Disable', 'New invite code']],
+    ['/account', ['Change password', 'Firefox on the laptop', 'this browser', 'Sign out everywhere else']],
     ['/nowhere', ['Page not found']],
   ])('%s', async (path, expected) => {
     const { text } = await open(path);

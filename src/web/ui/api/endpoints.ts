@@ -1,6 +1,7 @@
 /** Every API call the panel makes, one typed function each (see api/types.ts for the shapes). */
 import { request } from './http.ts';
 import type {
+  AccountSession,
   Bot,
   Chat,
   Entry,
@@ -22,6 +23,14 @@ export const authApi = {
   register: (body: { username: string; password: string; invite?: string }) =>
     request<Me>('POST', '/auth/register', { body }),
   logout: () => request<void>('POST', '/auth/logout', { quiet401: true }),
+};
+
+export const accountApi = {
+  changePassword: (body: { current_password: string; new_password: string }) =>
+    request<{ sessions_ended: number }>('POST', '/me/password', { body }),
+  sessions: () => request<{ items: AccountSession[] }>('GET', '/me/sessions'),
+  endSession: (id: string) => request<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
+  signOutOthers: () => request<{ sessions_ended: number }>('POST', '/me/sessions/sign-out-others'),
 };
 
 export const botApi = {

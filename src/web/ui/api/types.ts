@@ -20,6 +20,17 @@ export type RegistrationMode = 'open' | 'invite' | 'closed';
 /** Supervisor states of a bot; `idle` before it first started. */
 export type BotState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopped';
 
+/** One session of the signed-in account (GET /api/me/sessions). */
+export interface AccountSession {
+  id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  user_agent: string | null;
+  address: string | null;
+  current: boolean;
+}
+
 export interface BotStatus {
   state: BotState | string;
   /** Why it is stopped or restarting: `invalid-token`, `token-conflict`, `crash-loop`, `disabled`, ... */
