@@ -39,6 +39,7 @@ export async function demoCommand(options: { sandboxPort: string }): Promise<num
     const config = {
       ...base,
       databaseUrl: undefined,
+      botDatabaseUrl: undefined,
       dataDir,
       telegramApiRoot: sandbox.apiRoot,
       publicUrl: base.publicUrl ?? `http://${host}:${base.port}`,

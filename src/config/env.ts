@@ -16,6 +16,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export interface Config {
   /** PostgreSQL connection string; `undefined` = start the embedded server in `DATA_DIR/pg`. */
   databaseUrl: string | undefined;
+  /** Connection string for the bot processes (a role with only the bots' grants); needs `DATABASE_URL`. */
+  botDatabaseUrl: string | undefined;
   /** Directory for the embedded database, the generated secret and other state (absolute path). */
   dataDir: string;
   /** Admin web port (TCP). */
@@ -96,6 +98,10 @@ const VARIABLES = {
     schema: postgresUrl.optional(),
     example: 'postgres://postgres@127.0.0.1:5432/tg_lottery',
   },
+  BOT_DATABASE_URL: {
+    schema: postgresUrl.optional(),
+    example: 'postgres://tg_lottery_bot:secret@127.0.0.1:5432/tg_lottery',
+  },
   DATA_DIR: { schema: z.string().trim().min(1, { error: 'is empty' }).default('./data'), example: './data' },
   PORT: { schema: port.default(8080), example: '8080' },
   HOST: {
@@ -161,7 +167,7 @@ function read<K extends keyof typeof VARIABLES>(
     const shown =
       value === undefined
         ? ''
-        : ` (${name === 'APP_SECRET' || name === 'DATABASE_URL' ? 'value hidden' : JSON.stringify(value)})`;
+        : ` (${name === 'APP_SECRET' || name === 'DATABASE_URL' || name === 'BOT_DATABASE_URL' ? 'value hidden' : JSON.stringify(value)})`;
     throw new ConfigError(name, `${problem}${shown}`, spec.example);
   }
   return result.data as z.output<(typeof VARIABLES)[K]['schema']>;
@@ -182,8 +188,18 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   } catch (err) {
     if (err instanceof ConfigError) throw err; // missing is fine: it is created at start
   }
+  const databaseUrl = read(env, 'DATABASE_URL');
+  const botDatabaseUrl = read(env, 'BOT_DATABASE_URL');
+  if (botDatabaseUrl && !databaseUrl) {
+    throw new ConfigError(
+      'BOT_DATABASE_URL',
+      'is set without DATABASE_URL (the embedded database makes its own bot role)',
+      'postgres://tg_lottery_bot:secret@127.0.0.1:5432/tg_lottery',
+    );
+  }
   return {
-    databaseUrl: read(env, 'DATABASE_URL'),
+    databaseUrl,
+    botDatabaseUrl,
     dataDir,
     port: read(env, 'PORT'),
     host: read(env, 'HOST'),

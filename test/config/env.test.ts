@@ -17,6 +17,7 @@ describe('loadConfig', () => {
   it('applies every documented default when nothing is set', () => {
     expect(loadConfig({}, cwd)).toEqual({
       databaseUrl: undefined,
+      botDatabaseUrl: undefined,
       dataDir: '/srv/app/data',
       port: 8080,
       host: '127.0.0.1',
@@ -44,11 +45,13 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'DEBUG',
         SUPERVISOR_PORT: '9100',
         PUBLIC_URL: 'https://giveaways.example.com/',
+        BOT_DATABASE_URL: 'postgresql://bot:q@db.example:5433/app',
       },
       cwd,
     );
     expect(config).toEqual({
       databaseUrl: 'postgresql://u:p@db.example:5433/app',
+      botDatabaseUrl: 'postgresql://bot:q@db.example:5433/app',
       dataDir: '/var/lib/tg-lottery',
       port: 9000,
       host: '0.0.0.0',
@@ -60,6 +63,12 @@ describe('loadConfig', () => {
       supervisorPort: 9100,
       publicUrl: 'https://giveaways.example.com',
     });
+  });
+
+  it('refuses BOT_DATABASE_URL without DATABASE_URL, naming both', () => {
+    const err = errorOf({ BOT_DATABASE_URL: 'postgres://bot@127.0.0.1/app' });
+    expect(err.variable).toBe('BOT_DATABASE_URL');
+    expect(err.message).toMatch(/without DATABASE_URL/);
   });
 
   it('resolves a relative DATA_DIR against the working directory', () => {

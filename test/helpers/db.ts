@@ -52,14 +52,57 @@ export function testLogger(): Logger {
   return createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
 }
 
-/** A fresh, migrated database opened through the platform's own code. Close with `close()`. */
+/**
+ * A throw-away login role `<database>_bot` (no superuser) and its connection string to `test`'s
+ * database, for `BOT_DATABASE_URL`; `drop()` removes it (after the database is dropped).
+ */
+export async function createTestBotRole(
+  test: TestDatabase,
+): Promise<{ url: string; role: string; drop(): Promise<void> }> {
+  const adminUrl = inject('adminDatabaseUrl');
+  const role = `${test.name}_bot`;
+  const password = randomBytes(18).toString('base64url');
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create role ${role} login password '${password}'`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(test.url);
+  u.username = role;
+  u.password = password;
+  return {
+    url: u.toString(),
+    role,
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      try {
+        await c.query(`drop role if exists ${role}`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/**
+ * A fresh, migrated database opened through the platform's own code, with a bot role of its own
+ * (`db.botUrl`, only the bots' grants) as in production. Close with `close()`.
+ */
 export async function openTestDatabase(): Promise<Database & { drop(): Promise<void> }> {
   const test = await createTestDatabase();
-  const db = await openDatabase({ databaseUrl: test.url, dataDir: '/nonexistent' }, testLogger());
+  const bot = await createTestBotRole(test);
+  const db = await openDatabase(
+    { databaseUrl: test.url, botDatabaseUrl: bot.url, dataDir: '/nonexistent' },
+    testLogger(),
+  );
   return Object.assign(db, {
     async drop() {
       await db.close();
       await test.drop();
+      await bot.drop();
     },
   });
 }

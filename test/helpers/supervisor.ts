@@ -60,6 +60,8 @@ export async function startTestSupervisor(
   const supervisor = await startSupervisor({
     logger: testLogger(),
     databaseUrl: options.databaseUrl ?? db.url,
+    // Bots connect as the bot role (least privilege), unless a test routes the database elsewhere.
+    ...(options.databaseUrl ? {} : { botDatabaseUrl: db.botUrl }),
     query: <T>(sql: string, params?: unknown[]) => connection.execute<T[]>(sql, params as unknown[]),
     cipher,
     apiRoot: sandbox.apiRoot,
