@@ -30,7 +30,7 @@ export function membershipOf(
 
 /**
  * The outcome of a getChatMember refusal: always "the check could not be made" (F11 in
- * ../shared/telegram-faults.md). `user not found` and `member not found` say Telegram does not know the
+ * docs/telegram-faults.md). `user not found` and `member not found` say Telegram does not know the
  * user in this chat (an unknown or deleted account, PARTICIPANT_ID_INVALID), not that they left it —
  * a user who left or was never in the chat is answered with a member of status `left`. The same goes for
  * `chat not found`, `member list is inaccessible`, 403, 5xx and network errors. `errorCode` and

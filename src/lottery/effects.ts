@@ -2,7 +2,7 @@
  * What a send's outcome changes besides the outbox row: a post's message id, the entry count a post
  * shows, a winner's delivery status (F7), a user's "blocked the bot" mark. Also the classification of
  * Telegram's refusals into final (never retried) and the F7 delivery outcomes.
- * Texts matched: https://core.telegram.org/api/errors and docs/../shared/telegram-faults.md (F7, F17).
+ * Texts matched: https://core.telegram.org/api/errors and docs/telegram-faults.md (F7, F17).
  */
 import type { DeliveryStatus } from '../db/entities/lottery.ts';
 import type { Sql } from '../db/sql.ts';
