@@ -54,11 +54,19 @@ export async function rssKiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
 }
 
+/**
+ * Run `run` against a PostgreSQL server: `DATABASE_URL` when set, else a fresh embedded server with the
+ * product's own durability (fsync and synchronous commit on). `BENCH_FSYNC=off` turns fsync off for a
+ * quicker run; every benchmark prints the fsync setting it ran with, so such figures are labelled.
+ */
 export async function withServer<T>(run: (adminUrl: string) => Promise<T>): Promise<T> {
   if (process.env.DATABASE_URL) return run(process.env.DATABASE_URL);
   const dir = await mkdtemp(join(tmpdir(), 'tgl-bench-'));
   await chmod(dir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: dir, logger, settings: { fsync: 'off' } });
+  const settings: Record<string, string> = process.env.BENCH_FSYNC === 'off' ? { fsync: 'off' } : {};
+  if (process.env.BENCH_FSYNC === 'off')
+    console.log('!! BENCH_FSYNC=off: fsync is off, figures are not what users get');
+  const server = await startEmbeddedPostgres({ dataDir: dir, logger, settings });
   try {
     return await run(server.adminUrl);
   } finally {

@@ -8,7 +8,7 @@
  * else asked for twice at a prompt that does not echo. It must pass the sign-up rules of the web.
  * Exit codes: 0 created, 1 refused (the reason is printed), 2 invalid configuration.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { bootstrap } from '../app/bootstrap.ts';
@@ -56,6 +56,11 @@ async function readPassword(file: string | undefined): Promise<string> {
   if (file !== undefined) {
     let text: string;
     try {
+      if (((await stat(file)).mode & 0o077) !== 0) {
+        process.stderr.write(
+          `tg-lottery admin create: warning: ${file} is readable by other users; keep password files at mode 0600 and delete it once the admin exists\n`,
+        );
+      }
       text = await readFile(file, 'utf8');
     } catch (err) {
       throw new Error(

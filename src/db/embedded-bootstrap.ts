@@ -171,6 +171,8 @@ export async function bootstrapRoles(
     await superuser.query(`alter database ${db} owner to ${owner}`);
   }
   await superuser.query(`revoke all on database ${db} from public`);
+  // The maintenance database holds nothing of ours: only the superuser needs to reach it.
+  await superuser.query('revoke connect on database postgres from public');
   await superuser.query(`grant connect on database ${db} to ${superuser.escapeIdentifier(BOT_ROLE)}`);
   const inside = await connect(port, superuserPassword, database);
   try {

@@ -7,6 +7,10 @@
  * descriptions, exit messages): anything on the machine can reach a loopback port, and those texts can
  * quote what the bot was sent. The details are in the supervisor's log and, for each organiser, in the
  * admin panel.
+ *
+ * Every request must name a loopback host (`127.0.0.1`, `localhost` or `[::1]`, any port) in `Host`;
+ * anything else gets 421. A web page whose own name an attacker resolves to 127.0.0.1 (DNS rebinding)
+ * would otherwise read `/status` from a browser on this machine.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log/logger.ts';
@@ -19,8 +23,23 @@ export interface StatusServerOptions {
   shuttingDown: () => boolean;
 }
 
+const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
+
+/** Whether a `Host` header names this machine's loopback interface (RFC 9110 §7.2: host[:port]). */
+export function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && LOOPBACK_HOST.test(host);
+}
+
 export function buildStatusServer(options: StatusServerOptions): FastifyInstance {
   const app = Fastify({ loggerInstance: options.logger.child({ server: 'status' }) as FastifyBaseLogger });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isLoopbackHost(request.headers.host)) {
+      return reply.code(421).send({
+        error: 'misdirected_host',
+        message: 'The supervisor answers only requests addressed to 127.0.0.1, localhost or [::1].',
+      });
+    }
+  });
   app.get('/status', async () => {
     const context = options.store.getSnapshot().context;
     const tenants = Object.values(context.tenants)

@@ -66,6 +66,11 @@ export async function startAdminWeb(
       'HOST is a wildcard address but neither PUBLIC_URL nor ALLOWED_HOSTS is set: only localhost may open the panel; set PUBLIC_URL or ALLOWED_HOSTS to the name or address people use',
     );
   }
+  if (webEnv.trustProxy === true) {
+    logger.warn(
+      'TRUST_PROXY=true trusts every X-Forwarded-For and X-Forwarded-Host a client sends, so a client can choose its own address (sign-in throttling, /metrics) and host; set TRUST_PROXY to the number of proxies in front (e.g. 1) or to their addresses',
+    );
+  }
   const url = listenAddress(app, config.host);
   logger.info(`admin web listening on ${url} (API reference: /api/docs)`);
   return url;

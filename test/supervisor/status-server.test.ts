@@ -92,4 +92,30 @@ describe('supervisor status server', () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(503);
     await app.close();
   });
+
+  it('answers only requests addressed to a loopback host (no DNS rebinding)', async () => {
+    const app = buildStatusServer({
+      store: createStatusStore(),
+      logger: testLogger(),
+      databaseUp: () => true,
+      shuttingDown: () => false,
+    });
+    for (const host of ['127.0.0.1:8082', 'localhost:8082', '[::1]:8082', 'LOCALHOST']) {
+      const res = await app.inject({ method: 'GET', url: '/status', headers: { host } });
+      expect(res.statusCode, host).toBe(200);
+    }
+    for (const host of [
+      'evil.example:8082',
+      '127.0.0.1.evil.example',
+      'localhost.evil.example:8082',
+      '10.0.0.1:8082',
+    ]) {
+      for (const url of ['/status', '/healthz']) {
+        const res = await app.inject({ method: 'GET', url, headers: { host } });
+        expect(res.statusCode, `${host} ${url}`).toBe(421);
+        expect(res.json().error).toBe('misdirected_host');
+      }
+    }
+    await app.close();
+  });
 });

@@ -74,6 +74,21 @@ describe('the lock-out attempt from another address', () => {
     expect(JSON.stringify(audit)).not.toContain('guess number');
   });
 
+  it('a burst of parallel guesses gets no more password checks than the same guesses in a row', async () => {
+    const app = await world.another({
+      loginLimits: { pairFailures: 3, addressFailures: 20, baseDelayMs: 60_000 },
+    });
+    await signedUp(app, 'burst_target');
+    const stranger = new Browser(app, '203.0.113.99');
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => stranger.login('burst_target', `parallel guess ${i}`)),
+    );
+    const codes = answers.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 401)).toHaveLength(4);
+    expect(codes.filter((c) => c === 429)).toHaveLength(26);
+    expect((await new Browser(app, '198.51.100.8').login('burst_target')).statusCode).toBe(200);
+  });
+
   it('a stranger failing across many accounts is delayed per address, and the audit row names no account', async () => {
     const app = await world.another({ loginLimits: { pairFailures: 100, addressFailures: 3 } });
     const sprayer = new Browser(app, '203.0.113.88');

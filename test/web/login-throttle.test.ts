@@ -24,6 +24,28 @@ describe('login throttle', () => {
     expect(delays).toEqual([0, 0, 1000, 2000, 4000, 8000, 8000]);
   });
 
+  it('counts checks in flight: a burst gets no more password checks than the free failures allow', () => {
+    const c = clock();
+    const t = createLoginThrottle({ pairFailures: 3, addressFailures: 1000, baseDelayMs: 1000 }, c.now);
+    // Ten guesses arrive at once: as many run as one after the other would (the 3 free and the 4th).
+    const admitted = Array.from({ length: 10 }, () => t.admit('alice', '1.1.1.1'));
+    expect(admitted.filter((w) => w === 0)).toHaveLength(4);
+    expect(admitted.filter((w) => w === 1000)).toHaveLength(6);
+    // They all fail: the delay now applies, and nothing else may start.
+    for (let i = 0; i < 4; i++) {
+      t.failed('alice', '1.1.1.1');
+      t.release('alice', '1.1.1.1');
+    }
+    expect(t.admit('alice', '1.1.1.1')).toBe(1000);
+    // After the delay, one check at a time.
+    c.advance(1000);
+    expect(t.admit('alice', '1.1.1.1')).toBe(0);
+    expect(t.admit('alice', '1.1.1.1')).toBe(1000);
+    t.release('alice', '1.1.1.1');
+    // Another address is not affected by any of it.
+    expect(t.admit('alice', '2.2.2.2')).toBe(0);
+  });
+
   it('never delays the same account from another address', () => {
     const c = clock();
     const t = createLoginThrottle({ pairFailures: 1, addressFailures: 1000 }, c.now);

@@ -12,6 +12,10 @@
  * OWASP Authentication Cheat Sheet, "Protect against automated attacks" and "Account lockout":
  * https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html
  *
+ * Password checks in flight count too: a key may have at most as many checks running at once as it has
+ * free failures left (one once they are used up), so a burst of parallel guesses gets no more checks
+ * than the same guesses one after the other; the surplus is refused with the first delay.
+ *
  * The counts live in this process, in maps bounded by `maxKeys` each (least recently failed forgotten
  * first, expired ones swept as new failures arrive). Several web processes each count on their own.
  */
@@ -62,6 +66,8 @@ interface Entry {
 class DelayTable {
   /** Insertion order = least recently failed first (an entry is re-inserted at each failure). */
   private readonly entries = new Map<string, Entry>();
+  /** Password checks running now per key (removed at 0, so bounded by the requests in flight). */
+  private readonly inFlight = new Map<string, number>();
   constructor(
     private readonly free: number,
     private readonly limits: LoginLimits,
@@ -94,6 +100,25 @@ class DelayTable {
     return Math.max(0, entry.lastFailureAt + this.delayFor(entry.failures) - now);
   }
 
+  /**
+   * Milliseconds until a check of `key` may start now, counting the checks in flight; 0 = it may. A
+   * check refused only because others are in flight is told to wait the first delay.
+   */
+  admitAfterMs(key: string, now: number): number {
+    const wait = this.retryAfterMs(key, now);
+    if (wait > 0) return wait;
+    const failures = this.live(key, now)?.failures ?? 0;
+    const running = this.inFlight.get(key) ?? 0;
+    return running < Math.max(1, this.free + 1 - failures) ? 0 : this.limits.baseDelayMs;
+  }
+
+  /** A check of `key` starts (+1) or ends (-1). */
+  track(key: string, delta: 1 | -1): void {
+    const running = (this.inFlight.get(key) ?? 0) + delta;
+    if (running > 0) this.inFlight.set(key, running);
+    else this.inFlight.delete(key);
+  }
+
   /** Count a failure; resolves with the failures counted and the delay it imposes. */
   add(key: string, now: number): { failures: number; delayMs: number } {
     const failures = (this.live(key, now)?.failures ?? 0) + 1;
@@ -124,6 +149,14 @@ class DelayTable {
 export interface LoginThrottle {
   /** Milliseconds until this account may be tried from this address again; 0 = go ahead. */
   retryAfterMs(account: string, address: string): number;
+  /**
+   * Start a password check: 0 when it may run now (it is then counted as in flight until
+   * {@link LoginThrottle.release}), else the milliseconds to wait (nothing is reserved). Record the
+   * outcome with `failed` or `succeeded` before releasing.
+   */
+  admit(account: string, address: string): number;
+  /** End a check that {@link LoginThrottle.admit} let run (always, whatever its outcome). */
+  release(account: string, address: string): void;
   /** Record a failed attempt; resolves with the delays it imposed (empty while failures are free). */
   failed(account: string, address: string): Penalty[];
   /** Record a successful sign-in (clears the failures of this account from this address). */
@@ -154,6 +187,19 @@ export function createLoginThrottle(
     retryAfterMs(account, address) {
       const t = now();
       return Math.max(pairs.retryAfterMs(pairKey(account, address), t), addresses.retryAfterMs(address, t));
+    },
+    admit(account, address) {
+      const t = now();
+      const key = pairKey(account, address);
+      const wait = Math.max(pairs.admitAfterMs(key, t), addresses.admitAfterMs(address, t));
+      if (wait > 0) return wait;
+      pairs.track(key, 1);
+      addresses.track(address, 1);
+      return 0;
+    },
+    release(account, address) {
+      pairs.track(pairKey(account, address), -1);
+      addresses.track(address, -1);
     },
     failed(account, address) {
       const t = now();

@@ -181,17 +181,22 @@ export class AuthService {
   async login(input: Credentials, client: ClientInfo | string): Promise<NewSession> {
     const from: ClientInfo = typeof client === 'string' ? { address: client } : client;
     const { throttle } = this.options;
-    const wait = throttle.retryAfterMs(input.username, from.address);
+    const wait = throttle.admit(input.username, from.address);
     if (wait > 0) throw signInThrottled(wait);
-    const account = await tenantRepository.findCredentials(this.sql, input.username);
-    const ok = account
-      ? await verifyPassword(account.passwordHash, input.password)
-      : await verifyAgainstDummy(input.password);
-    if (!account || !ok) {
-      await this.recordFailure(input.username, from.address, account?.id ?? null);
-      throw new ApiError('invalid_credentials', 'The username or the password is wrong.');
+    let account: Awaited<ReturnType<typeof tenantRepository.findCredentials>>;
+    try {
+      account = await tenantRepository.findCredentials(this.sql, input.username);
+      const ok = account
+        ? await verifyPassword(account.passwordHash, input.password)
+        : await verifyAgainstDummy(input.password);
+      if (!account || !ok) {
+        await this.recordFailure(input.username, from.address, account?.id ?? null);
+        throw new ApiError('invalid_credentials', 'The username or the password is wrong.');
+      }
+      throttle.succeeded(input.username, from.address);
+    } finally {
+      throttle.release(input.username, from.address);
     }
-    throttle.succeeded(input.username, from.address);
     if (account.disabled) {
       throw new ApiError(
         'tenant_disabled',
@@ -241,13 +246,19 @@ export class AuthService {
     input: { currentPassword: string; newPassword: string },
     client: ClientInfo,
   ): Promise<{ endedSessions: number }> {
-    const wait = this.options.throttle.retryAfterMs(auth.username, client.address);
+    const { throttle } = this.options;
+    const wait = throttle.admit(auth.username, client.address);
     if (wait > 0) throw signInThrottled(wait);
-    const account = await tenantRepository.findCredentialsById(this.sql, auth.tenantId);
-    if (!account || account.disabled) throw sessionEnded();
-    if (!(await verifyPassword(account.passwordHash, input.currentPassword))) {
-      await this.recordFailure(auth.username, client.address, account.id);
-      throw new ApiError('invalid_credentials', 'The current password is wrong: type it again.');
+    let account: Awaited<ReturnType<typeof tenantRepository.findCredentialsById>>;
+    try {
+      account = await tenantRepository.findCredentialsById(this.sql, auth.tenantId);
+      if (!account || account.disabled) throw sessionEnded();
+      if (!(await verifyPassword(account.passwordHash, input.currentPassword))) {
+        await this.recordFailure(auth.username, client.address, account.id);
+        throw new ApiError('invalid_credentials', 'The current password is wrong: type it again.');
+      }
+    } finally {
+      throttle.release(auth.username, client.address);
     }
     assertStrongPassword(input.newPassword, [account.username]);
     const passwordHash = await hashPassword(input.newPassword);
