@@ -275,6 +275,11 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
       const child = children.get(tenantId);
       if (child?.connected) child.send({ type: 'wake' } satisfies ParentMessage, () => undefined);
     },
+    onListenRestored: () => {
+      for (const child of children.values()) {
+        if (child.connected) child.send({ type: 'wake' } satisfies ParentMessage, () => undefined);
+      }
+    },
   });
   // Wait (briefly: the database may be down) until NOTIFY is heard, so changes from now on apply at once.
   await Promise.race([configSource.listening, new Promise((r) => setTimeout(r, 2000).unref())]);
