@@ -175,7 +175,13 @@ async function run(start: Extract<ParsedParentMessage, { type: 'start' }>): Prom
     outbox?.start();
     counts?.start();
     const heartbeat = setInterval(() => {
-      send({ type: 'heartbeat', lastPollAt: adapter?.lastPollAt ?? 0, at: Date.now() });
+      const pollError = adapter?.pollFailure;
+      send({
+        type: 'heartbeat',
+        lastPollAt: adapter?.lastPollAt ?? 0,
+        at: Date.now(),
+        ...(pollError ? { pollError } : {}),
+      });
     }, start.heartbeatMs);
     heartbeat.unref();
   });

@@ -146,6 +146,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
             restarts: status.restarts,
             pid: status.pid,
             botUsername: status.botUsername,
+            pollFailingSince: status.pollFailingSince,
+            pollErrorCode: status.pollErrorCode,
           },
         });
       },
