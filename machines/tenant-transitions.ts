@@ -4,6 +4,7 @@
  */
 import {
   describeExit,
+  type PollError,
   type StatusReport,
   type StoppedReason,
   type TenantContext,
@@ -26,21 +27,38 @@ export function stampTimer(timer: TenantTimer) {
   return { type: 'stamp', params: ({ context }: Ctx) => ({ at: timerDeadline(context, timer) }) } as const;
 }
 
-export function reportStatus(state: TenantState) {
+export function reportStatus(state: TenantState, options: { keepSince?: boolean } = {}) {
   return {
     type: 'reportStatus',
     params: ({ context }: Ctx): StatusReport => ({
       tenantId: context.tenantId,
       tenantName: context.tenantName,
       state,
-      reason: state === 'stopped' ? context.stoppedReason : null,
-      detail: state === 'running' || state === 'starting' ? null : context.lastError,
+      reason:
+        state === 'stopped'
+          ? context.stoppedReason
+          : state === 'running' && context.pollError
+            ? 'polling-failing'
+            : null,
+      detail:
+        state === 'running'
+          ? context.pollError && describePollError(context.pollError)
+          : state === 'starting'
+            ? null
+            : context.lastError,
       restarts: context.restarts,
       pid: context.pid,
       botUsername: context.botUsername,
-      at: context.lastEventAt,
+      pollFailingSince: state === 'running' ? (context.pollError?.since ?? null) : null,
+      pollErrorCode: state === 'running' ? (context.pollError?.errorCode ?? null) : null,
+      at: options.keepSince ? context.since : context.lastEventAt,
     }),
   } as const;
+}
+
+/** Telegram's answer to the failing getUpdates, e.g. `getUpdates 429: Too Many Requests: retry after 5`. */
+export function describePollError(error: PollError): string {
+  return `getUpdates ${error.errorCode ?? 'failed'}: ${error.description}`;
 }
 
 /** `logEvent` with `code`; `delayMs` when a backoff was just scheduled, `detail` = lastError when asked. */
@@ -55,6 +73,9 @@ export function log(event: TenantLogCode, extra: { delay?: boolean; detail?: boo
       at: context.lastEventAt,
       ...(extra.delay ? { delayMs: context.retryDelayMs } : {}),
       ...(extra.detail && context.lastError !== null ? { detail: context.lastError } : {}),
+      ...(event === 'polling-failing' && context.pollError
+        ? { detail: describePollError(context.pollError) }
+        : {}),
     }),
   } as const;
 }

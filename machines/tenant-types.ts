@@ -31,11 +31,24 @@ export interface ChildFatal {
   description?: string;
 }
 
+/** getUpdates failing: since when (epoch ms) and Telegram's last answer. */
+export interface PollError {
+  since: number;
+  errorCode?: number;
+  description: string;
+}
+
+/** Why a running bot is degraded (a reason on `running`, not a stop). */
+export type RunningReason = 'polling-failing';
+
 /** Events the child process actor (`botProcess`) sends back. `at` is epoch ms, stamped by the runtime. */
 export type ChildEvent =
   | { type: 'CHILD.READY'; pid: number; botUsername: string; at: number }
-  /** `lastPollAt`: when the polling loop last made progress (a getUpdates call returned). */
-  | { type: 'CHILD.HEARTBEAT'; lastPollAt: number; at: number }
+  /**
+   * `lastPollAt`: when the polling loop last made progress (a getUpdates call returned); `pollError`:
+   * getUpdates is failing since then (429, 5xx, network), with Telegram's answer.
+   */
+  | { type: 'CHILD.HEARTBEAT'; lastPollAt: number; at: number; pollError?: PollError }
   | { type: 'CHILD.EXIT'; code: number | null; signal: string | null; fatal?: ChildFatal; at: number };
 
 /** Events from the supervisor (config poller, operator, shutdown). */
@@ -66,12 +79,16 @@ export interface StatusReport {
   tenantId: string;
   tenantName: string;
   state: TenantState;
-  reason: StoppedReason | null;
+  /** Why it stopped; on `running`, `polling-failing` while getUpdates fails (the bot is degraded). */
+  reason: StoppedReason | RunningReason | null;
   /** Human-readable detail: the last error ("conflict 409: ...", "heartbeat-timeout", "exit code 1"). */
   detail: string | null;
   restarts: number;
   pid: number | null;
   botUsername: string | null;
+  /** On `running`: getUpdates failing since when (epoch ms) and Telegram's error code; else null. */
+  pollFailingSince: number | null;
+  pollErrorCode: number | null;
   /** When this state began, epoch ms. */
   at: number;
 }
@@ -92,6 +109,8 @@ export type TenantLogCode =
   | 'token-conflict'
   | 'stopping-disabled'
   | 'stopping-shutdown'
+  | 'polling-failing'
+  | 'polling-recovered'
   | 'terminated';
 
 /** Params of `logEvent`. `delayMs` is the backoff before the next start, when one is scheduled. */
@@ -137,6 +156,8 @@ export interface TenantContext {
   phaseSince: number;
   /** Last fresh heartbeat (or readiness). */
   lastHeartbeatAt: number | null;
+  /** The running child's getUpdates is failing (from its heartbeat); null while polling works. */
+  pollError: PollError | null;
   /** Time of the latest event handled: its `at`, or the deadline of the timer that fired. */
   lastEventAt: number;
   /** State of the jitter PRNG (see nextRandom). */

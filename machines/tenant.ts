@@ -97,7 +97,12 @@ const tenantSetup = setup({
       pid: params.pid,
       botUsername: params.botUsername,
       lastHeartbeatAt: params.at,
+      pollError: null,
     })),
+    recordPollError: assign(({ event }) => ({
+      pollError: event.type === 'CHILD.HEARTBEAT' ? (event.pollError ?? null) : null,
+    })),
+    clearPollError: assign({ pollError: null }),
     recordHeartbeat: assign((_, params: { at: number }) => ({ lastHeartbeatAt: params.at })),
     setLastError: assign((_, params: { detail: string }) => ({ lastError: params.detail })),
     recordUnexpectedExit: assign(({ context }) => ({
@@ -171,6 +176,17 @@ const tenantSetup = setup({
     /** The heartbeat proves polling progressed within heartbeatTimeoutMs (F18: a live process is not enough). */
     pollIsFresh: ({ context, event }) =>
       event.type === 'CHILD.HEARTBEAT' && event.at - event.lastPollAt < context.policy.heartbeatTimeoutMs,
+    /** The heartbeat says getUpdates is failing (429, 5xx, network), and it was not before. */
+    pollStartsFailing: ({ context, event }) =>
+      event.type === 'CHILD.HEARTBEAT' && event.pollError !== undefined && context.pollError === null,
+    /** The heartbeat says getUpdates is still failing. */
+    pollStillFailing: ({ event }) => event.type === 'CHILD.HEARTBEAT' && event.pollError !== undefined,
+    /** Polling works again after failing: fresh, no error, and the status still says degraded. */
+    pollRecovered: ({ context, event }) =>
+      event.type === 'CHILD.HEARTBEAT' &&
+      event.pollError === undefined &&
+      context.pollError !== null &&
+      event.at - event.lastPollAt < context.policy.heartbeatTimeoutMs,
   },
   delays: {
     backoff: ({ context }) => context.retryDelayMs,
@@ -204,6 +220,7 @@ export const tenantMachine = tenantSetup.createMachine({
     since: input.at ?? 0,
     phaseSince: input.at ?? 0,
     lastHeartbeatAt: null,
+    pollError: null,
     lastEventAt: input.at ?? 0,
     rngState: input.jitterSeed ?? seedFrom(input.tenantId),
   }),
@@ -247,13 +264,43 @@ export const tenantMachine = tenantSetup.createMachine({
           after: {
             heartbeatTimeout: killOnTimeout('heartbeatTimeout', 'heartbeat-timeout', 'killed-heartbeat'),
           },
+          // Degraded is a reason on running (`polling-failing`, with Telegram's answer as the detail), not
+          // a state of its own: the heartbeat timer keeps counting from the last fresh poll, so a bot whose
+          // polling never recovers is still killed and restarted after heartbeatTimeoutMs (F18).
           on: {
-            'CHILD.HEARTBEAT': {
-              guard: 'pollIsFresh',
-              target: 'healthy',
-              reenter: true,
-              actions: [stampEvent, { type: 'recordHeartbeat', params: ({ event }) => ({ at: event.at }) }],
-            },
+            'CHILD.HEARTBEAT': [
+              {
+                guard: 'pollStartsFailing',
+                actions: [
+                  stampEvent,
+                  'recordPollError',
+                  reportStatus('running', { keepSince: true }),
+                  log('polling-failing'),
+                ],
+              },
+              {
+                guard: 'pollStillFailing',
+                actions: [stampEvent, 'recordPollError', reportStatus('running', { keepSince: true })],
+              },
+              {
+                guard: 'pollRecovered',
+                target: 'healthy',
+                reenter: true,
+                actions: [
+                  stampEvent,
+                  { type: 'recordHeartbeat', params: ({ event }) => ({ at: event.at }) },
+                  'clearPollError',
+                  reportStatus('running', { keepSince: true }),
+                  log('polling-recovered'),
+                ],
+              },
+              {
+                guard: 'pollIsFresh',
+                target: 'healthy',
+                reenter: true,
+                actions: [stampEvent, { type: 'recordHeartbeat', params: ({ event }) => ({ at: event.at }) }],
+              },
+            ],
           },
         },
       },

@@ -66,6 +66,19 @@ process.on('unhandledRejection', (err) => {
   });
 });
 
+/**
+ * A database that is down or frozen must not hold the bot: a connection is given up after 2 s (also while
+ * waiting for a free one), a statement after 5 s on the server (`statement_timeout`) and, should the
+ * server not answer at all, after 6 s on our side (`query_timeout`: the connection is dropped and
+ * replaced). Presses are answered within their own budget anyway (handlers.ts); these free the pool.
+ */
+const DATABASE_TIMEOUTS = {
+  connectionTimeoutMillis: 2_000,
+  statement_timeout: 5_000,
+  query_timeout: 6_000,
+  keepAlive: true,
+} as const;
+
 let adapter: TelegramAdapter | undefined;
 let pool: pg.Pool | undefined;
 let outbox: OutboxWorker | undefined;
@@ -100,7 +113,12 @@ function startLottery(
 ): { sql: Sql; tenantId: number } | undefined {
   const tenantId = Number(start.tenantId);
   if (!start.databaseUrl || !Number.isSafeInteger(tenantId)) return undefined;
-  pool = new pg.Pool({ connectionString: start.databaseUrl, max: 10, idleTimeoutMillis: 5_000 });
+  pool = new pg.Pool({
+    connectionString: start.databaseUrl,
+    max: 10,
+    idleTimeoutMillis: 5_000,
+    ...DATABASE_TIMEOUTS,
+  });
   pool.on('error', (err) => log.warn({ err }, 'a database connection failed; it is replaced'));
   const sql = sqlFromPool(pool);
   outbox = new OutboxWorker({
@@ -157,7 +175,13 @@ async function run(start: Extract<ParsedParentMessage, { type: 'start' }>): Prom
     outbox?.start();
     counts?.start();
     const heartbeat = setInterval(() => {
-      send({ type: 'heartbeat', lastPollAt: adapter?.lastPollAt ?? 0, at: Date.now() });
+      const pollError = adapter?.pollFailure;
+      send({
+        type: 'heartbeat',
+        lastPollAt: adapter?.lastPollAt ?? 0,
+        at: Date.now(),
+        ...(pollError ? { pollError } : {}),
+      });
     }, start.heartbeatMs);
     heartbeat.unref();
   });

@@ -3,10 +3,13 @@
  * With the lottery:
  *
  * - Join button (`j:<id>`, F16; the id comes from callback_data, never from the message, F17): the join
- *   runs (join.ts) and the callback is answered with its outcome. Checks that need Telegram are raced
- *   against {@link ANSWER_BUDGET_MS}: if they take longer, the answer says "checking" at once (F10) and
- *   the outcome follows in private, without holding up polling (Telegraf fetches the next updates only
- *   when every handler of the batch has returned). A getChatMember that never answers counts as "cannot
+ *   runs (join.ts) and the callback is answered with its outcome, always within {@link ANSWER_BUDGET_MS}.
+ *   A join still running at {@link ANSWER_DECIDE_MS} is answered by where it is: in Telegram's
+ *   membership check → "checking" at once (F10) and the outcome follows in private; on the database
+ *   (down, frozen, overloaded) or failed there → "could not record your entry, press again" (or "could
+ *   not confirm" once the entry's statement went out: it may have committed unheard of; the second press
+ *   is idempotent). Never silence, never a "joined" without the entry's row. Polling is never held up
+ *   (Telegraf fetches the next updates only when every handler of the batch has returned). A getChatMember that never answers counts as "cannot
  *   verify" after {@link MEMBERSHIP_TIMEOUT_MS} (F11). A user who never started the bot is
  *   answered with the deep link, so it opens and the bot can reach them if they win (F7).
  * - `/start join_<id>` in private: records that the user started the bot, then joins (source deeplink).
@@ -29,6 +32,7 @@ import {
   hasStartedBot,
   type JoinLottery,
   type JoinOutcome,
+  type JoinPhase,
   joinLottery,
   loadJoinLottery,
   recordBlocked,
@@ -45,8 +49,38 @@ import type { TelegramAdapter } from './telegram.ts';
 /** How long the bot reuses what it read of a lottery for joins (ms). */
 export const LOTTERY_CACHE_MS = 1000;
 
-/** The callback is answered within this time whatever the checks still do (ms). */
+/** The callback is answered within this time whatever the checks or the database still do (ms). */
 export const ANSWER_BUDGET_MS = 2500;
+
+/**
+ * When the bot decides what to answer a press that is still running (ms): the rest of
+ * {@link ANSWER_BUDGET_MS} is left for a short lookup ({@link LOOKUP_MS}) and the answer itself.
+ */
+export const ANSWER_DECIDE_MS = 2100;
+
+/** The longest a lookup made only to word an answer may take (ms); without it the answer is plainer. */
+export const LOOKUP_MS = 200;
+
+type Settled<T> = { kind: 'done'; value: T } | { kind: 'failed'; error: unknown } | { kind: 'slow' };
+
+/** How `work` ends within `ms` milliseconds: its value, its error, or `slow` (it goes on running). */
+async function settleWithin<T>(work: Promise<T>, ms: number): Promise<Settled<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<Settled<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'slow' }), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        (value): Settled<T> => ({ kind: 'done', value }),
+        (error: unknown): Settled<T> => ({ kind: 'failed', error }),
+      ),
+      slow,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface LotteryContext {
   sql: Sql;
@@ -92,7 +126,10 @@ function isQueryTooOld(err: unknown): boolean {
 }
 
 export interface Handlers {
-  /** Resolves when the joins answered "checking" have sent their outcome (call after polling stopped). */
+  /**
+   * Resolves when the presses in hand are answered and the joins answered "checking" have sent their
+   * outcome (call after polling stopped).
+   */
   settled(): Promise<void>;
 }
 
@@ -101,6 +138,8 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
   const { logger, lottery } = options;
   /** Slow joins still running after their callback was answered "checking". */
   const followUps = new Set<Promise<void>>();
+  /** Button presses being handled (beside polling). */
+  const presses = new Set<Promise<void>>();
 
   const checkMembership: MembershipCheck = async (chatId, userId) => {
     try {
@@ -160,6 +199,7 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
     lotteryId: number,
     user: TgUser,
     source: 'button' | 'deeplink' | 'keyword',
+    progress?: (phase: JoinPhase) => void,
   ) => {
     const outcome = await joinLottery(ctx.sql, {
       tenantId: ctx.tenantId,
@@ -168,6 +208,7 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
       source,
       checkMembership,
       lottery: await lotteryFor(ctx, lotteryId),
+      ...(progress ? { progress } : {}),
     });
     if (outcome.kind === 'closed') cache.delete(lotteryId);
     if (outcome.kind === 'joined') ctx.entriesChanged();
@@ -192,60 +233,95 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
     await reply(lottery, from.id, startReply(outcome, from.language_code ?? null, await nameOf(lottery)));
   });
 
-  bot.on('callback_query', async (ctx) => {
-    const query = ctx.callbackQuery;
-    const data = 'data' in query ? query.data : undefined;
-    const lotteryId = parseJoinCallback(data);
-    const answer = async (text?: string, extra: { show_alert?: boolean; url?: string } = {}) => {
-      try {
-        await ctx.answerCbQuery(text, extra);
-      } catch (err) {
-        if (isQueryTooOld(err)) logger.debug('a callback query expired before it was answered (F10)');
-        else throw err;
+  // A press is handled beside polling, not in it: Telegraf fetches the next updates only when every
+  // handler of a batch has returned, so a press waiting on a frozen database would make every press
+  // behind it wait too. Tracked, so a stop answers the presses in hand (settled()).
+  bot.on('callback_query', (ctx) => {
+    const task: Promise<void> = (async () => {
+      const query = ctx.callbackQuery;
+      const data = 'data' in query ? query.data : undefined;
+      const lotteryId = parseJoinCallback(data);
+      const answer = async (text?: string, extra: { show_alert?: boolean; url?: string } = {}) => {
+        try {
+          await ctx.answerCbQuery(text, extra);
+        } catch (err) {
+          if (isQueryTooOld(err)) logger.debug('a callback query expired before it was answered (F10)');
+          else throw err;
+        }
+      };
+      if (!lottery || lotteryId === null) {
+        await answer();
+        return;
       }
-    };
-    if (!lottery || lotteryId === null) {
-      await answer();
-      return;
-    }
-    const from = query.from as TgUser;
-    const work = join(lottery, lotteryId, from, 'button');
-    let budget: NodeJS.Timeout | undefined;
-    const slow = new Promise<'slow'>((resolve) => {
-      budget = setTimeout(() => resolve('slow'), ANSWER_BUDGET_MS);
-    });
-    const first = await Promise.race([work, slow]);
-    clearTimeout(budget);
-    const language = languageFor(from.language_code, 'zh-CN');
-    if (first === 'slow') {
-      // Not awaited here: the next updates (other users' presses) wait until this handler returns (F10).
-      const followUp: Promise<void> = work
-        .then(async (outcome) =>
-          reply(lottery, from.id, startReply(outcome, from.language_code ?? null, await nameOf(lottery))),
-        )
-        .catch((err: unknown) => logger.error({ err }, 'a join answered "checking" failed'))
-        .finally(() => followUps.delete(followUp));
-      followUps.add(followUp);
-      // The outcome arrives in private, which needs the user to have started the bot: if they have not,
-      // the answer opens the bot with the deep link (its /start join_<id> reply tells them the outcome).
+      const from = query.from as TgUser;
+      const language = languageFor(from.language_code, 'zh-CN');
+      let phase = 'reading' as JoinPhase;
+      const work = join(lottery, lotteryId, from, 'button', (p) => {
+        phase = p;
+      });
+      const first = await settleWithin(work, ANSWER_DECIDE_MS);
+      // The database failed or is too slow to tell: never silence, never a "joined" we do not know of.
+      // Before the entry's statement went out nothing is recorded; after it, the entry may be committed
+      // unheard of, and a second press (idempotent: one entry per user) tells "joined" or "already".
+      const couldNot = () =>
+        phase === 'writing' ? texts(language).joinUnconfirmed : texts(language).joinFailed;
+      if (first.kind === 'failed') {
+        logger.warn(
+          { err: first.error, lottery: lotteryId, phase },
+          'a join failed on the database; asked to press again',
+        );
+        await answer(couldNot(), { show_alert: true });
+        return;
+      }
+      if (first.kind === 'slow' && phase !== 'checking') {
+        logger.warn(
+          { lottery: lotteryId, phase },
+          'a join outlasted the answer budget on the database; asked to press again',
+        );
+        work.catch((err: unknown) => logger.debug({ err }, 'a join given up on failed later'));
+        await answer(couldNot(), { show_alert: true });
+        return;
+      }
+      if (first.kind === 'slow') {
+        // Telegram's membership check is slow: "checking" now, the outcome in private (F10). Not awaited
+        // here: the next updates (other users' presses) wait until this handler returns.
+        const followUp: Promise<void> = work
+          .then(async (outcome) =>
+            reply(lottery, from.id, startReply(outcome, from.language_code ?? null, await nameOf(lottery))),
+          )
+          .catch((err: unknown) => logger.error({ err }, 'a join answered "checking" failed'))
+          .finally(() => followUps.delete(followUp));
+        followUps.add(followUp);
+        // The outcome arrives in private, which needs the user to have started the bot: if they have not
+        // (or the database cannot say so in time), the answer opens the bot with the deep link (its
+        // /start join_<id> reply tells them the outcome).
+        const username = adapter.bot.botInfo?.username;
+        const started = await settleWithin(hasStartedBot(lottery.sql, lottery.tenantId, from.id), LOOKUP_MS);
+        const canMessage = started.kind === 'done' && started.value;
+        await answer(
+          texts(language).checking,
+          !canMessage && username ? { url: joinDeepLink(username, lotteryId) } : {},
+        );
+        return;
+      }
+      const outcome: JoinOutcome = first.value;
+      let names = (id: number) => String(id);
+      if (outcome.kind === 'not-member') {
+        const named = await settleWithin(nameOf(lottery), LOOKUP_MS);
+        if (named.kind === 'done') names = named.value;
+      }
+      const { text, alert } = callbackAnswer(outcome, from.language_code ?? null, names);
       const username = adapter.bot.botInfo?.username;
-      const canMessage = await hasStartedBot(lottery.sql, lottery.tenantId, from.id).catch(() => true);
-      await answer(
-        texts(language).checking,
-        !canMessage && username ? { url: joinDeepLink(username, lotteryId) } : {},
-      );
-      return;
-    }
-    const outcome: JoinOutcome = first;
-    const names = outcome.kind === 'not-member' ? await nameOf(lottery) : (id: number) => String(id);
-    const { text, alert } = callbackAnswer(outcome, from.language_code ?? null, names);
-    const username = adapter.bot.botInfo?.username;
-    if (outcome.kind === 'joined' && !outcome.startedBot && username) {
-      // Opens the bot with the deep link: one tap on Start and the bot may message the winner (F7).
-      await answer(text, { url: joinDeepLink(username, lotteryId) });
-      return;
-    }
-    await answer(text, { show_alert: alert });
+      if (outcome.kind === 'joined' && !outcome.startedBot && username) {
+        // Opens the bot with the deep link: one tap on Start and the bot may message the winner (F7).
+        await answer(text, { url: joinDeepLink(username, lotteryId) });
+        return;
+      }
+      await answer(text, { show_alert: alert });
+    })()
+      .catch((err: unknown) => logger.error({ err }, 'answering a button press failed'))
+      .finally(() => presses.delete(task));
+    presses.add(task);
   });
 
   bot.on('message', async (ctx, next) => {
@@ -326,6 +402,7 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
 
   return {
     async settled() {
+      await Promise.all([...presses]);
       await Promise.all([...followUps]);
     },
   };

@@ -47,10 +47,24 @@ export const fatalReason = z.object({
 });
 export type FatalReason = z.infer<typeof fatalReason>;
 
+/** getUpdates failing (429, 5xx, network): since (epoch ms) and Telegram's last answer. */
+export const pollError = z.object({
+  since: z.number(),
+  errorCode: z.number().int().optional(),
+  description: z.string().max(300),
+});
+export type PollError = z.infer<typeof pollError>;
+
 /** Bot process → supervisor. Times are epoch milliseconds. */
 export const childMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), botId: z.number().int(), botUsername: z.string(), at: z.number() }),
-  z.object({ type: z.literal('heartbeat'), lastPollAt: z.number(), at: z.number() }),
+  z.object({
+    type: z.literal('heartbeat'),
+    lastPollAt: z.number(),
+    at: z.number(),
+    /** getUpdates is failing: since when and Telegram's answer (absent while polling works). */
+    pollError: pollError.optional(),
+  }),
   z.object({ type: z.literal('fatal'), reason: fatalReason, at: z.number() }),
 ]);
 export type ChildMessage = z.infer<typeof childMessage>;

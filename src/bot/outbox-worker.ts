@@ -5,9 +5,14 @@
  * (src/lottery/outbox.ts, effects.ts):
  *
  * - success, or 400 "message is not modified" on an edit (F17) → `sent`, effects applied;
- * - 429 → this row and the rest of the batch go back to pending, every pending row of the bot waits
- *   `retry_after` (persisted, so a restart keeps waiting), and the order is kept;
- * - network error or 5xx → back to pending with backoff (1 s doubling to 60 s); failed after 20 attempts;
+ * - 429 → this row waits `retry_after` (persisted, so a restart keeps waiting) and so does every later
+ *   row into its chat; the rest of the bot only slows down for at most {@link FLOOD_BREATHER_MS} (should the
+ *   limit have been the bot's, the next send into another chat gets its own 429 and waits too);
+ * - network error or 5xx → this row and its chat wait with backoff (1 s doubling to 60 s); failed after
+ *   20 attempts;
+ *
+ * Order is kept only where Telegram needs it, within one chat: sends into other chats go on while one
+ * chat waits (issue: three 429s and twenty 500s held 60 winner messages back for six minutes).
  * - any other 4xx (403 blocked, 400 chat not found, …) → `failed` for good, effects applied (F7).
  *
  * It wakes on `wake()` (the supervisor relays NOTIFY `outbox_pending`; the bot's own enqueues call it),
@@ -23,7 +28,6 @@ import {
   fail,
   nextDue,
   type OutboxRow,
-  pauseAll,
   recoverInterrupted,
   retryLater,
   unclaim,
@@ -58,6 +62,9 @@ export interface OutboxWorkerOptions {
 }
 
 const EDIT_KINDS = new Set(['post-edit', 'count-edit']);
+
+/** After a 429, how long at most every send of the bot waits besides the chat that got it (ms). */
+export const FLOOD_BREATHER_MS = 1000;
 
 export class OutboxWorker {
   private stopping = false;
@@ -137,17 +144,19 @@ export class OutboxWorker {
 
   /**
    * Sends a claimed batch: up to `concurrency` sends in flight, never two into the same chat at once,
-   * each chat in id order, every start paced. Resolves with the pause a 429 or a network error asked for
-   * (the rows not yet started are given back), or null.
+   * each chat in id order, every start paced. A chat whose send must wait (429, retry) sends nothing
+   * more in this batch; its rows are given back at the end and `claim` holds them behind the waiting one.
+   * Resolves with a pause for the whole worker when a send could not be recorded, or null.
    */
   private async sendBatch(rows: OutboxRow[]): Promise<number | null> {
     const queue = [...rows];
     const busy = new Set<unknown>();
+    const held = new Set<unknown>();
     const inFlight = new Set<Promise<void>>();
     const concurrency = this.options.concurrency ?? 4;
     let pause: number | null = null;
     while (queue.length > 0 || inFlight.size > 0) {
-      const index = this.stopping || pause !== null ? -1 : this.nextIndex(queue, busy);
+      const index = this.stopping || pause !== null ? -1 : this.nextIndex(queue, busy, held);
       if (index < 0 || inFlight.size >= concurrency) {
         if (inFlight.size === 0) break;
         await Promise.race(inFlight);
@@ -158,8 +167,8 @@ export class OutboxWorker {
       busy.add(chatId);
       await this.options.pacer.take(typeof chatId === 'number' ? chatId : null);
       const sending: Promise<void> = this.send(row)
-        .then((ms) => {
-          if (ms !== null) pause = Math.max(pause ?? 0, ms);
+        .then((waits) => {
+          if (waits !== null) held.add(chatId);
         })
         .catch((err: unknown) => {
           // The outcome could not be recorded (database down): the row stays `sending` and is retried
@@ -182,7 +191,7 @@ export class OutboxWorker {
    * being sent to is a candidate (so each chat keeps its order), and the one whose chat may be sent to
    * soonest wins. A group waiting out its per-chat limit does not hold up the private messages behind it.
    */
-  private nextIndex(queue: OutboxRow[], busy: Set<unknown>): number {
+  private nextIndex(queue: OutboxRow[], busy: Set<unknown>, held: Set<unknown>): number {
     const seen = new Set<unknown>();
     let best = -1;
     let bestDelay = Number.POSITIVE_INFINITY;
@@ -190,7 +199,7 @@ export class OutboxWorker {
       const chatId = queue[i]!.payload.chat_id;
       if (seen.has(chatId)) continue;
       seen.add(chatId);
-      if (busy.has(chatId)) continue;
+      if (busy.has(chatId) || held.has(chatId)) continue;
       const delay = this.options.pacer.delayFor(typeof chatId === 'number' ? chatId : null);
       if (delay < bestDelay) {
         best = i;
@@ -208,7 +217,7 @@ export class OutboxWorker {
     ).catch((err: unknown) => this.options.logger.warn({ err }, 'outbox: could not give back claimed rows'));
   }
 
-  /** Sends one row; resolves with a pause (ms) when the worker must wait before the next send. */
+  /** Sends one row; resolves with how long its chat must wait (ms) before its next send, or null. */
   private async send(row: OutboxRow): Promise<number | null> {
     const { sql, logger, pacer } = this.options;
     const payload = { ...row.payload };
@@ -237,10 +246,12 @@ export class OutboxWorker {
       }
       if (code === 429) {
         const waitMs = Math.max(1, err.parameters?.retry_after ?? 1) * 1000;
-        logger.warn(`outbox: Telegram asked to wait ${waitMs / 1000} s (429); every send waits`);
-        pacer.pause(waitMs);
+        logger.warn(
+          { chatId: payload.chat_id },
+          `outbox: Telegram asked to wait ${waitMs / 1000} s (429); sends into this chat wait, others go on`,
+        );
+        pacer.pause(Math.min(waitMs, FLOOD_BREATHER_MS));
         await retryLater(sql, row.id, waitMs, code, description);
-        await pauseAll(sql, row.tenantId, waitMs);
         return waitMs;
       }
       const transient = code === null || code >= 500;
@@ -252,7 +263,6 @@ export class OutboxWorker {
           `outbox: send failed (${description}); retrying in ${waitMs} ms`,
         );
         await retryLater(sql, row.id, waitMs, code, description);
-        await pauseAll(sql, row.tenantId, waitMs);
         return waitMs;
       }
       logger.info(

@@ -4,7 +4,9 @@
  *
  * - `getMe`, `deleteWebhook` and `setWebhook` are retried on 429, waiting `parameters.retry_after`
  *   seconds (Bot API "Flood control"), up to 5 times.
- * - Every successful `getUpdates` is timestamped (the heartbeat's "last poll" time).
+ * - Every successful `getUpdates` is timestamped (the heartbeat's "last poll" time); a failing one (429,
+ *   5xx, network — Telegraf waits and retries them) is kept as {@link TelegramAdapter.pollFailure} with
+ *   Telegram's answer and since when, until a getUpdates succeeds again (the heartbeat's "degraded").
  * - The first `getUpdates` is a short poll (`timeout: 0`), so readiness ("getMe ok and polling
  *   started") is known at once instead of after a long poll; later long polls wait at most
  *   {@link LONG_POLL_S} (Telegraf asks for 50 s), so an idle healthy bot completes a getUpdates well
@@ -54,10 +56,19 @@ export function classifyError(err: unknown): FatalReason {
   return { kind: 'other', description: message.slice(0, 500) };
 }
 
+/** getUpdates failing: since when (epoch ms, the first failure of the series) and Telegram's last answer. */
+export interface PollFailure {
+  since: number;
+  errorCode?: number;
+  description: string;
+}
+
 export class TelegramAdapter {
   readonly bot: Telegraf;
   /** Epoch ms of the last successful getUpdates; 0 before the first. */
   lastPollAt = 0;
+  /** getUpdates is failing (429, 5xx, network) since the last success; null while polling works. */
+  pollFailure: PollFailure | null = null;
   private firstPoll = true;
   private stopRequested = false;
   private polling: Promise<PollingOutcome> | undefined;
@@ -101,6 +112,7 @@ export class TelegramAdapter {
           );
           if (method === 'getUpdates' && payload && 'timeout' in payload) {
             this.lastPollAt = Date.now();
+            this.pollFailure = null;
             if (this.firstPoll) {
               this.firstPoll = false;
               for (const w of this.readyWaiters.splice(0)) w();
@@ -108,6 +120,14 @@ export class TelegramAdapter {
           }
           return result;
         } catch (err) {
+          if (method === 'getUpdates' && !this.stopRequested) {
+            const { errorCode, description } = classifyError(err);
+            this.pollFailure = {
+              since: this.pollFailure?.since ?? Date.now(),
+              ...(errorCode !== undefined ? { errorCode } : {}),
+              description: (description ?? 'no answer').slice(0, 300),
+            };
+          }
           const retryAfter = err instanceof TelegramError ? err.parameters?.retry_after : undefined;
           if (
             err instanceof TelegramError &&

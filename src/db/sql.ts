@@ -86,16 +86,20 @@ export function sqlFromPool(pool: pg.Pool): Sql {
     async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
       if (inTransaction) return work(this);
       const client = await pool.connect();
+      let failure: Error | undefined;
       try {
         await client.query('begin');
         const value = await work(over(client, true));
         await client.query('commit');
         return value;
       } catch (err) {
+        failure = err instanceof Error ? err : new Error(String(err));
         await client.query('rollback').catch(() => {});
         throw err;
       } finally {
-        client.release();
+        // A failed transaction's connection is dropped, not reused: after a query timeout it may still
+        // be busy with a statement the server never answered.
+        client.release(failure);
       }
     },
   });

@@ -86,7 +86,16 @@ export interface JoinRequest {
   checkMembership: MembershipCheck;
   /** The lottery, when the caller has it (a cache); read otherwise. */
   lottery?: JoinLottery | null;
+  /**
+   * Told when the join moves on: `checking` before the membership conditions ask Telegram, `writing`
+   * just before the entry's statement is sent (from then on a failure leaves the outcome unknown: the
+   * entry may be committed without our hearing of it).
+   */
+  progress?: (phase: JoinPhase) => void;
 }
+
+/** Where a join is: reading the database, asking Telegram (membership), or writing the entry. */
+export type JoinPhase = 'reading' | 'checking' | 'writing';
 
 /**
  * An uncapped lottery: joins share the lottery row (`for share`), so they run side by side and a draw
@@ -153,7 +162,9 @@ export async function joinLottery(sql: Sql, request: JoinRequest): Promise<JoinO
     if (existing.length > 0) return { kind: 'already', lottery };
   }
 
+  request.progress?.('checking');
   const conditions = await checkConditions(lottery.joinConditions, entrant, request.checkMembership);
+  request.progress?.('reading');
   if (!conditions.ok) {
     if (conditions.failed !== 'member') return { kind: conditions.failed, lottery };
     if (conditions.membership === 'unknown') {
@@ -163,6 +174,7 @@ export async function joinLottery(sql: Sql, request: JoinRequest): Promise<JoinO
     return { kind: 'not-member', chatId: conditions.chatId, lottery };
   }
 
+  request.progress?.('writing');
   const [row] = await sql.query<{
     open: number;
     entry_id: string | null;

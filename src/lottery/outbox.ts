@@ -4,8 +4,9 @@
  * the change they announce, so a send is never lost; a unique `dedupe_key` per tenant makes enqueueing
  * idempotent, so it is never queued twice. The bot process `claim`s rows in id order (`for update skip
  * locked`, so two workers never take the same row), sends them, and records the outcome with `complete`,
- * `fail` or `retryLater`. A 429 pauses every pending row of the bot (`pauseAll`), and `claim` never takes a
- * row past an older one still waiting, which keeps the order.
+ * `fail` or `retryLater`. A row that waits (429, retry) holds back only the later rows into its own chat:
+ * `claim` never takes a row past an older one of the same chat still waiting, which keeps each chat's
+ * order, and sends into other chats go on.
  *
  * Each row has a `kind` (what it is for) and a `ref_id` (the row it concerns); effects.ts turns an
  * outcome into changes of that row (a post's message id, a winner's delivery status).
@@ -137,22 +138,37 @@ export async function recoverInterrupted(sql: Sql, tenantId: number): Promise<nu
 }
 
 /**
+ * The chats of a tenant that wait (a pending row not due yet: a 429's retry_after or a retry's backoff),
+ * each from its oldest waiting row: no later row into that chat may go first (F8 keeps each chat's
+ * order). Rows into other chats are not held up. Rows without a `chat_id` form no chat and wait for
+ * nothing.
+ */
+const WAITING_CHATS = `
+  waiting as (
+    select payload->'chat_id' as chat, min(id) as from_id from outbox_messages
+     where tenant_id = ? and status = 'pending' and not_before > now() and payload->'chat_id' is not null
+     group by 1)`;
+
+/** The pending rows of a tenant that no waiting row of their chat holds back (alias `o`). */
+const NOT_HELD = `
+  not exists (select 1 from waiting w where w.chat = o.payload->'chat_id' and w.from_id < o.id)`;
+
+/**
  * Takes up to `limit` due rows of a tenant in id order and marks them `sending`. Never past an older
- * pending row that is not due yet (a 429's or a retry's wait): rows queued during that wait, or put back
- * from the batch that hit it, must not overtake it (F8 keeps the order).
+ * pending row into the same chat that is not due yet (a 429's or a retry's wait): rows into that chat
+ * queued during the wait, or put back from the batch that hit it, must not overtake it; rows into other
+ * chats go on meanwhile (issue: a blocked chat held every other send of the bot back for minutes).
  */
 export async function claim(sql: Sql, tenantId: number, limit: number): Promise<OutboxRow[]> {
   const rows = await sql.query<RawRow>(
-    `update outbox_messages o set status = 'sending', attempts = o.attempts + 1, updated_at = now()
-      where o.id in (
-        select id from outbox_messages
-         where tenant_id = ? and status = 'pending' and not_before <= now()
-           and id < coalesce((select min(id) from outbox_messages
-                               where tenant_id = ? and status = 'pending' and not_before > now()),
-                             9223372036854775807)
-         order by id limit ? for update skip locked)
-      returning o.id, o.tenant_id, o.method, o.payload, o.kind, o.ref_id, o.lottery_id, o.winner_id, o.meta,
-                o.attempts`,
+    `with ${WAITING_CHATS}
+     update outbox_messages u set status = 'sending', attempts = u.attempts + 1, updated_at = now()
+      where u.id in (
+        select o.id from outbox_messages o
+         where o.tenant_id = ? and o.status = 'pending' and o.not_before <= now() and ${NOT_HELD}
+         order by o.id limit ? for update of o skip locked)
+      returning u.id, u.tenant_id, u.method, u.payload, u.kind, u.ref_id, u.lottery_id, u.winner_id, u.meta,
+                u.attempts`,
     [tenantId, tenantId, limit],
   );
   return rows.map(toRow).sort((a, b) => a.id - b.id);
@@ -169,14 +185,16 @@ export async function unclaim(sql: Sql, ids: number[]): Promise<void> {
 }
 
 /**
- * When `claim` can next take a row of a tenant (null when nothing is pending): the due time of its oldest
- * pending row, since no row is taken past it.
+ * When `claim` can next take a row of a tenant (null when nothing is pending): the earliest due time of a
+ * pending row that no waiting row of its chat holds back (a held row goes when its chat's oldest waiting
+ * row does, never sooner).
  */
 export async function nextDue(sql: Sql, tenantId: number): Promise<Date | null> {
   const [row] = await sql.query<{ at: Date | string | null }>(
-    `select not_before as at from outbox_messages where tenant_id = ? and status = 'pending'
-      order by id limit 1`,
-    [tenantId],
+    `with ${WAITING_CHATS}
+     select min(o.not_before) as at from outbox_messages o
+      where o.tenant_id = ? and o.status = 'pending' and ${NOT_HELD}`,
+    [tenantId, tenantId],
   );
   if (!row?.at) return null;
   return toDate(row.at);

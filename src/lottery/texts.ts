@@ -44,6 +44,8 @@ const en = {
   isBot: 'Bots cannot join giveaways.',
   cannotVerify: 'We could not check your membership right now. Please try again in a minute.',
   checking: '⏳ Checking your entry…',
+  joinFailed: 'We could not record your entry right now. Please press again in a minute.',
+  joinUnconfirmed: 'We could not confirm your entry right now. Please press again in a minute.',
   startGreeting: (name: string, owner: string) =>
     `👋 ${name ? `${name}, ` : ''}this is the giveaway bot of ${owner}. Join a giveaway with the button under its post; if you win, the prize message arrives here.`,
   startJoined: (title: string) => `✅ You have joined "${title}". If you win, the message arrives here.`,
@@ -89,6 +91,8 @@ const zh: Texts = {
   isBot: '机器人不能参与抽奖。',
   cannotVerify: '暂时无法确认你的成员身份，请一分钟后再试。',
   checking: '⏳ 正在检查你的参与资格…',
+  joinFailed: '暂时无法记录你的参与，请一分钟后再按一次。',
+  joinUnconfirmed: '暂时无法确认你是否已参与，请一分钟后再按一次。',
   startGreeting: (name, owner) =>
     `👋 ${name ? `${name}，` : ''}这是 ${owner} 的抽奖机器人。点击抽奖帖子下方的按钮即可参与；中奖通知会发到这里。`,
   startJoined: (title) => `✅ 你已参与「${title}」。中奖通知会发到这里。`,

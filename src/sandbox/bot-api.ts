@@ -148,7 +148,11 @@ export function registerBotApi(app: FastifyInstance, deps: BotApiDeps): void {
       };
       return run(reply, bot, method, raw, signal);
     };
-    const fault = deps.state.faults.take(token, method.toLowerCase());
+    const params = {
+      ...(request.query as Record<string, unknown>),
+      ...(request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {}),
+    };
+    const fault = deps.state.faults.take(token, method.toLowerCase(), params.chat_id);
     if (!fault) return proceed();
     return applyFault(fault, request, reply, signal(), deps).then((handled) => (handled ? reply : proceed()));
   };

@@ -69,6 +69,8 @@ export interface FaultInput {
   token?: string;
   /** Method name (case-insensitive), or `*`. */
   method: string;
+  /** Only calls into this chat (`chat_id`); omitted = any chat. */
+  chat_id?: number | string;
   error_code?: number;
   description?: string;
   parameters?: { retry_after?: number; migrate_to_chat_id?: number };

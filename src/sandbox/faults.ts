@@ -1,5 +1,6 @@
 /**
- * Fault injection: make the next N calls of a Bot API method (for one token or all) answer an error,
+ * Fault injection: make the next N calls of a Bot API method (for one token or all, into one chat or
+ * any) answer an error,
  * hang for a while, or lose the connection. A rule may combine a hang with an error or a drop
  * (hang then drop = a request that times out at the client).
  */
@@ -10,6 +11,8 @@ export interface FaultSpec {
   token?: string | undefined;
   /** Bot API method name (case-insensitive), or `*` for every method. */
   method: string;
+  /** Only calls whose `chat_id` is this (compared as text); omitted = any chat. */
+  chatId?: number | string | undefined;
   errorCode?: number | undefined;
   description?: string | undefined;
   parameters?: ResponseParameters | undefined;
@@ -57,10 +60,14 @@ export class FaultInjector {
   }
 
   /** Consume the first rule matching this call, if any. `method` must already be lower-case. */
-  take(token: string, method: string): FaultAction | null {
+  take(token: string, method: string, chatId?: unknown): FaultAction | null {
     if (this.#rules.length === 0) return null;
+    const chat = chatId === undefined || chatId === null ? undefined : String(chatId);
     const rule = this.#rules.find(
-      (r) => (r.method === '*' || r.method === method) && (r.token === undefined || r.token === token),
+      (r) =>
+        (r.method === '*' || r.method === method) &&
+        (r.token === undefined || r.token === token) &&
+        (r.chatId === undefined || String(r.chatId) === chat),
     );
     if (!rule) return null;
     rule.remaining--;

@@ -83,6 +83,7 @@ export function createBotProcessActor(deps: BotProcessDeps) {
     let fatal: FatalReason | undefined;
     let exited = false;
     let lastForwardedAt = 0;
+    let lastForwardedFailing = false;
     const forwardEveryMs = deps.forwardHeartbeatEveryMs ?? 10_000;
     const reportExit = (code: number | null, signal: string | null) => {
       if (exited) return;
@@ -133,9 +134,18 @@ export function createBotProcessActor(deps: BotProcessDeps) {
         deps.onHeartbeat?.(input.tenantId, message.at, message.lastPollAt);
         // The machine's 30 s window needs far fewer than one heartbeat every 5 s; each one it handles
         // costs a transition and two timers, which dominated the supervisor's idle CPU with many bots.
-        if (message.at - lastForwardedAt >= forwardEveryMs) {
+        // Polling starting or ceasing to fail is forwarded at once: the status says `degraded` within
+        // one heartbeat.
+        const failing = message.pollError !== undefined;
+        if (message.at - lastForwardedAt >= forwardEveryMs || failing !== lastForwardedFailing) {
           lastForwardedAt = message.at;
-          sendBack({ type: 'CHILD.HEARTBEAT', lastPollAt: message.lastPollAt, at: message.at });
+          lastForwardedFailing = failing;
+          sendBack({
+            type: 'CHILD.HEARTBEAT',
+            lastPollAt: message.lastPollAt,
+            at: message.at,
+            ...(message.pollError ? { pollError: message.pollError } : {}),
+          });
         }
       } else {
         fatal = message.reason;

@@ -62,6 +62,11 @@ export interface ConfigSourceOptions {
   debounceMs?: number;
   /** Called with a tenant id on each NOTIFY `outbox_pending` (new sends queued for that bot). */
   onOutboxPending?: (tenantId: string) => void;
+  /**
+   * Called each time LISTEN (re)connects after it was lost: notifications sent meanwhile were missed,
+   * so the bots are woken to look at their outbox themselves.
+   */
+  onListenRestored?: () => void;
   /** LISTEN for NOTIFY, default true (false = polling alone, for benchmarks). */
   listen?: boolean;
 }
@@ -238,6 +243,7 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
       if (options.onOutboxPending) await client.query('listen outbox_pending');
       // Changes committed before LISTEN took effect sent no notification we could see: read again.
       refresh();
+      if (listenFailures > 0) options.onListenRestored?.();
       listenFailures = 0;
       markListening();
     } catch {

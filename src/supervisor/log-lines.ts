@@ -60,6 +60,13 @@ export function tenantLogLine(
       return { level: 'info', text: `stopping bot: tenant ${p.tenantId} — disabled or deleted` };
     case 'stopping-shutdown':
       return { level: 'info', text: `stopping bot: ${who} — shutting down` };
+    case 'polling-failing':
+      return {
+        level: 'warn',
+        text: `bot ${who} is degraded: Telegram refuses its polling (${p.detail ?? 'getUpdates failed'}); it keeps retrying`,
+      };
+    case 'polling-recovered':
+      return { level: 'info', text: `bot ${who} polls again (no longer degraded)` };
     case 'terminated':
       return { level: 'info', text: `bot stopped: ${who}` };
     default:

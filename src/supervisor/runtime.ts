@@ -148,6 +148,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
             restarts: status.restarts,
             pid: status.pid,
             botUsername: status.botUsername,
+            pollFailingSince: status.pollFailingSince,
+            pollErrorCode: status.pollErrorCode,
           },
         });
       },
@@ -276,6 +278,11 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     onOutboxPending: (tenantId) => {
       const child = children.get(tenantId);
       if (child?.connected) child.send({ type: 'wake' } satisfies ParentMessage, () => undefined);
+    },
+    onListenRestored: () => {
+      for (const child of children.values()) {
+        if (child.connected) child.send({ type: 'wake' } satisfies ParentMessage, () => undefined);
+      }
     },
   });
   // Wait (briefly: the database may be down) until NOTIFY is heard, so changes from now on apply at once.

@@ -19,13 +19,16 @@ export interface StatusMirrorOptions {
 }
 
 const UPSERT = `
-  insert into bot_status (tenant_id, state, reason, detail, pid, restarts, bot_username, since, heartbeat_at, updated_at)
-  select ?, ?, ?, ?, ?, ?, ?, ?, ?, now()
+  insert into bot_status (tenant_id, state, reason, detail, pid, restarts, bot_username, since, heartbeat_at,
+                          poll_failing_since, poll_error_code, updated_at)
+  select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()
    where exists (select 1 from tenants where id = ?)
   on conflict (tenant_id) do update set
     state = excluded.state, reason = excluded.reason, detail = excluded.detail, pid = excluded.pid,
     restarts = excluded.restarts, bot_username = coalesce(excluded.bot_username, bot_status.bot_username),
-    since = excluded.since, heartbeat_at = excluded.heartbeat_at, updated_at = now()`;
+    since = excluded.since, heartbeat_at = excluded.heartbeat_at,
+    poll_failing_since = excluded.poll_failing_since, poll_error_code = excluded.poll_error_code,
+    updated_at = now()`;
 
 export interface StatusMirror {
   /** Resolves when every change seen so far has been written (or failed). */
@@ -54,6 +57,8 @@ export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
       status.botUsername,
       new Date(status.since),
       status.lastHeartbeatAt ? new Date(status.lastHeartbeatAt) : null,
+      status.pollFailingSince ? new Date(status.pollFailingSince) : null,
+      status.pollErrorCode,
       tenantId,
     ]);
   };
@@ -100,6 +105,7 @@ export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
         last.reason === status.reason &&
         last.pid === status.pid &&
         last.restarts === status.restarts &&
+        last.pollErrorCode === status.pollErrorCode &&
         (status.lastHeartbeatAt ?? 0) - (last.lastHeartbeatAt ?? 0) < HEARTBEAT_WRITE_INTERVAL_MS
       ) {
         continue;

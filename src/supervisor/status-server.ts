@@ -54,6 +54,9 @@ export function buildStatusServer(options: StatusServerOptions): FastifyInstance
         pid: t.pid,
         bot_username: t.botUsername,
         last_heartbeat_at: t.lastHeartbeatAt ? new Date(t.lastHeartbeatAt).toISOString() : null,
+        // Degraded (reason polling-failing): since when, and Telegram's error code (never its text).
+        polling_failing_since: t.pollFailingSince ? new Date(t.pollFailingSince).toISOString() : null,
+        polling_error_code: t.pollErrorCode,
       }));
     return { counts: countByState(context), database_up: options.databaseUp(), tenants };
   });

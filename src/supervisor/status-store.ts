@@ -20,6 +20,9 @@ export interface TenantStatus {
   botUsername: string | null;
   lastHeartbeatAt: number | null;
   lastPollAt: number | null;
+  /** Degraded (reason `polling-failing`): getUpdates failing since when, and Telegram's error code. */
+  pollFailingSince: number | null;
+  pollErrorCode: number | null;
 }
 
 export interface StatusContext {
@@ -46,6 +49,8 @@ export function createStatusStore() {
           botUsername: null,
           lastHeartbeatAt: null,
           lastPollAt: null,
+          pollFailingSince: null,
+          pollErrorCode: null,
           ...previous,
           ...event.status,
         };

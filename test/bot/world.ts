@@ -20,6 +20,7 @@ import {
   startTestSupervisor,
   TEST_SECRET,
 } from '../helpers/supervisor.ts';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 export interface BotWorld {
@@ -30,6 +31,8 @@ export interface BotWorld {
   tenantId: number;
   harness: SupervisorHarness;
   scheduler: DrawScheduler;
+  /** With `databaseProxy`: the proxy the bot process reaches PostgreSQL through (cut or freeze it). */
+  dbProxy?: TcpProxy;
   deps: { sql: Sql; seedCipher: ReturnType<typeof createSeedCipher> };
   /** A channel or group where the bot is an administrator (the bot has seen it: chats row present). */
   adminChat(type: 'channel' | 'supergroup' | 'group', title: string): Promise<number>;
@@ -43,9 +46,25 @@ export interface BotWorld {
 }
 
 export async function createBotWorld(
-  options: { limits?: Partial<SandboxLimits>; botSettings?: BotSettings; drawIntervalMs?: number } = {},
+  options: {
+    limits?: Partial<SandboxLimits>;
+    botSettings?: BotSettings;
+    drawIntervalMs?: number;
+    /** The bot process reaches the database through a TCP proxy (the test and the supervisor do not). */
+    databaseProxy?: boolean;
+  } = {},
 ): Promise<BotWorld> {
   const db = await openTestDatabase();
+  let dbProxy: TcpProxy | undefined;
+  let botDatabaseUrl: string | undefined;
+  if (options.databaseProxy) {
+    const target = new URL(db.url);
+    dbProxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const via = new URL(db.url);
+    via.hostname = '127.0.0.1';
+    via.port = String(dbProxy.port);
+    botDatabaseUrl = via.toString();
+  }
   const sql = sqlFromOrm(db.orm);
   const sandbox = await createSandbox(options.limits ? { limits: options.limits } : {});
   const bot = await sandbox.client.createBot({ username: `giveaway${Math.floor(Math.random() * 1e6)}_bot` });
@@ -59,6 +78,7 @@ export async function createBotWorld(
     botSettings: { countEditIntervalMs: 300, ...options.botSettings },
     // An idle bot's long poll lasts up to 20 s: keep the production heartbeat window, or it is restarted.
     policy: { heartbeatTimeoutMs: 30_000 },
+    ...(botDatabaseUrl ? { databaseUrl: botDatabaseUrl } : {}),
   });
   await harness.waitFor(tenantId, (s) => s.state === 'running', 'running');
   const seedCipher = createSeedCipher(TEST_SECRET);
@@ -78,6 +98,7 @@ export async function createBotWorld(
     tenantId,
     harness,
     scheduler,
+    ...(dbProxy ? { dbProxy } : {}),
     deps: { sql, seedCipher },
     async adminChat(type, title) {
       const { id } = await sandbox.client.createChat({ type, title });
@@ -138,6 +159,7 @@ export async function createBotWorld(
       await scheduler.stop();
       await world.harness.supervisor.shutdown();
       await sandbox.close();
+      await dbProxy?.close();
       await db.drop();
     },
   };

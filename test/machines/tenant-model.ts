@@ -1,7 +1,8 @@
 /**
  * The test model of the tenant machine for `xstate/graph`: which events can happen in a snapshot (with
  * concrete payloads and times), and an abstraction of snapshots that keeps everything that decides future
- * behaviour (hashes, reason, backoff attempt, crash window, unstable runs in a row, conflict age, time left on each timer) and drops
+ * behaviour (hashes, reason, backoff attempt, crash window, unstable runs in a row, conflict age, time left on each timer,
+ * whether polling is failing) and drops
  * absolute times and pure counters. Two snapshots with the same abstraction react alike to every model
  * event, so a path found on one replays identically from the other.
  *
@@ -111,6 +112,9 @@ export const EXIT_409 = {
   },
 } as const;
 
+/** A heartbeat's report of a failing getUpdates. */
+export const POLL_429 = { since: 0, errorCode: 429, description: 'Too Many Requests: retry after 5' };
+
 export const FULL_MODEL: ModelOptions = {
   hashes: ['A', 'B'],
   exits: [EXIT_CLEAN, EXIT_CRASH, EXIT_OTHER, EXIT_401, EXIT_409],
@@ -142,6 +146,8 @@ export function modelEvents(snapshot: TenantSnapshot, options: ModelOptions = FU
       events.push(
         { type: 'CHILD.HEARTBEAT', lastPollAt: at, at },
         { type: 'CHILD.HEARTBEAT', lastPollAt: at - snapshot.context.policy.heartbeatTimeoutMs, at },
+        // getUpdates failing (Telegram answers 429): the bot is degraded until a clean heartbeat
+        { type: 'CHILD.HEARTBEAT', lastPollAt: at, at, pollError: POLL_429 },
       );
       const gapMs = heartbeatGap(snapshot.context.policy);
       const later = at + gapMs;
@@ -178,5 +184,6 @@ export function serializeTenant(snapshot: TenantSnapshot): string {
     conflictAge: c.conflictSince === null ? null : Math.min(now - c.conflictSince, c.policy.conflictWindowMs),
     timers: pendingTimers(snapshot).map((t) => [t.delay, t.deadline - now]),
     child: hasLiveChild(snapshot),
+    degraded: c.pollError !== null,
   });
 }

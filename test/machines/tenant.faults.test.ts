@@ -104,6 +104,57 @@ describe('tenant machine: heartbeat, start and stop timeouts', () => {
     expect(h.snapshot.value).toEqual({ restarting: 'killing' });
   });
 
+  it("429 on polling → degraded (reason polling-failing, Telegram's answer) at the first such heartbeat", () => {
+    const h = running();
+    const since = h.context.since;
+    h.advance(5_000);
+    const lastPoll = h.clock.now() - 1_000;
+    const pollError = { since: lastPoll, errorCode: 429, description: 'Too Many Requests: retry after 5' };
+    h.childSays({ type: 'CHILD.HEARTBEAT', lastPollAt: lastPoll, pollError });
+    expect(h.snapshot.value).toEqual({ running: 'healthy' });
+    expect(h.statuses.at(-1)).toMatchObject({
+      state: 'running',
+      reason: 'polling-failing',
+      detail: 'getUpdates 429: Too Many Requests: retry after 5',
+      pollFailingSince: lastPoll,
+      pollErrorCode: 429,
+      at: since,
+    });
+    expect(h.logCodes().filter((c) => c === 'polling-failing')).toHaveLength(1);
+    // Still failing: reported again (the answer may change), logged once.
+    h.advance(5_000);
+    h.childSays({
+      type: 'CHILD.HEARTBEAT',
+      lastPollAt: lastPoll,
+      pollError: { ...pollError, errorCode: 502 },
+    });
+    expect(h.statuses.at(-1)).toMatchObject({ reason: 'polling-failing', pollErrorCode: 502 });
+    expect(h.logCodes().filter((c) => c === 'polling-failing')).toHaveLength(1);
+    // A getUpdates succeeds: running again, no reason.
+    h.advance(5_000);
+    h.heartbeat();
+    expect(h.statuses.at(-1)).toMatchObject({
+      state: 'running',
+      reason: null,
+      detail: null,
+      pollFailingSince: null,
+    });
+    expect(h.logCodes()).toContain('polling-recovered');
+    expect(h.violations).toEqual([]);
+  });
+
+  it('polling that never recovers is still killed after the heartbeat timeout (F18)', () => {
+    const h = running();
+    const lastPoll = h.clock.now();
+    const pollError = { since: lastPoll, errorCode: 500, description: 'Internal Server Error' };
+    for (let i = 0; i < 3; i++) {
+      h.advance(10_000);
+      h.childSays({ type: 'CHILD.HEARTBEAT', lastPollAt: lastPoll, pollError });
+    }
+    expect(h.snapshot.value).toEqual({ restarting: 'killing' });
+    expect(h.logCodes()).toContain('killed-heartbeat');
+  });
+
   it('starting for over 30 s → KILL and retry with backoff', () => {
     const h = createTenantHarness();
     h.advance(29_999);

@@ -130,6 +130,17 @@ describe('fault injection', () => {
     expect(err.code).toBe(502);
   });
 
+  it('with chat_id, affects only calls into that chat', async () => {
+    world = await createWorld();
+    const bot = await world.bot('fault_chat_bot');
+    await world.sandbox.client.addFault({ method: 'getChat', chat_id: -100123, error_code: 502 });
+    // Another chat: the sandbox's own answer (no such chat), and the fault is still there.
+    expect((await telegramError(bot.telegraf.telegram.getChat(-100456))).code).toBe(400);
+    expect((await world.sandbox.client.listFaults()).faults).toHaveLength(1);
+    expect((await telegramError(bot.telegraf.telegram.getChat(-100123))).code).toBe(502);
+    expect((await world.sandbox.client.listFaults()).faults).toHaveLength(0);
+  });
+
   it('hangs a call for the given time', async () => {
     world = await createWorld();
     const bot = await world.bot('hang_bot');

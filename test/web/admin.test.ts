@@ -41,6 +41,15 @@ describe('GET /api/admin/tenants', () => {
     });
     expect(res.body).not.toContain(bot.token.split(':')[1]!);
     expect(res.body).not.toContain('argon2');
+    // No heartbeat for ten minutes: not "running" any more, but unknown (not reporting).
+    await world.query(
+      "update bot_status set heartbeat_at = now() - interval '10 minutes', since = now() - interval '1 hour' where tenant_id = ?",
+      [id],
+    );
+    const stale = (await admin.request('GET', '/api/admin/tenants')).json() as typeof body;
+    expect(stale.items.find((t) => t.id === id)).toMatchObject({
+      bot: { state: 'unknown', reason: 'not-reporting' },
+    });
   });
 
   it('pages with limit and offset, and rejects bad ones', async () => {

@@ -252,6 +252,10 @@ describe('PUT /api/bot {enabled}, POST /api/bot/restart, DELETE /api/bot', () =>
       detail: 'getMe answered 401',
       since: '2026-11-29T10:00:00.000Z',
       restarts: 2,
+      // No heartbeat yet: the report's time is when the state began.
+      reported_at: '2026-11-29T10:00:00.000Z',
+      polling_failing_since: null,
+      polling_error_code: null,
     });
   });
 
@@ -343,5 +347,81 @@ describe('signed-in only', () => {
     const res = await tenant.request('PUT', '/api/bot', { token: bot.token });
     expect(res.statusCode).toBe(403);
     expect(await configOf(tenant)).toBeUndefined();
+  });
+});
+
+describe('GET /api/bot: the status as it is now', () => {
+  /** Writes the tenant's bot_status row as the supervisor would, its heartbeat `ageS` seconds ago. */
+  async function reported(
+    browser: Browser,
+    status: {
+      state: string;
+      reason?: string | null;
+      detail?: string | null;
+      ageS: number;
+      pollCode?: number;
+    },
+  ) {
+    const tenantId = await tenantIdOf(browser);
+    await world.query(
+      `insert into bot_status (tenant_id, state, reason, detail, restarts, since, heartbeat_at,
+                               poll_failing_since, poll_error_code, updated_at)
+       values (?, ?, ?, ?, 0, now() - interval '1 hour', now() - (? * interval '1 second'),
+               case when ?::int is null then null else now() - interval '1 minute' end, ?::int, now())
+       on conflict (tenant_id) do update set state = excluded.state, reason = excluded.reason,
+         detail = excluded.detail, heartbeat_at = excluded.heartbeat_at,
+         poll_failing_since = excluded.poll_failing_since, poll_error_code = excluded.poll_error_code`,
+      [
+        tenantId,
+        status.state,
+        status.reason ?? null,
+        status.detail ?? null,
+        status.ageS,
+        status.pollCode ?? null,
+        status.pollCode ?? null,
+      ],
+    );
+    return (await browser.request('GET', '/api/bot')).json().status;
+  }
+
+  it("shows a running bot whose polling fails as degraded, with since when and Telegram's answer", async () => {
+    const tenant = await signedUp(world.app, 'degraded_one');
+    await tenant.request('PUT', '/api/bot', { token: (await newBot()).token });
+    const status = await reported(tenant, {
+      state: 'running',
+      reason: 'polling-failing',
+      detail: 'getUpdates 429: Too Many Requests: retry after 5',
+      ageS: 5,
+      pollCode: 429,
+    });
+    expect(status).toMatchObject({
+      state: 'degraded',
+      reason: 'polling-failing',
+      detail: 'getUpdates 429: Too Many Requests: retry after 5',
+      polling_error_code: 429,
+    });
+    expect(Date.parse(status.polling_failing_since)).toBeLessThan(Date.now());
+    expect(await reported(tenant, { state: 'running', ageS: 5 })).toMatchObject({
+      state: 'running',
+      reason: null,
+      polling_failing_since: null,
+    });
+  });
+
+  it('shows "running" with a heartbeat older than the window as unknown (not reporting)', async () => {
+    const tenant = await signedUp(world.app, 'silent_one');
+    await tenant.request('PUT', '/api/bot', { token: (await newBot()).token });
+    expect(await reported(tenant, { state: 'running', ageS: 600 })).toMatchObject({
+      state: 'unknown',
+      reason: 'not-reporting',
+    });
+    expect(
+      await reported(tenant, { state: 'running', reason: 'polling-failing', ageS: 600, pollCode: 502 }),
+    ).toMatchObject({ state: 'unknown', reason: 'not-reporting' });
+    // A stopped bot sends no heartbeats: its state stands however old the row is.
+    expect(await reported(tenant, { state: 'stopped', reason: 'crash-loop', ageS: 600 })).toMatchObject({
+      state: 'stopped',
+      reason: 'crash-loop',
+    });
   });
 });

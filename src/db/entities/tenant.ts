@@ -66,6 +66,8 @@ export const BotStatus = defineEntity({
     botUsername: p.string().length(64).nullable(),
     since: p.datetime(),
     heartbeatAt: p.datetime().nullable(),
+    pollFailingSince: p.datetime().nullable(),
+    pollErrorCode: p.integer().nullable(),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())

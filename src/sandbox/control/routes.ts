@@ -134,6 +134,7 @@ export function registerControlApi(app: FastifyInstance, { state, webhooks }: Co
     const id = state.faults.add({
       token: b.token,
       method: b.method,
+      chatId: b.chat_id,
       errorCode: b.error_code,
       description: b.description,
       parameters: b.parameters,
@@ -150,6 +151,7 @@ export function registerControlApi(app: FastifyInstance, { state, webhooks }: Co
       times: f.times,
       method: f.method,
       ...(f.token !== undefined ? { token: f.token } : {}),
+      ...(f.chatId !== undefined ? { chat_id: f.chatId } : {}),
       ...(f.errorCode !== undefined ? { error_code: f.errorCode } : {}),
       ...(f.description !== undefined ? { description: f.description } : {}),
       ...(f.parameters !== undefined ? { parameters: f.parameters } : {}),

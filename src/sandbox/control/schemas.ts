@@ -112,6 +112,7 @@ export const faultBody = z
   .object({
     token: z.string().min(1).max(200).optional(),
     method: z.string().regex(/^(\*|[A-Za-z0-9_]{1,64})$/, 'a Bot API method name, or * for every method'),
+    chat_id: z.union([z.number().int(), z.string().min(1).max(64)]).optional(),
     error_code: z.number().int().min(100).max(599).optional(),
     description: z.string().min(1).max(1000).optional(),
     parameters: z

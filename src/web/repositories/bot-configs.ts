@@ -21,6 +21,12 @@ export interface BotConfigRecord {
     detail: string | null;
     since: Date;
     restarts: number;
+    /** The supervisor's last heartbeat of this bot (or, before the first, when the state began). */
+    reportedAt: Date;
+    /** How long ago that was by the database's clock (ms), so web and supervisor clocks need not agree. */
+    reportAgeMs: number;
+    pollFailingSince: Date | null;
+    pollErrorCode: number | null;
   } | null;
 }
 
@@ -38,6 +44,10 @@ interface BotConfigRow {
   detail: string | null;
   since: Date | string | null;
   restarts: number | null;
+  reported_at: Date | string | null;
+  report_age_ms: number | null;
+  poll_failing_since: Date | string | null;
+  poll_error_code: number | null;
 }
 
 /** What saving a verified token writes. */
@@ -59,7 +69,10 @@ export const botConfigRepository = {
   async findByTenant(db: Sql, tenantId: number): Promise<BotConfigRecord | undefined> {
     const rows = await db.query<BotConfigRow>(
       `select c.tenant_id, c.token_hint, c.bot_id, c.bot_username, c.enabled, c.config_hash,
-              c.restart_requested_at, c.updated_at, s.state, s.reason, s.detail, s.since, s.restarts
+              c.restart_requested_at, c.updated_at, s.state, s.reason, s.detail, s.since, s.restarts,
+              coalesce(s.heartbeat_at, s.since) as reported_at,
+              (extract(epoch from now() - coalesce(s.heartbeat_at, s.since)) * 1000)::float8 as report_age_ms,
+              s.poll_failing_since, s.poll_error_code
          from bot_configs c
          left join bot_status s on s.tenant_id = c.tenant_id
         where c.tenant_id = ?`,
@@ -85,6 +98,10 @@ export const botConfigRepository = {
               detail: row.detail,
               since: toDate(row.since),
               restarts: row.restarts ?? 0,
+              reportedAt: toDate(row.reported_at ?? row.since),
+              reportAgeMs: Number(row.report_age_ms ?? 0),
+              pollFailingSince: toDateOrNull(row.poll_failing_since),
+              pollErrorCode: row.poll_error_code,
             },
     };
   },

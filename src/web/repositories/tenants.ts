@@ -25,6 +25,8 @@ export interface TenantListItem extends TenantRecord {
     enabled: boolean;
     state: string | null;
     reason: string | null;
+    /** How old the supervisor's last heartbeat of the bot is (ms, by the database's clock); null without a status. */
+    reportAgeMs: number | null;
   } | null;
 }
 
@@ -167,11 +169,14 @@ export const tenantRepository = {
         enabled: boolean | null;
         state: string | null;
         reason: string | null;
+        report_age_ms: number | null;
         total: number;
       }
     >(
       `select ${COLUMNS}, c.tenant_id is not null as has_bot, c.bot_username, c.enabled,
-              s.state, s.reason, count(*) over ()::int as total
+              s.state, s.reason,
+              (extract(epoch from now() - coalesce(s.heartbeat_at, s.since)) * 1000)::float8 as report_age_ms,
+              count(*) over ()::int as total
          from tenants t
          left join bot_configs c on c.tenant_id = t.id
          left join bot_status s on s.tenant_id = t.id
@@ -191,6 +196,7 @@ export const tenantRepository = {
               enabled: row.enabled ?? false,
               state: row.state,
               reason: row.reason,
+              reportAgeMs: row.report_age_ms === null ? null : Number(row.report_age_ms),
             }
           : null,
       })),

@@ -1,6 +1,8 @@
 /** Schemas of the platform admin's routes. */
+
 import { z } from 'zod';
 import type { TenantListItem, TenantRecord } from '../repositories/tenants.ts';
+import { shownState } from '../services/bot-liveness.ts';
 import { instant, iso } from './common.ts';
 
 export const tenantIdParams = z.strictObject({
@@ -47,7 +49,10 @@ export const tenantListView = z
           .object({
             username: z.string().nullable(),
             enabled: z.boolean(),
-            state: z.string().nullable().describe('supervisor state; null before its first report'),
+            state: z
+              .string()
+              .nullable()
+              .describe('as GET /api/bot shows it (degraded, unknown, ...); null before its first report'),
             reason: z.string().nullable(),
           })
           .nullable()
@@ -75,5 +80,15 @@ export function toTenantView(tenant: TenantRecord): z.output<typeof tenantView> 
 }
 
 export function toTenantListItem(item: TenantListItem): z.output<typeof tenantListView>['items'][number] {
-  return { ...toTenantView(item), bot: item.bot };
+  const bot = item.bot;
+  return {
+    ...toTenantView(item),
+    bot: bot && {
+      username: bot.username,
+      enabled: bot.enabled,
+      ...(bot.state === null
+        ? { state: null, reason: bot.reason }
+        : shownState({ state: bot.state, reason: bot.reason, reportAgeMs: bot.reportAgeMs ?? 0 })),
+    },
+  };
 }

@@ -1,7 +1,9 @@
 /** Schemas of the bot config routes. The token goes in, and never comes out: only `token_hint`. */
+
 import { z } from 'zod';
 import { BOT_TOKEN_PATTERN } from '../../security/bot-token.ts';
 import type { BotConfigRecord } from '../repositories/bot-configs.ts';
+import { shownState } from '../services/bot-liveness.ts';
 import { instant, iso } from './common.ts';
 
 /** A bot token as @BotFather shows it: `<bot id>:<secret>`. Surrounding spaces are ignored. */
@@ -35,11 +37,32 @@ export const botView = z
     restart_requested_at: instant.nullable(),
     status: z
       .object({
-        state: z.string().describe('idle, starting, running, restarting or stopped'),
-        reason: z.string().nullable().describe('why it is stopped or restarting, e.g. invalid-token'),
-        detail: z.string().nullable(),
+        state: z
+          .string()
+          .describe(
+            'idle, starting, running, degraded (running, but getUpdates fails), restarting, stopped, or unknown (running was reported, but no heartbeat for 90 s)',
+          ),
+        reason: z
+          .string()
+          .nullable()
+          .describe(
+            'why: invalid-token, crash-loop, ... ; polling-failing when degraded; not-reporting when unknown',
+          ),
+        detail: z
+          .string()
+          .nullable()
+          .describe("the last error; when degraded, Telegram's answer to getUpdates"),
         since: instant,
         restarts: z.number().int(),
+        reported_at: instant.describe(
+          "the supervisor's last heartbeat of this bot (or when the state began)",
+        ),
+        polling_failing_since: instant.nullable().describe('degraded: getUpdates failing since'),
+        polling_error_code: z
+          .number()
+          .int()
+          .nullable()
+          .describe("degraded: Telegram's error code (429, 502, ...)"),
       })
       .nullable()
       .describe('as last reported by the supervisor; null before its first report'),
@@ -59,11 +82,14 @@ export function toBotView(config: BotConfigRecord): BotView {
     updated_at: iso(config.updatedAt),
     restart_requested_at: iso(config.restartRequestedAt),
     status: config.status && {
-      state: config.status.state,
-      reason: config.status.reason,
+      ...shownState(config.status),
       detail: config.status.detail,
       since: iso(config.status.since),
       restarts: config.status.restarts,
+      reported_at: iso(config.status.reportedAt),
+      polling_failing_since:
+        config.status.pollFailingSince === null ? null : iso(config.status.pollFailingSince),
+      polling_error_code: config.status.pollErrorCode,
     },
   };
 }

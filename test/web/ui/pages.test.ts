@@ -37,6 +37,9 @@ const BOT: Bot = {
     detail: null,
     since: '2026-11-29T10:00:00.000Z',
     restarts: 0,
+    reported_at: '2026-11-29T10:00:00.000Z',
+    polling_failing_since: null,
+    polling_error_code: null,
   },
 };
 const OPEN = lottery({

@@ -17,8 +17,11 @@ export interface Me {
 
 export type RegistrationMode = 'open' | 'invite' | 'closed';
 
-/** Supervisor states of a bot; `idle` before it first started. */
-export type BotState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopped';
+/**
+ * States of a bot as the API shows them; `idle` before it first started, `degraded` = running while
+ * getUpdates fails, `unknown` = running was reported but no heartbeat came for 90 s.
+ */
+export type BotState = 'idle' | 'starting' | 'running' | 'degraded' | 'restarting' | 'stopped' | 'unknown';
 
 /** One session of the signed-in account (GET /api/me/sessions). */
 export interface AccountSession {
@@ -38,6 +41,11 @@ export interface BotStatus {
   detail: string | null;
   since: string;
   restarts: number;
+  /** The supervisor's last heartbeat of this bot (or when the state began). */
+  reported_at: string;
+  /** Degraded: getUpdates failing since, and Telegram's error code. */
+  polling_failing_since: string | null;
+  polling_error_code: number | null;
 }
 
 export interface Bot {

@@ -82,14 +82,16 @@ export const en = {
     restart: 'Restart bot',
     restartRequested: 'Restart requested: the supervisor picks it up within a second.',
     restartingBecause: 'Restarting after a problem: {reason}',
+    failingSince: 'Telegram refuses its polling since {time}',
   },
   botState: {
     idle: 'Waiting',
     starting: 'Starting',
     running: 'Running',
+    degraded: 'Degraded',
     restarting: 'Restarting',
     stopped: 'Stopped',
-    unknown: 'Not reported',
+    unknown: 'Unknown (not reporting)',
   },
   botReason: {
     'invalid-token': {
@@ -111,6 +113,14 @@ export const en = {
     shutdown: {
       what: 'The platform is shutting down or restarting.',
       todo: 'Nothing to do: the bot starts again with the platform.',
+    },
+    'polling-failing': {
+      what: 'The bot runs, but Telegram refuses to hand it updates (getUpdates fails): presses and messages wait at Telegram until it answers again.',
+      todo: 'Usually passes by itself (flood wait, a Telegram outage). If it lasts, check that the server reaches Telegram; the bot is restarted if polling does not recover.',
+    },
+    'not-reporting': {
+      what: 'The last report says the bot was running, but no heartbeat has arrived for more than 90 seconds, so its state is unknown.',
+      todo: 'Check that the supervisor (tg-lottery start or supervise) is running and reaches the database.',
     },
     other: 'Stopped: {reason}. Press Restart to try again.',
   },

@@ -80,6 +80,7 @@ export const zhCN: Messages = {
     restart: '重启 Bot',
     restartRequested: '已请求重启：监管进程会在一秒内处理。',
     restartingBecause: '出现问题，正在重启：{reason}',
+    failingSince: '自 {time} 起 Telegram 拒绝其轮询',
   },
   botState: {
     idle: '等待中',
@@ -87,7 +88,8 @@ export const zhCN: Messages = {
     running: '运行中',
     restarting: '重启中',
     stopped: '已停止',
-    unknown: '未报告',
+    unknown: '未知（无心跳）',
+    degraded: '降级运行',
   },
   botReason: {
     'invalid-token': {
@@ -109,6 +111,14 @@ export const zhCN: Messages = {
     shutdown: {
       what: '平台正在关闭或重启。',
       todo: '无需操作：平台恢复后 Bot 会自动启动。',
+    },
+    'polling-failing': {
+      what: 'Bot 仍在运行，但 Telegram 拒绝向它提供更新（getUpdates 失败）：按钮点击和消息会在 Telegram 处等待，直到恢复。',
+      todo: '通常会自行恢复（限流等待、Telegram 故障）。若持续存在，请检查服务器能否连接 Telegram；轮询无法恢复时 Bot 会被重启。',
+    },
+    'not-reporting': {
+      what: '最后一次报告显示 Bot 在运行，但已超过 90 秒没有收到心跳，当前状态未知。',
+      todo: '请检查监管进程（tg-lottery start 或 supervise）是否在运行并能连接数据库。',
     },
     other: '已停止：{reason}。点击“重启 Bot”重试。',
   },
