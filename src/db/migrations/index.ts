@@ -8,6 +8,7 @@ import { Migration20261129100000Sessions } from './Migration20261129100000Sessio
 import { Migration20261129200000Lottery } from './Migration20261129200000Lottery.ts';
 import { Migration20261202100000SearchIndex } from './Migration20261202100000SearchIndex.ts';
 import { Migration20261202200000Auth } from './Migration20261202200000Auth.ts';
+import { Migration20261202600000AuditIndex } from './Migration20261202600000AuditIndex.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129000000Init', class: Migration20261129000000Init },
@@ -15,4 +16,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129200000Lottery', class: Migration20261129200000Lottery },
   { name: 'Migration20261202100000SearchIndex', class: Migration20261202100000SearchIndex },
   { name: 'Migration20261202200000Auth', class: Migration20261202200000Auth },
+  { name: 'Migration20261202600000AuditIndex', class: Migration20261202600000AuditIndex },
 ];
