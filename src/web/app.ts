@@ -41,6 +41,7 @@ import { lotteryRoutes } from './routes/lotteries.ts';
 import { meRoutes } from './routes/me.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { AdminService } from './services/admin-service.ts';
+import { AuditService } from './services/audit-service.ts';
 import { AuthService } from './services/auth-service.ts';
 import { BotService } from './services/bot-service.ts';
 import { LotteryService } from './services/lottery-service.ts';
@@ -222,6 +223,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ...(api.searchTimeoutMs !== undefined ? { searchTimeoutMs: api.searchTimeoutMs } : {}),
     });
     const admin = new AdminService(sql);
+    const audit = new AuditService(sql);
     const guard = createGuard(auth, csrf);
 
     await app.register(
@@ -238,11 +240,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
             registerPerHour: limits.registerPerHour,
           });
         });
-        await scope.register(meRoutes, { prefix: '/me', auth, guard });
+        await scope.register(meRoutes, { prefix: '/me', auth, audit, guard });
         await scope.register(botRoutes, { prefix: '/bot', bots, guard });
         await scope.register(lotteryRoutes, { prefix: '/lotteries', lotteries, guard });
         await scope.register(chatRoutes, { prefix: '/chats', lotteries, guard });
-        await scope.register(adminRoutes, { prefix: '/admin', admin, guard });
+        await scope.register(adminRoutes, { prefix: '/admin', admin, audit, guard });
       },
       { prefix: '/api' },
     );

@@ -9,6 +9,7 @@ import { Migration20261129200000Lottery } from './Migration20261129200000Lottery
 import { Migration20261202100000SearchIndex } from './Migration20261202100000SearchIndex.ts';
 import { Migration20261202200000Auth } from './Migration20261202200000Auth.ts';
 import { Migration20261202500000Degraded } from './Migration20261202500000Degraded.ts';
+import { Migration20261202600000AuditIndex } from './Migration20261202600000AuditIndex.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129000000Init', class: Migration20261129000000Init },
@@ -17,4 +18,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202100000SearchIndex', class: Migration20261202100000SearchIndex },
   { name: 'Migration20261202200000Auth', class: Migration20261202200000Auth },
   { name: 'Migration20261202500000Degraded', class: Migration20261202500000Degraded },
+  { name: 'Migration20261202600000AuditIndex', class: Migration20261202600000AuditIndex },
 ];

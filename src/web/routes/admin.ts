@@ -1,6 +1,7 @@
 /**
  * Platform admin routes: `GET /api/admin/tenants`, `POST /api/admin/tenants/:id/disable`,
- * `POST /api/admin/tenants/:id/enable`, `POST /api/admin/invites`. Non-admins get 403.
+ * `POST /api/admin/tenants/:id/enable`, `POST /api/admin/invites`, `GET /api/admin/audit` (the audit log).
+ * Non-admins get 403.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { type Guard, signedIn } from '../auth/guard.ts';
@@ -13,17 +14,23 @@ import {
   toTenantListItem,
   toTenantView,
 } from '../schemas/admin.ts';
+import { adminAuditQuery, auditPageView, toAuditPage } from '../schemas/audit.ts';
 import { errorResponses, iso, SIGNED_IN } from '../schemas/common.ts';
 import type { AdminService } from '../services/admin-service.ts';
+import type { AuditService } from '../services/audit-service.ts';
 
 export interface AdminRoutesOptions {
   admin: AdminService;
+  audit: AuditService;
   guard: Guard;
 }
 
 const security = [{ session: [], csrf: [] }];
 
-export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app, { admin, guard }) => {
+export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (
+  app,
+  { admin, audit, guard },
+) => {
   app.addHook('onRequest', guard.admin);
 
   app.get(
@@ -77,5 +84,20 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
       const invite = await admin.createInvite(signedIn(request));
       return reply.code(201).send({ code: invite.code, expires_at: iso(invite.expiresAt) });
     },
+  );
+
+  app.get(
+    '/audit',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'The audit log, newest first: sign-ins, sign-in delays, account and admin actions',
+        security,
+        querystring: adminAuditQuery,
+        response: { 200: auditPageView, ...errorResponses(...SIGNED_IN) },
+      },
+    },
+    async (request) =>
+      toAuditPage(await audit.forAdmin(signedIn(request), request.query), request.query.limit),
   );
 };

@@ -1,11 +1,12 @@
 /**
  * The signed-in account: `GET /api/me` (the account and its CSRF token), `POST /api/me/password`
- * (change the password; ends the other sessions), `GET /api/me/sessions`, `DELETE /api/me/sessions/:id`
- * and `POST /api/me/sessions/sign-out-others`.
+ * (change the password; ends the other sessions), `GET /api/me/sessions`, `DELETE /api/me/sessions/:id`,
+ * `POST /api/me/sessions/sign-out-others` and `GET /api/me/audit` (the account's own security events).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { clearSessionCookies } from '../auth/cookies.ts';
 import { type Guard, signedIn } from '../auth/guard.ts';
+import { auditPageView, ownAuditQuery, toAuditPage } from '../schemas/audit.ts';
 import {
   changePasswordBody,
   meView,
@@ -16,15 +17,17 @@ import {
   toMeView,
 } from '../schemas/auth.ts';
 import { errorResponses, iso, noContent, SIGNED_IN } from '../schemas/common.ts';
+import type { AuditService } from '../services/audit-service.ts';
 import type { AuthService } from '../services/auth-service.ts';
 import { clientOf } from './auth.ts';
 
 export interface MeRoutesOptions {
   auth: AuthService;
+  audit: AuditService;
   guard: Guard;
 }
 
-export const meRoutes: FastifyPluginAsyncZod<MeRoutesOptions> = async (app, { auth, guard }) => {
+export const meRoutes: FastifyPluginAsyncZod<MeRoutesOptions> = async (app, { auth, audit, guard }) => {
   app.get(
     '',
     {
@@ -119,5 +122,22 @@ export const meRoutes: FastifyPluginAsyncZod<MeRoutesOptions> = async (app, { au
       },
     },
     async (request) => ({ sessions_ended: await auth.endOtherSessions(signedIn(request)) }),
+  );
+
+  app.get(
+    '/audit',
+    {
+      onRequest: guard.tenant,
+      schema: {
+        tags: ['auth'],
+        summary:
+          "The account's own security events, newest first: sign-ins, sign-in delays on guesses at its password, password changes, sessions ended",
+        security: [{ session: [] }],
+        querystring: ownAuditQuery,
+        response: { 200: auditPageView, ...errorResponses(...SIGNED_IN) },
+      },
+    },
+    async (request) =>
+      toAuditPage(await audit.forAccount(signedIn(request), request.query), request.query.limit),
   );
 };

@@ -80,6 +80,7 @@ export class AdminService {
   }
 }
 
-function requireAdmin(actor: AuthContext): void {
+/** @throws ApiError forbidden unless `actor` is the platform admin */
+export function requireAdmin(actor: AuthContext): void {
   if (actor.role !== 'admin') throw new ApiError('forbidden', 'Only the platform admin may do this.');
 }

@@ -34,6 +34,7 @@ const fetchMock = vi.fn(async (url: string | URL | Request, init?: RequestInit) 
   const json = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   if (key === 'GET /api/me/sessions') return json(200, { items: sessions });
+  if (key === 'GET /api/me/audit?limit=20') return json(200, { items: [], next_before: null });
   if (key === `DELETE /api/me/sessions/${PHONE.id}`) {
     sessions = sessions.filter((s) => s.id !== PHONE.id);
     return new Response(null, { status: 204 });

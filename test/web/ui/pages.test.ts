@@ -111,6 +111,36 @@ const routes: Record<string, () => unknown> = {
       },
     ],
   }),
+  'GET /api/me/audit?limit=20': () => ({
+    items: [
+      {
+        id: 3,
+        at: '2026-12-01T09:00:00.000Z',
+        tenant_id: 1,
+        tenant_name: 'ann',
+        actor: 'system',
+        action: 'auth.throttled',
+        subject: 'tenant:1',
+        detail: { scope: 'account_address', address: '203.0.113.66', failures: 3, delay_s: 4 },
+      },
+    ],
+    next_before: null,
+  }),
+  'GET /api/admin/audit?limit=50': () => ({
+    items: [
+      {
+        id: 2,
+        at: '2026-12-01T09:00:00.000Z',
+        tenant_id: 2,
+        tenant_name: 'bob',
+        actor: 'tenant:2',
+        action: 'auth.signed_in',
+        subject: 'tenant:2',
+        detail: { address: '198.51.100.7' },
+      },
+    ],
+    next_before: null,
+  }),
   'GET /api/admin/tenants?limit=50&offset=0': () => ({
     total: 1,
     items: [
@@ -184,8 +214,18 @@ describe('pages', () => {
     ['/lotteries/1', ['Open one', 'Draw now', 'Cancel lottery', '37', 'Bo (@bo)', 'Export CSV']],
     ['/lotteries/1/edit', ['This lottery is open', 'Post preview']],
     ['/lotteries/2', ['Drawn one', 'Cy', 'blocked the bot', 'Forbidden: bot was blocked', 'Reroll selected']],
-    ['/admin', ['bob', 'no bot', 'Disable', 'New invite code']],
-    ['/account', ['Change password', 'Firefox on the laptop', 'this browser', 'Sign out everywhere else']],
+    ['/admin', ['bob', 'no bot', 'Disable', 'New invite code', 'Audit log', 'Signed in']],
+    [
+      '/account',
+      [
+        'Change password',
+        'Firefox on the laptop',
+        'this browser',
+        'Sign out everywhere else',
+        'Recent security events',
+        '203.0.113.66',
+      ],
+    ],
     ['/nowhere', ['Page not found']],
   ])('%s', async (path, expected) => {
     const { text } = await open(path);

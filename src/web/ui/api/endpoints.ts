@@ -2,6 +2,7 @@
 import { request } from './http.ts';
 import type {
   AccountSession,
+  AuditPage,
   Bot,
   Chat,
   Entry,
@@ -31,6 +32,9 @@ export const accountApi = {
   sessions: () => request<{ items: AccountSession[] }>('GET', '/me/sessions'),
   endSession: (id: string) => request<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
   signOutOthers: () => request<{ sessions_ended: number }>('POST', '/me/sessions/sign-out-others'),
+  /** The account's own security events, newest first. */
+  audit: (query: { limit: number; before?: number | null }) =>
+    request<AuditPage>('GET', '/me/audit', { query }),
 };
 
 export const botApi = {
@@ -77,4 +81,7 @@ export const adminApi = {
   disable: (id: number) => request<TenantItem>('POST', `/admin/tenants/${id}/disable`),
   enable: (id: number) => request<TenantItem>('POST', `/admin/tenants/${id}/enable`),
   invite: () => request<{ code: string; expires_at: string }>('POST', '/admin/invites'),
+  /** The audit log, newest first; `action` is one action or a group ending with "." (`auth.`). */
+  audit: (query: { limit: number; before?: number | null; action?: string; tenant_id?: number }) =>
+    request<AuditPage>('GET', '/admin/audit', { query }),
 };

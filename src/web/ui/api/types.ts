@@ -59,6 +59,29 @@ export interface Bot {
   status: BotStatus | null;
 }
 
+/** A JSON value as the API sends it (an audit event's detail). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** One audit log event (GET /api/admin/audit, GET /api/me/audit). */
+export interface AuditEvent {
+  id: number;
+  at: string;
+  tenant_id: number | null;
+  tenant_name: string | null;
+  /** `tenant:<id>` of whoever acted, or `system`. */
+  actor: string;
+  /** Dotted verb, e.g. `auth.signed_in`. */
+  action: string;
+  subject: string | null;
+  detail: Record<string, JsonValue>;
+}
+
+/** A page of audit events, newest first; pass `next_before` as `before` for the older ones. */
+export interface AuditPage {
+  items: AuditEvent[];
+  next_before: number | null;
+}
+
 export interface TenantItem {
   id: number;
   username: string;
