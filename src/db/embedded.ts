@@ -187,7 +187,8 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     const port = await freePort();
     const recent: string[] = [];
     const onLog = (message: unknown) => {
-      const text = String(message).trim();
+      // Lines arrive as strings or Buffers, errors as Error objects: never print `[object Object]`.
+      const text = (message instanceof Error ? message.message : String(message)).trim();
       if (!text) return;
       recent.push(text);
       if (recent.length > 30) recent.shift();
