@@ -40,13 +40,24 @@ function isTenantError(event: SupervisorEvent): event is TenantErrorEvent {
   return event.type.startsWith(ERROR_PREFIX);
 }
 
+/** The message of a thrown value: an Error's message, a string as is, anything else as JSON (never `[object Object]`). */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
+}
+
 /** logEvent `tenant-failed` for a tenant machine's error event. */
 const logFailure = {
   type: 'logEvent',
   params: ({ event }: { event: SupervisorEvent }): SupervisorLogParams => ({
     event: 'tenant-failed',
     tenantIds: isTenantError(event) ? [event.type.slice(ERROR_PREFIX.length).replace(/^tenant-/, '')] : [],
-    ...(isTenantError(event) ? { error: String(event.error) } : {}),
+    ...(isTenantError(event) ? { error: describeError(event.error) } : {}),
   }),
 } as const;
 

@@ -5,6 +5,7 @@
 import { type Config, ConfigError, loadConfig } from '../config/env.ts';
 import { resolveAppSecret } from '../config/secret.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
+import { setLogLanguage } from '../log/messages.ts';
 import { loadWebEnv } from '../web/web-env.ts';
 
 export interface AppContext {
@@ -30,6 +31,7 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
 /** Configuration and logger for a command. `proc` names the process in every log line. */
 export function bootstrap(proc: string): AppContext {
   const config = loadConfigOrExit();
+  setLogLanguage(config.logLang);
   const logger = createLogger({ level: config.logLevel, base: { proc } });
   return { config, logger };
 }

@@ -7,6 +7,7 @@
  * order of start (last started, first stopped).
  */
 import type { Logger } from '../log/logger.ts';
+import { logMessages } from '../log/messages.ts';
 import { onShutdownSignal } from './signals.ts';
 
 /** Thrown by {@link Lifecycle.checkpoint} once a shutdown was asked for during start-up. */
@@ -35,7 +36,7 @@ export async function runUntilSignal(
       try {
         await stop();
       } catch (err) {
-        logger.warn({ err }, `stopping ${name} failed`);
+        logger.warn({ err }, logMessages().app.stoppingFailed(name));
       }
     }
   };
@@ -49,7 +50,7 @@ export async function runUntilSignal(
     stopping = true;
     await started.catch(() => undefined);
     await stopAll();
-    logger.info('stopped cleanly');
+    logger.info(logMessages().app.stoppedCleanly());
     return 0;
   });
   started = startup(lifecycle);

@@ -5,6 +5,7 @@
  * to a process that already received it from the terminal. The process then exits with the code the steps return.
  */
 import type { Logger } from '../log/logger.ts';
+import { logMessages } from '../log/messages.ts';
 
 /**
  * Install the handlers. `shutdown` receives the signal name and resolves to the exit code.
@@ -17,16 +18,16 @@ export function onShutdownSignal(logger: Logger, shutdown: (signal: string) => P
     // npm forwards the terminal's Ctrl+C to us although we got it too: a repeat within 1 s is that echo.
     if (running && Date.now() - firstAt < 1000) return;
     if (running) {
-      logger.warn(`${signal} again: exiting now without waiting`);
+      logger.warn(logMessages().app.signalAgain(signal));
       process.exit(130);
     }
     running = true;
     firstAt = Date.now();
-    logger.info(`${signal} received: shutting down gracefully (press Ctrl+C again to force)`);
+    logger.info(logMessages().app.signal(signal));
     shutdown(signal).then(
       (code) => process.exit(code),
       (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
+        logger.error({ err }, logMessages().app.shutdownFailed());
         process.exit(1);
       },
     );

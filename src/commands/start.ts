@@ -7,6 +7,7 @@
 import { appSecret, bootstrap } from '../app/bootstrap.ts';
 import { runUntilSignal } from '../app/lifecycle.ts';
 import { openDatabase, redactUrl } from '../db/database.ts';
+import { logMessages } from '../log/messages.ts';
 import { startSupervisorService } from '../supervisor/service.ts';
 import { startAdminWeb } from '../web/serve.ts';
 
@@ -16,7 +17,8 @@ export async function startCommand(options: { inspect?: boolean } = {}): Promise
     const secret = await appSecret(config);
     const db = await openDatabase(config, logger);
     lifecycle.onStop('the database', () => db.close());
-    logger.info({ database: redactUrl(db.url), embedded: Boolean(db.embedded) }, 'database ready');
+    const database = redactUrl(db.url);
+    logger.info({ database, embedded: Boolean(db.embedded) }, logMessages().app.databaseReady(database));
     lifecycle.checkpoint();
     const adminUrl = await startAdminWeb(lifecycle, { config, logger, db, appSecret: secret });
     lifecycle.checkpoint();

@@ -6,6 +6,7 @@
 import { appSecret, bootstrap } from '../app/bootstrap.ts';
 import { runUntilSignal } from '../app/lifecycle.ts';
 import { openDatabase, redactUrl } from '../db/database.ts';
+import { logMessages } from '../log/messages.ts';
 import { startAdminWeb } from '../web/serve.ts';
 
 /** Run the admin web until a shutdown signal; resolves never (the signal handler exits the process). */
@@ -15,7 +16,8 @@ export async function webCommand(): Promise<number> {
     const secret = await appSecret(config);
     const db = await openDatabase(config, logger);
     lifecycle.onStop('the database', () => db.close());
-    logger.info({ database: redactUrl(db.url), embedded: Boolean(db.embedded) }, 'database ready');
+    const database = redactUrl(db.url);
+    logger.info({ database, embedded: Boolean(db.embedded) }, logMessages().app.databaseReady(database));
     lifecycle.checkpoint();
     await startAdminWeb(lifecycle, { config, logger, db, appSecret: secret });
   });

@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { LOG_LANGUAGES, type LogLanguage, logLanguageFromLocale } from '../log/messages.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -41,6 +42,8 @@ export interface Config {
    * announcements link to the public proof page under it. Unset: they show the commitment instead.
    */
   publicUrl: string | undefined;
+  /** Language of the human log sentences (`msg`); default from the system locale (LC_ALL, LC_MESSAGES, LANG). */
+  logLang: LogLanguage;
 }
 
 /** A configuration problem a person can fix: which variable, what is wrong, an example of a good value. */
@@ -149,6 +152,14 @@ const VARIABLES = {
   },
   SUPERVISOR_PORT: { schema: port.default(8082), example: '8082' },
   PUBLIC_URL: { schema: httpUrl.optional(), example: 'https://giveaways.example.com' },
+  LOG_LANG: {
+    schema: z
+      .string()
+      .trim()
+      .pipe(z.enum(LOG_LANGUAGES, { error: `is not one of ${LOG_LANGUAGES.join(', ')}` }))
+      .optional(),
+    example: 'zh-CN',
+  },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -210,5 +221,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: read(env, 'LOG_LEVEL'),
     supervisorPort: read(env, 'SUPERVISOR_PORT'),
     publicUrl: read(env, 'PUBLIC_URL'),
+    logLang: read(env, 'LOG_LANG') ?? logLanguageFromLocale(env),
   };
 }

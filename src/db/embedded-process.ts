@@ -105,7 +105,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
           watch(next);
           if (stopping) next.kill('SIGINT');
         },
-        (err: unknown) => options.onUnexpectedExit?.(`could not be started again: ${String(err)}`),
+        (err: unknown) =>
+          options.onUnexpectedExit?.(
+            `could not be started again: ${err instanceof Error ? err.message : String(err)}`,
+          ),
       );
     });
   };

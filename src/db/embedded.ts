@@ -22,6 +22,7 @@ import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log/logger.ts';
+import { logMessages } from '../log/messages.ts';
 import { acquireDataDirLock, type DataDirLock, isProcessAlive } from './data-dir-lock.ts';
 import {
   BOT_ROLE,
@@ -186,7 +187,8 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     const port = await freePort();
     const recent: string[] = [];
     const onLog = (message: unknown) => {
-      const text = String(message).trim();
+      // Lines arrive as strings or Buffers, errors as Error objects: never print `[object Object]`.
+      const text = (message instanceof Error ? message.message : String(message)).trim();
       if (!text) return;
       recent.push(text);
       if (recent.length > 30) recent.shift();
@@ -212,7 +214,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
       onError: onLog,
     });
     if (!initialised) {
-      logger.info({ pgDir }, 'creating the embedded PostgreSQL database (first start)');
+      logger.info({ pgDir }, logMessages().embedded.creating());
       try {
         await initialiseCluster(server, passwordFile, bootstrapFile);
       } catch (err) {
@@ -229,7 +231,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
         port,
         flags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
         onLog,
-        onUnexpectedExit: (what) => logger.warn(`the embedded PostgreSQL ${what}`),
+        onUnexpectedExit: (what) => logger.warn(logMessages().embedded.unexpected(what)),
       });
     } catch (err) {
       throw new EmbeddedPostgresError(
@@ -255,7 +257,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     const urlOf = (user: string, secret: string, database: string) =>
       `postgres://${user}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${database}`;
     const adminUrl = urlOf('postgres', password, 'postgres');
-    logger.info({ port }, 'embedded PostgreSQL is running');
+    logger.info({ port }, logMessages().embedded.running(port));
     let stopping: Promise<void> | undefined;
     const onExit = () => {
       if (serverProcess.child.exitCode === null) serverProcess.child.kill('SIGINT');
@@ -270,10 +272,10 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
         stopping ??= (async () => {
           await serverProcess
             .stop()
-            .catch((err: unknown) => logger.warn({ err }, 'embedded PostgreSQL stop failed'));
+            .catch((err: unknown) => logger.warn({ err }, logMessages().embedded.stopFailed()));
           process.removeListener('exit', onExit);
           await lock.release();
-          logger.info('embedded PostgreSQL stopped');
+          logger.info(logMessages().embedded.stopped());
         })();
         return stopping;
       },

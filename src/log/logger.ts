@@ -5,8 +5,13 @@
  * a session or an encryption key, wherever it sits in the logged object (top level, one or two levels
  * down, request headers). Bot tokens embedded inside free text (an error message quoting a URL like
  * `/bot123:ABC/getMe`) are masked by {@link maskTokens}, applied to every message and error string.
+ *
+ * On a terminal at `info` (and above) each event is one line: time, level and the sentence; the fields
+ * stay in the JSON logs and show on the terminal at `debug`/`trace`. An error's message is appended to
+ * its line (`… — connect ECONNREFUSED`), so a failure is never reduced to its sentence alone.
  */
 import { type Logger, type LoggerOptions, pino } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -56,11 +61,11 @@ export function maskTokens(text: string): string {
 export interface CreateLoggerOptions {
   /** pino level name; default `info`. */
   level?: string;
-  /** Pretty-print for people; default: stdout is a TTY. */
+  /** Pretty-print for people; default: stdout is a TTY (false with a `destination`). */
   pretty?: boolean;
   /** Base bindings on every line (e.g. `{ proc: 'supervisor' }`). */
   base?: Record<string, unknown>;
-  /** Write to this stream instead of stdout (tests). */
+  /** Write to this stream instead of stdout (tests); pretty (without colours) if `pretty` is true. */
   destination?: NodeJS.WritableStream;
 }
 
@@ -69,7 +74,6 @@ export interface CreateLoggerOptions {
  * @throws never; an unknown level falls back to pino's own validation error (config validates it first).
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  const pretty = options.pretty ?? Boolean(process.stdout.isTTY);
   const pinoOptions: LoggerOptions = {
     level: options.level ?? 'info',
     base: options.base ?? null,
@@ -84,17 +88,41 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       err: (err: unknown) => serializeError(err),
     },
   };
+  const pretty = options.pretty ?? (options.destination ? false : Boolean(process.stdout.isTTY));
+  if (pretty) return pino(pinoOptions, prettyStream(pinoOptions.level ?? 'info', options.destination));
   if (options.destination) return pino(pinoOptions, options.destination as pino.DestinationStream);
-  if (pretty) {
-    return pino({
-      ...pinoOptions,
-      transport: {
-        target: 'pino-pretty',
-        options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
-      },
-    });
-  }
   return pino(pinoOptions);
+}
+
+/**
+ * pino-pretty for a terminal. Below `info` (debug, trace) every field is printed under its line; at
+ * `info` and above only the sentence, with the message of an attached error (`err` or `error`).
+ * Synchronous, so the last lines before `process.exit` are not lost.
+ */
+export function prettyStream(level: string, destination?: NodeJS.WritableStream): NodeJS.WritableStream {
+  const detailed = level === 'debug' || level === 'trace';
+  return pinoPretty({
+    colorize: destination === undefined,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    sync: true,
+    ...(destination ? { destination } : {}),
+    ...(detailed ? {} : { hideObject: true, messageFormat: humanMessage }),
+  });
+}
+
+/** The sentence of a log record, with the message of its error appended when it does not say it already. */
+export function humanMessage(log: Record<string, unknown>, messageKey: string): string {
+  const text = typeof log[messageKey] === 'string' ? (log[messageKey] as string) : '';
+  const err = log.err ?? log.error;
+  const detail =
+    typeof err === 'string'
+      ? err
+      : err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string'
+        ? (err as { message: string }).message
+        : '';
+  if (!detail || text.includes(detail)) return text;
+  return text ? `${text} — ${detail}` : detail;
 }
 
 /** Serialise an error for a log line with tokens masked in its message and stack. */
@@ -109,5 +137,23 @@ export function serializeError(err: unknown): Record<string, unknown> {
     if (code !== undefined) out.code = code;
     return out;
   }
-  return { message: maskTokens(String(err)) };
+  // An error already serialised elsewhere (a bot process's JSON line relayed): keep its fields.
+  if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') {
+    const e = err as { type?: unknown; message: string; stack?: unknown; code?: unknown };
+    const out: Record<string, unknown> = { message: maskTokens(e.message) };
+    if (typeof e.type === 'string') out.type = e.type;
+    if (typeof e.stack === 'string') out.stack = maskTokens(e.stack);
+    if (e.code !== undefined) out.code = e.code;
+    return out;
+  }
+  return { message: maskTokens(typeof err === 'object' && err !== null ? safeJson(err) : String(err)) };
+}
+
+/** JSON of a non-error thrown value (never `[object Object]`); falls back to its type name. */
+function safeJson(value: object): string {
+  try {
+    return JSON.stringify(value) ?? Object.prototype.toString.call(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

@@ -11,6 +11,7 @@
 import pg from 'pg';
 import { isUniqueViolation } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
+import { logMessages } from '../log/messages.ts';
 import { isBotTokenShaped } from '../security/bot-token.ts';
 import type { TokenCipher } from '../security/token-cipher.ts';
 import { configHash } from './config-hash.ts';
@@ -175,7 +176,7 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
       if (!databaseUp) {
         databaseUp = true;
         failures = 0;
-        logger.info('the database answers again; applying the changes made meanwhile');
+        logger.info(logMessages().supervisor.databaseUp());
         options.onDatabaseUp?.();
       }
       failures = 0;
@@ -186,10 +187,7 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
       const retryMs = Math.min(30_000, 1000 * 2 ** (failures - 1));
       if (databaseUp) {
         databaseUp = false;
-        logger.error(
-          { err },
-          `the database is unreachable; running bots keep their last config; retrying in ${retryMs / 1000} s`,
-        );
+        logger.error({ err }, logMessages().supervisor.databaseDown(retryMs / 1000));
         options.onDatabaseDown?.(err);
       } else {
         logger.debug({ err, retryMs }, 'the database is still unreachable');

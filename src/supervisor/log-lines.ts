@@ -1,75 +1,64 @@
 /**
  * The supervisor's log lines, written for a person following the console (like the original system's),
- * one line per event, with the same data in pino fields for JSON logs. Never the token.
+ * one line per event, with the same data in pino fields for JSON logs. Never the token. The sentences
+ * live in src/log/messages.ts, in the language of `LOG_LANG`.
  */
 import type { TenantLogParams } from '../../machines/tenant.ts';
+import { type LogLanguage, logMessages, type TenantWords } from '../log/messages.ts';
 
-/** The sentence for a tenant machine event. `botUsername` is known once the bot is running. */
+/**
+ * The sentence for a tenant machine event. `botUsername` is known once the bot is running; `language`
+ * defaults to the one set at start (LOG_LANG).
+ */
 export function tenantLogLine(
   p: TenantLogParams,
   botUsername: string | null,
+  language?: LogLanguage,
 ): { level: 'info' | 'warn' | 'error'; text: string } {
-  const who = `${p.tenantName} (tenant ${p.tenantId})`;
-  const inS =
-    p.delayMs !== undefined ? `${(p.delayMs / 1000).toFixed(p.delayMs < 10_000 ? 1 : 0)} s` : 'a moment';
-  const detail = p.detail ? ` — ${p.detail}` : '';
+  const m = logMessages(language).tenant;
+  const t: TenantWords = {
+    name: p.tenantName,
+    id: p.tenantId,
+    username: botUsername,
+    delayS: p.delayMs !== undefined ? (p.delayMs / 1000).toFixed(p.delayMs < 10_000 ? 1 : 0) : null,
+    detail: p.detail ? p.detail : null,
+  };
   switch (p.event) {
     case 'starting':
-      return {
-        level: 'info',
-        text: p.incarnation <= 1 ? `new config, starting bot: ${who}` : `starting bot: ${who}`,
-      };
+      return { level: 'info', text: p.incarnation <= 1 ? m.startingNew(t) : m.starting(t) };
     case 'started':
-      return { level: 'info', text: `[${p.tenantName}] bot started as @${botUsername ?? '?'}` };
+      return { level: 'info', text: m.started(t) };
     case 'restarting-config':
-      return { level: 'info', text: `restarting bot: ${who} — config changed` };
+      return { level: 'info', text: m.restartingConfig(t) };
     case 'restarting-operator':
-      return { level: 'info', text: `restarting bot: ${who} — asked by an operator` };
+      return { level: 'info', text: m.restartingOperator(t) };
     case 'exited-unexpectedly':
-      return {
-        level: 'warn',
-        text: `bot exited unexpectedly: ${p.tenantName}; restarting in ${inS}${detail}`,
-      };
+      return { level: 'warn', text: m.exitedUnexpectedly(t) };
     case 'conflict':
-      return {
-        level: 'warn',
-        text: `bot ${who} got 409 Conflict (another poller on this token); retrying in ${inS}`,
-      };
+      return { level: 'warn', text: m.conflict(t) };
     case 'killed-heartbeat':
-      return { level: 'warn', text: `bot ${who} stopped polling (no heartbeat); killing and restarting it` };
+      return { level: 'warn', text: m.killedHeartbeat(t) };
     case 'killed-start-timeout':
-      return { level: 'warn', text: `bot ${who} did not become ready in time; killing and retrying` };
+      return { level: 'warn', text: m.killedStartTimeout(t) };
     case 'stop-timeout':
-      return { level: 'warn', text: `bot ${who} did not stop in time; killed` };
+      return { level: 'warn', text: m.stopTimeout(t) };
     case 'crash-loop':
-      return {
-        level: 'error',
-        text: `bot ${who} keeps crashing; stopped (crash-loop) until its config changes or an operator restarts it${detail}`,
-      };
+      return { level: 'error', text: m.crashLoop(t) };
     case 'invalid-token':
-      return {
-        level: 'error',
-        text: `bot ${who}: Telegram rejected the token (401); stopped until a new token is saved`,
-      };
+      return { level: 'error', text: m.invalidToken(t) };
     case 'token-conflict':
-      return {
-        level: 'error',
-        text: `bot ${who}: the token is used by another deployment (409 for too long); stopped (token-conflict)`,
-      };
+      return { level: 'error', text: m.tokenConflict(t) };
     case 'stopping-disabled':
-      return { level: 'info', text: `stopping bot: tenant ${p.tenantId} — disabled or deleted` };
+      return { level: 'info', text: m.stoppingDisabled(t) };
     case 'stopping-shutdown':
-      return { level: 'info', text: `stopping bot: ${who} — shutting down` };
+      return { level: 'info', text: m.stoppingShutdown(t) };
     case 'polling-failing':
-      return {
-        level: 'warn',
-        text: `bot ${who} is degraded: Telegram refuses its polling (${p.detail ?? 'getUpdates failed'}); it keeps retrying`,
-      };
+      return { level: 'warn', text: m.pollingFailing(t) };
     case 'polling-recovered':
-      return { level: 'info', text: `bot ${who} polls again (no longer degraded)` };
+      return { level: 'info', text: m.pollingRecovered(t) };
     case 'terminated':
-      return { level: 'info', text: `bot stopped: ${who}` };
+      return { level: 'info', text: m.terminated(t) };
     default:
-      return { level: 'info', text: `${p.event}: ${who}${detail}` };
+      return { level: 'info', text: m.other(String(p.event), t) };
   }
 }

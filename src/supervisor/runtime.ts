@@ -13,6 +13,7 @@ import { type SupervisorLogParams, supervisorMachine } from '../../machines/supe
 import { type StatusReport, type TenantLogParams, tenantMachine } from '../../machines/tenant.ts';
 import type { ParentMessage } from '../bot/ipc.ts';
 import type { Logger } from '../log/logger.ts';
+import { logMessages } from '../log/messages.ts';
 import type { TokenCipher } from '../security/token-cipher.ts';
 import { type BotSettings, createBotProcessActor } from './bot-process.ts';
 import { type ChildEntry, createChildPool, prepareChildEntry } from './child-pool.ts';
@@ -25,7 +26,8 @@ import {
 } from './config-source.ts';
 import { tenantLogLine } from './log-lines.ts';
 import { startStatusMirror } from './status-mirror.ts';
-import { countByState, createStatusStore, type StatusStore } from './status-store.ts';
+import { createStatusStore, type StatusStore } from './status-store.ts';
+import { createSummary } from './summary.ts';
 
 /** The status store records a bot's heartbeat at most this often (ms); the machine still sees each one. */
 export const HEARTBEAT_STATUS_INTERVAL_MS = 15_000;
@@ -87,6 +89,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const { logger } = options;
   const store = createStatusStore();
   const mirror = startStatusMirror({ store, query: options.query, logger });
+  const msg = logMessages().supervisor;
+  let shuttingDown = false;
   const configs = new Map<string, ActiveConfig>();
   const restartSeen = new Map<string, number>();
   /** Configs of the latest snapshot that can never start (no machine runs them). */
@@ -137,6 +141,9 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
       reportStatus: (_, status: StatusReport) => {
         // A bot stopped because its config became unusable is `disabled` to its machine; say why instead.
         const unusable = status.state === 'stopped' ? unusableNow.get(status.tenantId) : undefined;
+        // Stopped because its config was disabled or deleted: reported (so bot_status gets it), then
+        // dropped from the live status, so `/status` and the summary count the bots that should run.
+        const gone = status.state === 'stopped' && !unusable && !configs.has(status.tenantId);
         store.trigger.report({
           status: {
             tenantId: status.tenantId,
@@ -152,6 +159,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
             pollErrorCode: status.pollErrorCode,
           },
         });
+        if (gone && !shuttingDown) store.trigger.forget({ tenantId: status.tenantId });
       },
       logEvent: (_, params: TenantLogParams) => {
         const line = tenantLogLine(params, usernames.get(params.tenantId) ?? null);
@@ -163,45 +171,25 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     },
   });
 
-  let lastSummaryAt = 0;
-  const summary = (changed: boolean) => {
-    const now = Date.now();
-    if (!changed && now - lastSummaryAt < 60_000) return;
-    lastSummaryAt = now;
-    const counts = countByState(store.getSnapshot().context);
-    const total = configs.size;
-    if (total === 0 && Object.keys(store.getSnapshot().context.tenants).length === 0) {
-      logger.info(
-        `no active bot config yet — configure a token at ${options.adminUrl}; checking again in ${options.checkIntervalS} s`,
-      );
-      return;
-    }
-    logger.info(
-      { counts },
-      `running: ${counts.running} bot${counts.running === 1 ? '' : 's'}` +
-        `${counts.starting + counts.restarting > 0 ? ` (${counts.starting + counts.restarting} starting)` : ''}` +
-        `${counts.stopped > 0 ? `, ${counts.stopped} stopped` : ''} | next check in ${options.checkIntervalS} s`,
-    );
-  };
+  const summary = createSummary({
+    logger,
+    store,
+    expected: () => new Set([...configs.keys(), ...unusableNow.keys()]),
+    configCount: () => configs.size,
+    adminUrl: options.adminUrl,
+    checkIntervalS: options.checkIntervalS,
+  });
 
   const root = supervisorMachine.provide({
     actors: { tenant },
     actions: {
       logEvent: (_, params: SupervisorLogParams) => {
         if (params.event === 'shutting-down') {
-          logger.info(
-            `shutting down: stopping ${params.tenantIds.length} bot(s) (each gets ${options.stopTimeoutMs} ms)`,
-          );
+          logger.info(msg.shuttingDown(params.tenantIds.length, options.stopTimeoutMs));
         } else if (params.event === 'shutdown-deadline') {
-          logger.warn(
-            { tenants: params.tenantIds },
-            'shutdown deadline reached; some bots did not report stopping',
-          );
+          logger.warn({ tenants: params.tenantIds }, msg.shutdownDeadline());
         } else if (params.event === 'tenant-failed') {
-          logger.error(
-            { tenants: params.tenantIds, error: params.error },
-            'a tenant machine failed; it is restarted on the next check',
-          );
+          logger.error({ tenants: params.tenantIds, error: params.error }, msg.tenantFailed());
         }
       },
     },
@@ -211,7 +199,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     ...(options.inspect ? { inspect: options.inspect } : {}),
   } as Parameters<typeof createActor<typeof root>>[1]);
   actor.subscribe({
-    error: (err) => logger.error({ err }, 'the supervisor actor failed'),
+    error: (err) => logger.error({ err }, msg.actorFailed()),
   });
   actor.start();
 
@@ -243,10 +231,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     for (const u of snapshot.unusable) {
       const known = store.getSnapshot().context.tenants[u.tenantId];
       if (known?.state === 'stopped' && known.reason === u.reason) continue;
-      logger.error(
-        { tenant: u.tenantId },
-        `bot config of ${u.tenantName} (tenant ${u.tenantId}) is unusable: ${u.problem}`,
-      );
+      logger.error({ tenant: u.tenantId }, msg.unusable(u.tenantName, u.tenantId, u.problem));
       store.trigger.report({
         status: {
           tenantId: u.tenantId,
@@ -258,14 +243,17 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
         },
       });
     }
-    // Give the machines a tick to report their new states before summarising.
-    setImmediate(() => summary(changed));
+    // A tenant neither active nor unusable any more (deleted while stopped, e.g. in crash-loop) is dropped.
+    for (const [tenantId, status] of Object.entries(store.getSnapshot().context.tenants)) {
+      if (status.state === 'stopped' && !configs.has(tenantId) && !unusableNow.has(tenantId)) {
+        store.trigger.forget({ tenantId });
+      }
+    }
+    // Summarised once the states have settled (no bot starting or restarting), not before.
+    summary.checked(changed);
   };
 
-  logger.info(
-    `supervisor started: one bot per tenant, hot-reloaded — a new, changed, disabled or deleted bot config ` +
-      `takes effect at once (NOTIFY) or within ${options.checkIntervalS} s (poll); crashed bots restart with backoff`,
-  );
+  logger.info(msg.started(options.checkIntervalS));
 
   const configSource = startConfigSource({
     url: options.databaseUrl,
@@ -288,7 +276,6 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   // Wait (briefly: the database may be down) until NOTIFY is heard, so changes from now on apply at once.
   await Promise.race([configSource.listening, new Promise((r) => setTimeout(r, 2000).unref())]);
 
-  let shuttingDown = false;
   let shutdownPromise: Promise<void> | undefined;
   return {
     store,
@@ -300,21 +287,20 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     shutdown() {
       shutdownPromise ??= (async () => {
         shuttingDown = true;
+        summary.stop();
         await configSource.close();
         const before = Object.values(store.getSnapshot().context.tenants).filter((t) => t.pid !== null);
         actor.send({ type: 'SHUTDOWN', at: Date.now() });
-        await toPromise(actor).catch((err: unknown) =>
-          logger.error({ err }, 'supervisor stopped with an error'),
-        );
+        await toPromise(actor).catch((err: unknown) => logger.error({ err }, msg.stoppedWithError()));
         pool.close();
         await mirror.flush();
         mirror.stop();
         logger.info(
           before.length === 0
-            ? 'supervisor stopped: no bot was running'
-            : `supervisor stopped ${before.length} bot${before.length === 1 ? '' : 's'}: ${before
-                .map((t) => `${t.tenantName}${t.botUsername ? ` (@${t.botUsername})` : ''}`)
-                .join(', ')}`,
+            ? msg.stoppedNone()
+            : msg.stoppedBots(
+                before.map((t) => `${t.tenantName}${t.botUsername ? ` (@${t.botUsername})` : ''}`),
+              ),
         );
       })();
       return shutdownPromise;

@@ -2,7 +2,8 @@
  * Mirrors the status store to the `bot_status` table so the admin panel (another process, maybe
  * another machine) can show each bot's state. Writes are coalesced: a tenant whose status changed
  * several times while a write was in flight is written once more with its latest status. When the
- * database is unreachable the dirty tenants are kept and written when it answers again.
+ * database is unreachable the dirty tenants are kept and written when it answers again. A tenant dropped
+ * from the store (its config disabled or deleted) still gets its last status written.
  */
 import type { Logger } from '../log/logger.ts';
 import type { StatusStore, TenantStatus } from './status-store.ts';
@@ -39,7 +40,8 @@ export interface StatusMirror {
 export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
   const { store, logger } = options;
   const written = new Map<string, TenantStatus>();
-  const dirty = new Set<string>();
+  /** Tenants to write, with the latest status seen (kept when the tenant leaves the store). */
+  const dirty = new Map<string, TenantStatus>();
   let writing: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -65,15 +67,13 @@ export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
 
   const drain = async () => {
     while (dirty.size > 0 && !stopped) {
-      const [tenantId] = dirty;
-      dirty.delete(tenantId!);
-      const status = store.getSnapshot().context.tenants[tenantId!];
-      if (!status) continue;
+      const [tenantId, status] = dirty.entries().next().value as [string, TenantStatus];
+      dirty.delete(tenantId);
       try {
         await write(status);
-        written.set(tenantId!, status);
+        written.set(tenantId, status);
       } catch (err) {
-        dirty.add(tenantId!);
+        if (!dirty.has(tenantId)) dirty.set(tenantId, status);
         logger.debug({ err }, 'could not write bot status; will retry');
         clearTimeout(retryTimer);
         retryTimer = setTimeout(() => {
@@ -110,7 +110,7 @@ export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
       ) {
         continue;
       }
-      dirty.add(tenantId);
+      dirty.set(tenantId, status);
     }
     if (retryTimer) return;
     kick();

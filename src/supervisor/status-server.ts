@@ -31,7 +31,11 @@ export function isLoopbackHost(host: string | undefined): boolean {
 }
 
 export function buildStatusServer(options: StatusServerOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger.child({ server: 'status' }) as FastifyBaseLogger });
+  // No line per request: `GET /status` is polled by monitoring; errors are still logged.
+  const app = Fastify({
+    loggerInstance: options.logger.child({ server: 'status' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+  });
   app.addHook('onRequest', async (request, reply) => {
     if (!isLoopbackHost(request.headers.host)) {
       return reply.code(421).send({

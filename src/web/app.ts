@@ -148,6 +148,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     trustProxy: fastifyTrustProxy(options.trustProxy ?? env?.trustProxy ?? false),
     requestIdHeader: false,
     genReqId: (req) => requestId(req.headers['x-request-id']),
+    // Two lines per request at info drowned the console (the panel polls); one line per request at debug.
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

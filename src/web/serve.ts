@@ -8,6 +8,7 @@ import type { Lifecycle } from '../app/lifecycle.ts';
 import type { Config } from '../config/env.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
+import { logMessages } from '../log/messages.ts';
 import { buildApp, listenAddress } from './app.ts';
 import { loadWebEnv } from './web-env.ts';
 
@@ -72,6 +73,6 @@ export async function startAdminWeb(
     );
   }
   const url = listenAddress(app, config.host);
-  logger.info(`admin web listening on ${url} (API reference: /api/docs)`);
+  logger.info(logMessages().app.adminWebListening(url));
   return url;
 }

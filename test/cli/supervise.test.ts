@@ -88,4 +88,31 @@ describe('tg-lottery supervise', () => {
       await db.drop();
     }
   });
+
+  it('LOG_LANG=zh-CN: the sentences in Chinese, the JSON fields in English', async () => {
+    const db = await openTestDatabase();
+    const bot = await sandbox.client.createBot({ username: 'zh_one_bot' });
+    await insertTenant(db, 'zh-one', bot.token);
+    const cli = runCli(['supervise'], {
+      DATABASE_URL: db.url,
+      APP_SECRET: TEST_SECRET,
+      TELEGRAM_API_ROOT: sandbox.apiRoot,
+      SUPERVISOR_PORT: String(await freePort()),
+      LOG_LEVEL: 'info',
+      LOG_LANG: 'zh-CN',
+    });
+    try {
+      await cli.waitFor(/\[zh-one\] 机器人已启动：@zh_one_bot/, 20_000);
+      await cli.waitFor(/"event":"summary"[^\n]*运行中：1 个机器人/, 20_000);
+      cli.child.kill('SIGINT');
+      expect(await cli.exited).toBe(0);
+      expect(cli.output()).toMatch(/监管进程已停止 1 个机器人：zh-one \(@zh_one_bot\)/);
+      expect(cli.output()).toMatch(/"event":"started"/);
+      expect(cli.output()).toMatch(/已正常停止/);
+      expect(cli.output()).not.toContain('[object Object]');
+    } finally {
+      cli.child.kill('SIGKILL');
+      await db.drop();
+    }
+  });
 });

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       supervisorPort: 8082,
       publicUrl: undefined,
+      logLang: 'en',
     });
   });
 
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
         SUPERVISOR_PORT: '9100',
         PUBLIC_URL: 'https://giveaways.example.com/',
         BOT_DATABASE_URL: 'postgresql://bot:q@db.example:5433/app',
+        LOG_LANG: 'zh-CN',
       },
       cwd,
     );
@@ -62,6 +64,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       supervisorPort: 9100,
       publicUrl: 'https://giveaways.example.com',
+      logLang: 'zh-CN',
     });
   });
 
@@ -111,5 +114,23 @@ describe('loadConfig', () => {
   it('never repeats a secret value in the error', () => {
     expect(errorOf({ APP_SECRET: 'tooshort' }).message).not.toContain('tooshort');
     expect(errorOf({ DATABASE_URL: 'mysql://user:hunter2@x/y' }).message).not.toContain('hunter2');
+  });
+
+  it('LOG_LANG: en or zh-CN; anything else names the choices', () => {
+    expect(loadConfig({ LOG_LANG: 'en' }, cwd).logLang).toBe('en');
+    expect(loadConfig({ LOG_LANG: ' zh-CN ' }, cwd).logLang).toBe('zh-CN');
+    const err = errorOf({ LOG_LANG: 'fr' });
+    expect(err.variable).toBe('LOG_LANG');
+    expect(err.message).toMatch(/is not one of en, zh-CN/);
+  });
+
+  it('LOG_LANG defaults from the system locale: LC_ALL, then LC_MESSAGES, then LANG', () => {
+    expect(loadConfig({ LANG: 'zh_CN.UTF-8' }, cwd).logLang).toBe('zh-CN');
+    expect(loadConfig({ LANG: 'zh_TW.UTF-8' }, cwd).logLang).toBe('zh-CN');
+    expect(loadConfig({ LC_MESSAGES: 'zh_CN.UTF-8', LANG: 'en_US.UTF-8' }, cwd).logLang).toBe('zh-CN');
+    expect(loadConfig({ LC_ALL: 'en_US.UTF-8', LC_MESSAGES: 'zh_CN.UTF-8' }, cwd).logLang).toBe('en');
+    expect(loadConfig({ LC_ALL: 'zh_CN.UTF-8', LANG: 'C.UTF-8' }, cwd).logLang).toBe('zh-CN');
+    expect(loadConfig({ LANG: 'C.UTF-8' }, cwd).logLang).toBe('en');
+    expect(loadConfig({ LANG: 'zh_CN.UTF-8', LOG_LANG: 'en' }, cwd).logLang).toBe('en');
   });
 });

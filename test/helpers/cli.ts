@@ -35,7 +35,8 @@ export function runCli(
   options: { detached?: boolean } = {},
 ): RunningCli {
   const fullEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...env })) {
+  // English log sentences (the tests match them) whatever this machine's locale, unless a test asks.
+  for (const [k, v] of Object.entries({ ...process.env, LOG_LANG: 'en', ...env })) {
     if (v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') fullEnv[k] = v;
   }
   const child = spawn(process.execPath, [BIN, ...args], {

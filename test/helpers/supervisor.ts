@@ -4,6 +4,7 @@
  */
 import type { RestartPolicy } from '../../machines/policy.ts';
 import type { Database } from '../../src/db/database.ts';
+import type { Logger } from '../../src/log/logger.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import { createTokenCipher } from '../../src/security/token-cipher.ts';
 import type { BotSettings } from '../../src/supervisor/bot-process.ts';
@@ -54,11 +55,13 @@ export async function startTestSupervisor(
     childEntry?: ChildEntry;
     databaseUrl?: string;
     botSettings?: BotSettings;
+    /** Default: silent (TEST_LOG_LEVEL). */
+    logger?: Logger;
   } = {},
 ): Promise<SupervisorHarness> {
   const connection = db.orm.em.getConnection();
   const supervisor = await startSupervisor({
-    logger: testLogger(),
+    logger: options.logger ?? testLogger(),
     databaseUrl: options.databaseUrl ?? db.url,
     // Bots connect as the bot role (least privilege), unless a test routes the database elsewhere.
     ...(options.databaseUrl ? {} : { botDatabaseUrl: db.botUrl }),
