@@ -12,7 +12,7 @@
  * anything else gets 421. A web page whose own name an attacker resolves to 127.0.0.1 (DNS rebinding)
  * would otherwise read `/status` from a browser on this machine.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../log/logger.ts';
 import { countByState, type StatusStore } from './status-store.ts';
 
@@ -34,7 +34,7 @@ export function buildStatusServer(options: StatusServerOptions): FastifyInstance
   // No line per request: `GET /status` is polled by monitoring; errors are still logged.
   const app = Fastify({
     loggerInstance: options.logger.child({ server: 'status' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.addHook('onRequest', async (request, reply) => {
     if (!isLoopbackHost(request.headers.host)) {
