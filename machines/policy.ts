@@ -22,6 +22,12 @@
  * - a `stopped` tenant starts again only when its config hash changes or an operator asks for a restart
  *   (`TENANT.RESTART`).
  *
+ * - a bot whose shared host stops it for harming its neighbours (fatal `quarantine`: it blocked the host's
+ *   event loop or sent it over its memory budget, machines/placement.ts) restarts at once in a host of its
+ *   own, shown `isolated` with the reason; so does one that trips a crash-loop rule while sharing a host
+ *   (`isolateOnCrashLoop`), which is stopped `crash-loop` only if it loops in its own host too. Isolation lasts
+ *   until an operator restart.
+ *
  * 409 exits are counted in their own series, not in the crash-loop window: a restart while Telegram still
  * holds the old long poll (F1) must get its 90 s, not be cut short by the 5-exit rule.
  */
@@ -60,6 +66,12 @@ export interface RestartPolicy {
   stopTimeoutMs: number;
   /** The supervisor waits this long for every tenant to stop at shutdown, then finishes anyway, default 15 000. */
   shutdownDeadlineMs: number;
+  /**
+   * A bot that trips a crash-loop rule while it shares a bot host is first moved to a host of its own
+   * (`isolated`, reason `crash-loop`, counters reset) and stopped `crash-loop` only if it loops there too.
+   * Default true; the runtime sets it false when every bot has a host of its own (botsPerHost = 1).
+   */
+  isolateOnCrashLoop: boolean;
 }
 
 /** The defaults, in one place. */
@@ -77,6 +89,7 @@ export const DEFAULT_RESTART_POLICY: Readonly<RestartPolicy> = Object.freeze({
   startTimeoutMs: 30_000,
   stopTimeoutMs: 5_000,
   shutdownDeadlineMs: 15_000,
+  isolateOnCrashLoop: true,
 });
 
 const DURATION_KEYS = [

@@ -7,6 +7,8 @@
  * itself: `supervisorMachine.provide({ actors: { tenant: tenantMachine.provide({ ... }) } })`.
  */
 import { assign, enqueueActions, setup } from 'xstate';
+import { type HostParentEvent, type HostTimers, hostActorId, hostMachine } from './host.ts';
+import { DEFAULT_PLACEMENT_POLICY, type HostKind } from './placement.ts';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './policy.ts';
 import { type TenantParentEvent, tenantMachine } from './tenant.ts';
 
@@ -20,6 +22,8 @@ export interface TenantConfig {
 export interface SupervisorInput {
   /** Passed to every tenant machine; also gives `shutdownDeadlineMs`. Default DEFAULT_RESTART_POLICY. */
   policy?: RestartPolicy;
+  /** Passed to every host machine. Default from DEFAULT_PLACEMENT_POLICY. */
+  hostTimers?: HostTimers;
 }
 
 export type SupervisorEvent =
@@ -29,7 +33,14 @@ export type SupervisorEvent =
   | { type: 'TENANT.RESTART'; tenantId: string; at: number }
   /** Ctrl+C / SIGTERM. */
   | { type: 'SHUTDOWN'; at: number }
+  /** Placement needs a new bot host (machines/placement.ts). Ignored while shutting down. */
+  | { type: 'HOST.OPEN'; hostId: string; kind: HostKind; at: number }
+  /** Retire a host that has no bot left (stopped gracefully). */
+  | { type: 'HOST.CLOSE'; hostId: string; at: number }
+  /** Kill a host at once: it ignored a bot's KILL, so its event loop is held. */
+  | { type: 'HOST.KILL'; hostId: string; reason: string; at: number }
   | TenantParentEvent
+  | HostParentEvent
   /** Sent by XState when a tenant machine throws (a bug in an injected effect). */
   | TenantErrorEvent;
 
@@ -51,14 +62,16 @@ function describeError(error: unknown): string {
   }
 }
 
-/** logEvent `tenant-failed` for a tenant machine's error event. */
+/** logEvent `tenant-failed` / `host-failed` for a child machine's error event. */
 const logFailure = {
   type: 'logEvent',
-  params: ({ event }: { event: SupervisorEvent }): SupervisorLogParams => ({
-    event: 'tenant-failed',
-    tenantIds: isTenantError(event) ? [event.type.slice(ERROR_PREFIX.length).replace(/^tenant-/, '')] : [],
-    ...(isTenantError(event) ? { error: describeError(event.error) } : {}),
-  }),
+  params: ({ event }: { event: SupervisorEvent }): SupervisorLogParams => {
+    const actorId = isTenantError(event) ? event.type.slice(ERROR_PREFIX.length) : '';
+    const error = isTenantError(event) ? { error: describeError(event.error) } : {};
+    if (actorId.startsWith('host-'))
+      return { event: 'host-failed', tenantIds: [], hostIds: [actorId.slice(5)], ...error };
+    return { event: 'tenant-failed', tenantIds: actorId ? [actorId.replace(/^tenant-/, '')] : [], ...error };
+  },
 } as const;
 
 /** What the supervisor remembers of a tenant; `configHash: null` = removed or disabled (machine kept, stopped). */
@@ -69,7 +82,10 @@ export interface TenantEntry {
 
 export interface SupervisorContext {
   policy: RestartPolicy;
+  hostTimers: HostTimers;
   tenants: Record<string, TenantEntry>;
+  /** Live bot hosts (their machines are children `host-<hostId>`). */
+  hosts: Record<string, { kind: HostKind }>;
   /** Tenants whose TENANT.STOPPED is still awaited during shutdown. */
   awaiting: string[];
   /** Counts of the latest CONFIG.SNAPSHOT (the params of `reconciled`). */
@@ -94,8 +110,10 @@ export interface ReconcileReport {
  * events, the failed one for `tenant-failed` (its machine threw: a bug; it is respawned by the next snapshot).
  */
 export interface SupervisorLogParams {
-  event: 'shutting-down' | 'shutdown-complete' | 'shutdown-deadline' | 'tenant-failed';
+  event: 'shutting-down' | 'shutdown-complete' | 'shutdown-deadline' | 'tenant-failed' | 'host-failed';
   tenantIds: string[];
+  /** Hosts concerned: still running at the shutdown deadline, or the failed one. */
+  hostIds?: string[];
   error?: string;
 }
 
@@ -147,7 +165,7 @@ export const supervisorMachine = setup({
     events: {} as SupervisorEvent,
     input: {} as SupervisorInput | undefined,
   },
-  actors: { tenant: tenantMachine },
+  actors: { tenant: tenantMachine, host: hostMachine },
   actions: {
     /** Injected: log the reconcile result. */
     reconciled: (_, _params: ReconcileReport) => {},
@@ -202,6 +220,21 @@ export const supervisorMachine = setup({
     dropFailedTenant: enqueueActions(({ context, event, self, enqueue }) => {
       if (!isTenantError(event)) return;
       const actorId = event.type.slice(ERROR_PREFIX.length);
+      if (actorId.startsWith('host-')) {
+        // A host machine failed: its process is released the same way, and it is forgotten.
+        const hostId = actorId.slice(5);
+        const failedHost = self.getSnapshot().children[actorId];
+        enqueue(() => {
+          const orphans = Object.values(failedHost?.getSnapshot().children ?? {}) as Array<{
+            _stop?: () => void;
+          }>;
+          for (const orphan of orphans) orphan._stop?.();
+        });
+        enqueue.stopChild(actorId);
+        const { [hostId]: _gone, ...hosts } = context.hosts;
+        enqueue.assign({ hosts });
+        return;
+      }
       const tenantId = actorId.replace(/^tenant-/, '');
       const { [tenantId]: _dropped, ...tenants } = context.tenants;
       // XState does not stop the children of an actor that failed (see Actor._stopProcedure): stop its bot
@@ -215,6 +248,34 @@ export const supervisorMachine = setup({
       enqueue.stopChild(actorId);
       enqueue.assign({ tenants, awaiting: context.awaiting.filter((id) => id !== tenantId) });
     }),
+    openHost: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'HOST.OPEN' || Object.hasOwn(context.hosts, event.hostId)) return;
+      const id = hostActorId(event.hostId);
+      enqueue.spawnChild('host', {
+        id,
+        systemId: id,
+        input: { hostId: event.hostId, kind: event.kind, timers: context.hostTimers, at: event.at },
+      });
+      enqueue.assign({ hosts: { ...context.hosts, [event.hostId]: { kind: event.kind } } });
+    }),
+    forwardToHost: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'HOST.CLOSE' && Object.hasOwn(context.hosts, event.hostId))
+        enqueue.sendTo(hostActorId(event.hostId), { type: 'HOST.CLOSE', at: event.at });
+      if (event.type === 'HOST.KILL' && Object.hasOwn(context.hosts, event.hostId))
+        enqueue.sendTo(hostActorId(event.hostId), { type: 'HOST.KILL', reason: event.reason, at: event.at });
+    }),
+    /** A host's process is gone: release its machine and forget it. */
+    forgetHost: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'HOST.STOPPED') return;
+      enqueue.stopChild(hostActorId(event.hostId));
+      const { [event.hostId]: _gone, ...hosts } = context.hosts;
+      enqueue.assign({ hosts });
+    }),
+    /** Once every tenant has stopped: ask every host to stop (each is SIGKILLed after its stop timeout). */
+    closeAllHosts: enqueueActions(({ context, enqueue }) => {
+      for (const hostId of Object.keys(context.hosts))
+        enqueue.sendTo(hostActorId(hostId), { type: 'HOST.CLOSE', at: context.lastReconcile?.at ?? 0 });
+    }),
     markStopped: assign(({ context, event }) => ({
       awaiting:
         event.type === 'TENANT.STOPPED'
@@ -226,6 +287,7 @@ export const supervisorMachine = setup({
     isKnownTenant: ({ context, event }) =>
       event.type === 'TENANT.RESTART' && Object.hasOwn(context.tenants, event.tenantId),
     allStopped: ({ context }) => context.awaiting.length === 0,
+    allHostsStopped: ({ context }) => Object.keys(context.hosts).length === 0,
   },
   delays: {
     /** Backstop: finish the shutdown even if some tenant never reports TENANT.STOPPED. */
@@ -235,7 +297,13 @@ export const supervisorMachine = setup({
   id: 'supervisor',
   context: ({ input }) => ({
     policy: input?.policy ?? DEFAULT_RESTART_POLICY,
+    hostTimers: input?.hostTimers ?? {
+      silentHostMs: DEFAULT_PLACEMENT_POLICY.silentHostMs,
+      hostStartTimeoutMs: DEFAULT_PLACEMENT_POLICY.hostStartTimeoutMs,
+      hostStopTimeoutMs: DEFAULT_PLACEMENT_POLICY.hostStopTimeoutMs,
+    },
     tenants: {},
+    hosts: {},
     awaiting: [],
     lastReconcile: null,
   }),
@@ -254,6 +322,10 @@ export const supervisorMachine = setup({
           ],
         },
         'TENANT.RESTART': { guard: 'isKnownTenant', actions: 'forwardRestart' },
+        'HOST.OPEN': { actions: 'openHost' },
+        'HOST.CLOSE': { actions: 'forwardToHost' },
+        'HOST.KILL': { actions: 'forwardToHost' },
+        'HOST.STOPPED': { actions: 'forgetHost' },
         SHUTDOWN: {
           target: 'shuttingDown',
           actions: [
@@ -268,13 +340,10 @@ export const supervisorMachine = setup({
       },
     },
     shuttingDown: {
-      always: {
-        guard: 'allStopped',
-        target: 'done',
-        actions: { type: 'logEvent', params: { event: 'shutdown-complete', tenantIds: [] } },
-      },
       on: {
         'TENANT.STOPPED': { actions: 'markStopped' },
+        'HOST.KILL': { actions: 'forwardToHost' },
+        'HOST.STOPPED': { actions: 'forgetHost' },
         'xstate.error.actor.*': { actions: ['dropFailedTenant', logFailure] },
       },
       after: {
@@ -282,7 +351,27 @@ export const supervisorMachine = setup({
           target: 'done',
           actions: {
             type: 'logEvent',
-            params: ({ context }) => ({ event: 'shutdown-deadline', tenantIds: context.awaiting }),
+            params: ({ context }) => ({
+              event: 'shutdown-deadline',
+              tenantIds: context.awaiting,
+              hostIds: Object.keys(context.hosts),
+            }),
+          },
+        },
+      },
+      initial: 'tenants',
+      states: {
+        /** Every tenant stops its bot (in its host); hosts stay up meanwhile. */
+        tenants: {
+          always: { guard: 'allStopped', target: 'hosts' },
+        },
+        /** Then every host is asked to stop, and SIGKILLed after its stop timeout. */
+        hosts: {
+          entry: 'closeAllHosts',
+          always: {
+            guard: 'allHostsStopped',
+            target: '#supervisor.done',
+            actions: { type: 'logEvent', params: { event: 'shutdown-complete', tenantIds: [] } },
           },
         },
       },

@@ -51,6 +51,7 @@ export function reportStatus(state: TenantState, options: { keepSince?: boolean 
       botUsername: context.botUsername,
       pollFailingSince: state === 'running' ? (context.pollError?.since ?? null) : null,
       pollErrorCode: state === 'running' ? (context.pollError?.errorCode ?? null) : null,
+      isolation: context.isolation?.reason ?? null,
       at: options.keepSince ? context.since : context.lastEventAt,
     }),
   } as const;
@@ -110,8 +111,25 @@ export const crashLimitAtTimer = (timer: TenantTimer) =>
 
 export const released = [stampEvent, 'releaseChild', 'forgetProcess'] as const;
 
+/** Move the tenant to a host of its own for `reason` (crash-loop), or for the reason its host gave (quarantine). */
+export const isolateFor = (reason?: 'crash-loop') =>
+  ({
+    type: 'isolate',
+    params: ({ event }: Ev) => ({
+      reason:
+        reason ??
+        (event.type === 'CHILD.EXIT' ? (event.fatal?.isolation ?? 'event-loop-blocked') : 'crash-loop'),
+    }),
+  }) as const;
+
 /** CHILD.EXIT we did not ask for (in `starting` or `running`); the child is already gone. */
 export const unexpectedExit = [
+  {
+    // its shared host stopped it for harming its neighbours: restart at once in a host of its own
+    guard: 'isQuarantine',
+    target: '#tenant.restarting.backoff',
+    actions: [...released, exitError, isolateFor(), 'retryNow', log('isolated', { detail: true })],
+  },
   {
     guard: 'isUnauthorized',
     target: '#tenant.stopped.halted',
@@ -131,6 +149,18 @@ export const unexpectedExit = [
       'noteConflict',
       'scheduleBackoff',
       log('conflict', { delay: true, detail: true }),
+    ],
+  },
+  {
+    guard: { ...crashLimitAtEvent, type: 'isolatesOnCrashLimit' },
+    target: '#tenant.restarting.backoff',
+    actions: [
+      ...released,
+      exitError,
+      isolateFor('crash-loop'),
+      'resetCrashCounters',
+      'scheduleBackoff',
+      log('isolated', { delay: true, detail: true }),
     ],
   },
   {
@@ -164,6 +194,18 @@ export function killOnTimeout(
 ) {
   return [
     {
+      guard: { ...crashLimitAtTimer(timer), type: 'isolatesOnCrashLimit' },
+      target: '#tenant.restarting.killing',
+      actions: [
+        stampTimer(timer),
+        setError(detail),
+        isolateFor('crash-loop'),
+        'resetCrashCounters',
+        'scheduleBackoff',
+        log('isolated', { delay: true, detail: true }),
+      ],
+    },
+    {
       guard: crashLimitAtTimer(timer),
       target: '#tenant.stopped.killing',
       actions: [
@@ -196,7 +238,7 @@ export const whileChildAlive = {
   },
   'TENANT.RESTART': {
     target: '#tenant.restarting.stopping',
-    actions: [stampEvent, 'resetFailureCounters', 'retryNow', log('restarting-operator')],
+    actions: [stampEvent, 'resetFailureCounters', 'clearIsolation', 'retryNow', log('restarting-operator')],
   },
   'CONFIG.REMOVED': {
     target: '#tenant.stopped.stopping',

@@ -24,11 +24,28 @@ export interface TenantInput {
   jitterSeed?: number;
 }
 
-/** What the child reports when it dies of a Telegram error (F2): kind, Bot API error_code, description. */
+/**
+ * Why a tenant's bot was moved to a bot host of its own (machines/placement.ts states the rules):
+ * its bot crash-looped in a shared host, blocked its host's event loop, or sent its host over the memory budget.
+ */
+export type IsolationReason = 'crash-loop' | 'event-loop-blocked' | 'memory';
+
+/**
+ * What the bot reports when it ends on its own: a Telegram error (F2: kind, Bot API error_code, description),
+ * or `quarantine` when its shared host stopped it for harming its neighbours (`isolation` says how).
+ */
 export interface ChildFatal {
-  kind: 'unauthorized' | 'conflict' | 'other';
+  kind: 'unauthorized' | 'conflict' | 'other' | 'quarantine';
   errorCode?: number;
   description?: string;
+  /** With kind `quarantine`: why the bot must run in a host of its own. */
+  isolation?: IsolationReason;
+}
+
+/** A tenant isolated in a host of its own: why, and since when (epoch ms). */
+export interface Isolation {
+  reason: IsolationReason;
+  since: number;
 }
 
 /** getUpdates failing: since when (epoch ms) and Telegram's last answer. */
@@ -67,6 +84,8 @@ export type ChildCommand = { type: 'STOP' } | { type: 'KILL' };
 export interface BotProcessInput {
   tenantId: string;
   configHash: string;
+  /** Run the bot in a bot host of its own (the tenant is isolated), not in a shared one. */
+  isolated: boolean;
   /** 1 for the first child of this tenant machine, +1 per start; the actor id is `child-<incarnation>`. */
   incarnation: number;
 }
@@ -89,6 +108,8 @@ export interface StatusReport {
   /** On `running`: getUpdates failing since when (epoch ms) and Telegram's error code; else null. */
   pollFailingSince: number | null;
   pollErrorCode: number | null;
+  /** The tenant's bot runs in a host of its own, and why; null while it shares a host. */
+  isolation: IsolationReason | null;
   /** When this state began, epoch ms. */
   at: number;
 }
@@ -111,6 +132,7 @@ export type TenantLogCode =
   | 'stopping-shutdown'
   | 'polling-failing'
   | 'polling-recovered'
+  | 'isolated'
   | 'terminated';
 
 /** Params of `logEvent`. `delayMs` is the backoff before the next start, when one is scheduled. */
@@ -158,6 +180,8 @@ export interface TenantContext {
   lastHeartbeatAt: number | null;
   /** The running child's getUpdates is failing (from its heartbeat); null while polling works. */
   pollError: PollError | null;
+  /** The bot runs in a host of its own since then, and why; null = it shares a host. */
+  isolation: Isolation | null;
   /** Time of the latest event handled: its `at`, or the deadline of the timer that fired. */
   lastEventAt: number;
   /** State of the jitter PRNG (see nextRandom). */

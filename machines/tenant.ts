@@ -40,6 +40,7 @@ import {
   type ChildCommand,
   childId,
   exitsWithinWindow,
+  type IsolationReason,
   type StatusReport,
   type StoppedReason,
   type TenantContext,
@@ -87,6 +88,7 @@ const tenantSetup = setup({
         tenantId: context.tenantId,
         configHash: context.configHash ?? '',
         incarnation: context.incarnation,
+        isolated: context.isolation !== null,
       }),
     }),
     requestStop: sendTo(({ context }) => childId(context.incarnation), { type: 'STOP' }),
@@ -129,6 +131,12 @@ const tenantSetup = setup({
       conflictSince: null,
     }),
     resetBackoff: assign({ backoffAttempt: 0, unstableRuns: 0, conflictSince: null }),
+    /** After a move to a host of its own: the crash-loop rules count afresh there. */
+    resetCrashCounters: assign({ recentExits: [], unstableRuns: 0 }),
+    isolate: assign(({ context }, params: { reason: IsolationReason }) => ({
+      isolation: { reason: params.reason, since: context.lastEventAt },
+    })),
+    clearIsolation: assign({ isolation: null }),
     setPendingConfig: assign((_, params: { configHash: string | null }) => ({
       pendingConfigHash: params.configHash,
     })),
@@ -160,6 +168,10 @@ const tenantSetup = setup({
     startsWithoutBackoff: ({ context }) => context.retryDelayMs === 0,
     isUnauthorized: ({ event }) => event.type === 'CHILD.EXIT' && event.fatal?.kind === 'unauthorized',
     isConflict: ({ event }) => event.type === 'CHILD.EXIT' && event.fatal?.kind === 'conflict',
+    /** Its shared host stopped the bot for harming its neighbours (and it is not isolated yet). */
+    isQuarantine: ({ context, event }) =>
+      event.type === 'CHILD.EXIT' && event.fatal?.kind === 'quarantine' && context.isolation === null,
+
     /** A 409 more than conflictWindowMs after the first 409 of the series. */
     conflictWindowOver: ({ context, event }) =>
       event.type === 'CHILD.EXIT' &&
@@ -173,6 +185,16 @@ const tenantSetup = setup({
     exceedsCrashLimit: ({ context }, params: { at: number }) =>
       exitsWithinWindow(context.recentExits, params.at, context.policy.crashWindowMs).length + 1 >
         context.policy.maxUnexpectedExits || context.unstableRuns + 1 >= context.policy.maxUnstableRuns,
+    /**
+     * The crash limit is reached (as exceedsCrashLimit) while the bot shares a host and the policy says to
+     * move it to a host of its own first (`isolateOnCrashLoop`).
+     */
+    isolatesOnCrashLimit: ({ context }, params: { at: number }) =>
+      context.policy.isolateOnCrashLoop &&
+      context.isolation === null &&
+      (exitsWithinWindow(context.recentExits, params.at, context.policy.crashWindowMs).length + 1 >
+        context.policy.maxUnexpectedExits ||
+        context.unstableRuns + 1 >= context.policy.maxUnstableRuns),
     /** The heartbeat proves polling progressed within heartbeatTimeoutMs (F18: a live process is not enough). */
     pollIsFresh: ({ context, event }) =>
       event.type === 'CHILD.HEARTBEAT' && event.at - event.lastPollAt < context.policy.heartbeatTimeoutMs,
@@ -221,6 +243,7 @@ export const tenantMachine = tenantSetup.createMachine({
     phaseSince: input.at ?? 0,
     lastHeartbeatAt: null,
     pollError: null,
+    isolation: null,
     lastEventAt: input.at ?? 0,
     rngState: input.jitterSeed ?? seedFrom(input.tenantId),
   }),
@@ -313,7 +336,13 @@ export const tenantMachine = tenantSetup.createMachine({
           actions: [stampEvent, queueEventHash, 'resetFailureCounters', 'retryNow', log('restarting-config')],
         },
         'TENANT.RESTART': {
-          actions: [stampEvent, 'resetFailureCounters', 'retryNow', log('restarting-operator')],
+          actions: [
+            stampEvent,
+            'resetFailureCounters',
+            'clearIsolation',
+            'retryNow',
+            log('restarting-operator'),
+          ],
         },
       },
       initial: 'backoff',
@@ -342,7 +371,7 @@ export const tenantMachine = tenantSetup.createMachine({
             },
             'TENANT.RESTART': {
               target: '#tenant.starting',
-              actions: [stampEvent, 'resetFailureCounters', log('restarting-operator')],
+              actions: [stampEvent, 'resetFailureCounters', 'clearIsolation', log('restarting-operator')],
             },
             ...abandonRestart('#tenant.stopped.halted'),
           },
@@ -358,7 +387,7 @@ export const tenantMachine = tenantSetup.createMachine({
         },
         'TENANT.RESTART': {
           guard: 'mayRestart',
-          actions: [stampEvent, queueCurrentHash, 'resetFailureCounters'],
+          actions: [stampEvent, queueCurrentHash, 'resetFailureCounters', 'clearIsolation'],
         },
         'CONFIG.REMOVED': {
           guard: 'notShuttingDown',
@@ -404,7 +433,7 @@ export const tenantMachine = tenantSetup.createMachine({
             'TENANT.RESTART': {
               guard: 'mayRestart',
               target: '#tenant.starting',
-              actions: [stampEvent, 'resetFailureCounters', log('restarting-operator')],
+              actions: [stampEvent, 'resetFailureCounters', 'clearIsolation', log('restarting-operator')],
             },
             'TENANT.SHUTDOWN': { target: '#tenant.terminated', actions: stampEvent },
           },

@@ -52,6 +52,7 @@ export interface LogMessages {
     stoppingShutdown(t: TenantWords): string;
     pollingFailing(t: TenantWords): string;
     pollingRecovered(t: TenantWords): string;
+    isolated(t: TenantWords): string;
     terminated(t: TenantWords): string;
     other(event: string, t: TenantWords): string;
   };
@@ -115,6 +116,8 @@ const en: LogMessages = {
     pollingFailing: (t) =>
       `bot ${whoEn(t)} is degraded: Telegram refuses its polling (${t.detail ?? 'getUpdates failed'}); it keeps retrying`,
     pollingRecovered: (t) => `bot ${whoEn(t)} polls again (no longer degraded)`,
+    isolated: (t) =>
+      `bot ${whoEn(t)} harmed its neighbours in a shared bot host; moving it to a host of its own${dash(t.detail)}`,
     terminated: (t) => `bot stopped: ${whoEn(t)}`,
     other: (event, t) => `${event}: ${whoEn(t)}${dash(t.detail)}`,
   },
@@ -180,6 +183,8 @@ const zhCN: LogMessages = {
     pollingFailing: (t) =>
       `机器人 ${whoZh(t)} 运行降级：Telegram 拒绝其轮询（${t.detail ?? 'getUpdates 失败'}）；将持续重试`,
     pollingRecovered: (t) => `机器人 ${whoZh(t)} 已恢复轮询（不再降级）`,
+    isolated: (t) =>
+      `机器人 ${whoZh(t)} 影响了共享宿主进程中的其他机器人；正将其移至独立的宿主进程${dash(t.detail)}`,
     terminated: (t) => `机器人已停止：${whoZh(t)}`,
     other: (event, t) => `${event}：${whoZh(t)}${dash(t.detail)}`,
   },

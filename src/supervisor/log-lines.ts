@@ -56,6 +56,8 @@ export function tenantLogLine(
       return { level: 'warn', text: m.pollingFailing(t) };
     case 'polling-recovered':
       return { level: 'info', text: m.pollingRecovered(t) };
+    case 'isolated':
+      return { level: 'warn', text: m.isolated(t) };
     case 'terminated':
       return { level: 'info', text: m.terminated(t) };
     default:

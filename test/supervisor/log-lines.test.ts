@@ -20,6 +20,7 @@ const EVENTS: TenantLogCode[] = [
   'stopping-shutdown',
   'polling-failing',
   'polling-recovered',
+  'isolated',
   'terminated',
 ];
 
@@ -50,6 +51,8 @@ const EXPECTED: Record<(typeof LOG_LANGUAGES)[number], Record<TenantLogCode, str
     'polling-failing':
       'bot alpha (tenant 7) is degraded: Telegram refuses its polling (exit code 1); it keeps retrying',
     'polling-recovered': 'bot alpha (tenant 7) polls again (no longer degraded)',
+    isolated:
+      'bot alpha (tenant 7) harmed its neighbours in a shared bot host; moving it to a host of its own — exit code 1',
     terminated: 'bot stopped: alpha (tenant 7)',
   },
   'zh-CN': {
@@ -71,6 +74,8 @@ const EXPECTED: Record<(typeof LOG_LANGUAGES)[number], Record<TenantLogCode, str
     'stopping-shutdown': '正在停止机器人：alpha（租户 7） — 正在关闭',
     'polling-failing': '机器人 alpha（租户 7） 运行降级：Telegram 拒绝其轮询（exit code 1）；将持续重试',
     'polling-recovered': '机器人 alpha（租户 7） 已恢复轮询（不再降级）',
+    isolated:
+      '机器人 alpha（租户 7） 影响了共享宿主进程中的其他机器人；正将其移至独立的宿主进程 — exit code 1',
     terminated: '机器人已停止：alpha（租户 7）',
   },
 };
