@@ -39,11 +39,15 @@ export const parentMessage = z.discriminatedUnion('type', [
 export type ParentMessage = z.input<typeof parentMessage>;
 export type ParsedParentMessage = z.output<typeof parentMessage>;
 
-/** Why a bot process gave up: 401 (token revoked or wrong), 409 (another poller), anything else. */
+/**
+ * Why a bot gave up: 401 (token revoked or wrong), 409 (another poller), anything else; or `quarantine`:
+ * its shared host stopped it for harming its neighbours (`isolation` says how; machines/placement.ts).
+ */
 export const fatalReason = z.object({
-  kind: z.enum(['unauthorized', 'conflict', 'other']),
+  kind: z.enum(['unauthorized', 'conflict', 'other', 'quarantine']),
   errorCode: z.number().int().optional(),
   description: z.string().max(2000).optional(),
+  isolation: z.enum(['crash-loop', 'event-loop-blocked', 'memory']).optional(),
 });
 export type FatalReason = z.infer<typeof fatalReason>;
 

@@ -31,6 +31,9 @@ export interface Config {
   checkIntervalS: number;
   /** Milliseconds a bot process gets to stop gracefully before it is killed. */
   stopTimeoutMs: number;
+  /** Shared bot hosts (0 = one per CPU core), and the most bots in one host (1 = a process per bot). */
+  botHosts: number;
+  botsPerHost: number;
   /** Secret from which encryption keys are derived; `undefined` = generated into `DATA_DIR/secret`. */
   appSecret: string | undefined;
   /** pino level. */
@@ -137,6 +140,24 @@ const VARIABLES = {
       .default(5000),
     example: '5000',
   },
+  BOT_HOSTS: {
+    schema: z.coerce
+      .number({ error: 'is not a number' })
+      .int({ error: 'must be a whole number' })
+      .min(0, { error: 'must be 0 (one per CPU core) or more' })
+      .max(256, { error: 'must be at most 256' })
+      .default(0),
+    example: '0',
+  },
+  BOTS_PER_HOST: {
+    schema: z.coerce
+      .number({ error: 'is not a number' })
+      .int({ error: 'must be a whole number' })
+      .min(1, { error: 'must be at least 1 (1 = a process per bot)' })
+      .max(100_000, { error: 'must be at most 100000' })
+      .default(1000),
+    example: '1000',
+  },
   APP_SECRET: {
     schema: z.string().min(16, { error: 'is shorter than 16 characters' }).optional(),
     example: '$(openssl rand -hex 32)',
@@ -217,6 +238,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     telegramApiRoot: read(env, 'TELEGRAM_API_ROOT'),
     checkIntervalS: read(env, 'CHECK_INTERVAL_S'),
     stopTimeoutMs: read(env, 'STOP_TIMEOUT_MS'),
+    botHosts: read(env, 'BOT_HOSTS'),
+    botsPerHost: read(env, 'BOTS_PER_HOST'),
     appSecret: read(env, 'APP_SECRET'),
     logLevel: read(env, 'LOG_LEVEL'),
     supervisorPort: read(env, 'SUPERVISOR_PORT'),

@@ -6,17 +6,15 @@
  * Data flow: config source → `CONFIG.SNAPSHOT` → supervisor reconciles → tenant machines → bot
  * processes; tenant `reportStatus` → status store → `bot_status` table and `GET /status`.
  */
-import type { ChildProcess } from 'node:child_process';
 import { type Actor, createActor, toPromise } from 'xstate';
+import { type HostLogParams, type HostReport, hostMachine } from '../../machines/host.ts';
+import { type PlacementPolicy, resolvePlacementPolicy } from '../../machines/placement.ts';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../../machines/policy.ts';
 import { type SupervisorLogParams, supervisorMachine } from '../../machines/supervisor.ts';
 import { type StatusReport, type TenantLogParams, tenantMachine } from '../../machines/tenant.ts';
-import type { ParentMessage } from '../bot/ipc.ts';
 import type { Logger } from '../log/logger.ts';
 import { logMessages } from '../log/messages.ts';
 import type { TokenCipher } from '../security/token-cipher.ts';
-import { type BotSettings, createBotProcessActor } from './bot-process.ts';
-import { type ChildEntry, createChildPool, prepareChildEntry } from './child-pool.ts';
 import {
   type ActiveConfig,
   type ConfigSnapshot,
@@ -24,6 +22,9 @@ import {
   startConfigSource,
   type UnusableConfig,
 } from './config-source.ts';
+import { type ChildEntry, prepareHostEntry } from './host-entry.ts';
+import { type BotSettings, createHostedBotActor } from './hosted-bot.ts';
+import { createHostPool, type HostPool, type HostStatus } from './hosts.ts';
 import { tenantLogLine } from './log-lines.ts';
 import { startStatusMirror } from './status-mirror.ts';
 import { createStatusStore, type StatusStore } from './status-store.ts';
@@ -54,18 +55,18 @@ export interface SupervisorOptions {
   adminUrl: string;
   /** Overrides of the restart policy (tests shorten the timers). */
   policy?: Partial<RestartPolicy>;
-  /** Milliseconds between child heartbeats, default 5000. */
+  /** Milliseconds between bot host heartbeats, default the placement policy's hostHeartbeatMs (2000). */
   heartbeatMs?: number;
-  /** Idle bot processes kept ready, default 1. */
-  spares?: number;
+  /** Overrides of the placement policy (machines/placement.ts): hosts, bots per host, quarantine. */
+  placement?: Partial<PlacementPolicy>;
   /** React to NOTIFY, default true (false = polling alone, for benchmarks). */
   listen?: boolean;
   /** Give bot processes the database (entries, chats, outbox), default true. */
   lottery?: boolean;
   /** Outbox pacing and count edits for the bot processes. */
   botSettings?: BotSettings;
-  /** Module run as the bot process, default src/bot/child.ts (tests substitute misbehaving ones). */
-  childEntry?: ChildEntry;
+  /** Module run as a bot host, default src/host/main.ts (tests substitute misbehaving ones). */
+  hostEntry?: ChildEntry;
   /** An XState inspector (`@statelyai/inspect`) to stream every actor's events to. */
   inspect?: Parameters<typeof createActor>[1] extends infer O
     ? O extends { inspect?: infer I }
@@ -82,6 +83,8 @@ export interface Supervisor {
   readonly shuttingDown: boolean;
   /** Resolves when every status change so far is written to `bot_status`. */
   flushStatus(): Promise<void>;
+  /** The bot hosts now. */
+  hosts(): HostStatus[];
 }
 
 /** Start the supervisor; resolves once the first config read is under way. */
@@ -97,28 +100,39 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const unusableNow = new Map<string, UnusableConfig>();
   /** Bot usernames as the bot processes reported them at readiness (for log lines). */
   const usernames = new Map<string, string>();
-  /** The live bot process of each tenant (to relay outbox wake-ups). */
-  const children = new Map<string, ChildProcess>();
-  const pool = createChildPool(options.childEntry ?? (await prepareChildEntry(logger)), options.spares ?? 1);
+  /** The bot host each tenant's bot runs in (for the status). */
+  const hostOf = new Map<string, string>();
+  const placement = resolvePlacementPolicy(options.placement);
   const policy: RestartPolicy = {
     ...DEFAULT_RESTART_POLICY,
+    // With a process per bot there is no neighbour to move away from: a crash loop stops the bot.
+    isolateOnCrashLoop: placement.botsPerHost > 1,
     ...options.policy,
     stopTimeoutMs: options.stopTimeoutMs,
   };
-
-  const botProcess = createBotProcessActor({
+  const heartbeatMs = options.heartbeatMs ?? placement.hostHeartbeatMs;
+  // The silence window must outlast a few heartbeats (tests shorten the heartbeat, not the window).
+  const silentHostMs = Math.max(placement.silentHostMs, 3 * heartbeatMs);
+  let actor: Actor<typeof root> | undefined;
+  const hosts: HostPool = createHostPool({
     logger,
-    pool,
-    apiRoot: options.apiRoot,
+    entry: options.hostEntry ?? (await prepareHostEntry(logger)),
+    policy: placement,
     ...(options.lottery === false ? {} : { databaseUrl: options.botDatabaseUrl ?? options.databaseUrl }),
-    ...(options.botSettings ? { botSettings: options.botSettings } : {}),
-    onSpawn: (tenantId, child) => {
-      children.set(tenantId, child);
-      child.once('exit', () => {
-        if (children.get(tenantId) === child) children.delete(tenantId);
-      });
+    heartbeatMs,
+    command: (command) => {
+      const at = Date.now();
+      if (command.type === 'HOST.OPEN') actor?.send({ ...command, at });
+      else if (command.type === 'HOST.CLOSE') actor?.send({ type: 'HOST.CLOSE', hostId: command.hostId, at });
+      else actor?.send({ type: 'HOST.KILL', hostId: command.hostId, reason: command.reason ?? 'killed', at });
     },
-    heartbeatMs: options.heartbeatMs,
+  });
+
+  const botProcess = createHostedBotActor({
+    logger,
+    hosts,
+    apiRoot: options.apiRoot,
+    ...(options.botSettings ? { botSettings: options.botSettings } : {}),
     // A third of the heartbeat window: a healthy bot is never mistaken for a silent one.
     forwardHeartbeatEveryMs: Math.min(10_000, Math.floor(policy.heartbeatTimeoutMs / 3)),
     stopTimeoutMs: options.stopTimeoutMs,
@@ -127,12 +141,33 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
       return config ? { token: config.token, tenantName: config.tenantName } : undefined;
     },
     onHeartbeat: (tenantId, at, lastPollAt) => {
-      // The tenant machine sees every heartbeat; the read model (`/status`, `bot_status`) needs far fewer.
+      // The tenant machine sees a heartbeat every few seconds; the read model (`/status`, `bot_status`) needs far fewer.
       const previous = store.getSnapshot().context.tenants[tenantId]?.lastHeartbeatAt ?? 0;
       if (at - previous >= HEARTBEAT_STATUS_INTERVAL_MS)
         store.trigger.heartbeat({ tenantId, at, lastPollAt });
     },
-    onReady: (tenantId, botUsername) => usernames.set(tenantId, botUsername),
+    onReady: (tenantId, botUsername, _pid, hostId) => {
+      usernames.set(tenantId, botUsername);
+      hostOf.set(tenantId, hostId);
+    },
+  });
+
+  const host = hostMachine.provide({
+    actors: { hostProcess: hosts.hostProcessActor },
+    actions: {
+      reportHost: (_, _report: HostReport) => {},
+      logEvent: (_, params: HostLogParams) => {
+        const who = `bot host ${params.hostId} (${params.kind}${params.pid ? `, pid ${params.pid}` : ''})`;
+        if (params.event === 'ready') logger.debug({ host: params.hostId }, `${who} is ready`);
+        else if (params.event === 'exited')
+          logger.debug({ host: params.hostId }, `${who} ended: ${params.detail}`);
+        else
+          logger.warn(
+            { host: params.hostId, event: params.event },
+            `${who}: ${params.event}${params.detail ? ` (${params.detail})` : ''}`,
+          );
+      },
+    },
   });
 
   const tenant = tenantMachine.provide({
@@ -157,6 +192,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
             botUsername: status.botUsername,
             pollFailingSince: status.pollFailingSince,
             pollErrorCode: status.pollErrorCode,
+            isolation: status.isolation,
+            hostId: status.pid === null ? null : (hostOf.get(status.tenantId) ?? null),
           },
         });
         if (gone && !shuttingDown) store.trigger.forget({ tenantId: status.tenantId });
@@ -181,7 +218,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   });
 
   const root = supervisorMachine.provide({
-    actors: { tenant },
+    actors: { tenant, host },
     actions: {
       logEvent: (_, params: SupervisorLogParams) => {
         if (params.event === 'shutting-down') {
@@ -190,18 +227,28 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
           logger.warn({ tenants: params.tenantIds }, msg.shutdownDeadline());
         } else if (params.event === 'tenant-failed') {
           logger.error({ tenants: params.tenantIds, error: params.error }, msg.tenantFailed());
+        } else if (params.event === 'host-failed') {
+          logger.error({ hosts: params.hostIds, error: params.error }, msg.tenantFailed());
         }
       },
     },
   });
-  const actor: Actor<typeof root> = createActor(root, {
-    input: { policy },
+  const started: Actor<typeof root> = createActor(root, {
+    input: {
+      policy,
+      hostTimers: {
+        silentHostMs,
+        hostStartTimeoutMs: placement.hostStartTimeoutMs,
+        hostStopTimeoutMs: placement.hostStopTimeoutMs,
+      },
+    },
     ...(options.inspect ? { inspect: options.inspect } : {}),
   } as Parameters<typeof createActor<typeof root>>[1]);
-  actor.subscribe({
+  actor = started;
+  started.subscribe({
     error: (err) => logger.error({ err }, msg.actorFailed()),
   });
-  actor.start();
+  started.start();
 
   let previousKey = '';
   const onSnapshot = (snapshot: ConfigSnapshot) => {
@@ -210,7 +257,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     const key = snapshot.active.map((c) => `${c.tenantId}:${c.configHash}`).join(',');
     const changed = key !== previousKey;
     previousKey = key;
-    actor.send({
+    started.send({
       type: 'CONFIG.SNAPSHOT',
       configs: snapshot.active.map((c) => ({
         tenantId: c.tenantId,
@@ -222,7 +269,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     for (const c of snapshot.active) {
       const seen = restartSeen.get(c.tenantId);
       if (c.restartRequestedAt !== null && seen !== undefined && c.restartRequestedAt > seen) {
-        actor.send({ type: 'TENANT.RESTART', tenantId: c.tenantId, at: snapshot.at });
+        started.send({ type: 'TENANT.RESTART', tenantId: c.tenantId, at: snapshot.at });
       }
       restartSeen.set(c.tenantId, c.restartRequestedAt ?? 0);
     }
@@ -263,15 +310,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     checkIntervalS: options.checkIntervalS,
     onSnapshot,
     listen: options.listen,
-    onOutboxPending: (tenantId) => {
-      const child = children.get(tenantId);
-      if (child?.connected) child.send({ type: 'wake' } satisfies ParentMessage, () => undefined);
-    },
-    onListenRestored: () => {
-      for (const child of children.values()) {
-        if (child.connected) child.send({ type: 'wake' } satisfies ParentMessage, () => undefined);
-      }
-    },
+    onOutboxPending: (tenantId) => hosts.wake(tenantId),
+    onListenRestored: () => hosts.wakeAll(),
   });
   // Wait (briefly: the database may be down) until NOTIFY is heard, so changes from now on apply at once.
   await Promise.race([configSource.listening, new Promise((r) => setTimeout(r, 2000).unref())]);
@@ -284,15 +324,16 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
       return shuttingDown;
     },
     flushStatus: () => mirror.flush(),
+    hosts: () => hosts.hosts(),
     shutdown() {
       shutdownPromise ??= (async () => {
         shuttingDown = true;
         summary.stop();
         await configSource.close();
         const before = Object.values(store.getSnapshot().context.tenants).filter((t) => t.pid !== null);
-        actor.send({ type: 'SHUTDOWN', at: Date.now() });
-        await toPromise(actor).catch((err: unknown) => logger.error({ err }, msg.stoppedWithError()));
-        pool.close();
+        started.send({ type: 'SHUTDOWN', at: Date.now() });
+        hosts.close();
+        await toPromise(started).catch((err: unknown) => logger.error({ err }, msg.stoppedWithError()));
         await mirror.flush();
         mirror.stop();
         logger.info(

@@ -53,6 +53,7 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
     apiRoot: config.telegramApiRoot,
     checkIntervalS: config.checkIntervalS,
     stopTimeoutMs: config.stopTimeoutMs,
+    placement: { sharedHosts: config.botHosts, botsPerHost: config.botsPerHost },
     adminUrl:
       options.adminUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
     inspect: inspection?.inspect as never,
@@ -72,6 +73,7 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
   });
   const statusServer = buildStatusServer({
     store: supervisor.store,
+    hosts: () => supervisor.hosts(),
     logger,
     databaseUp: () => supervisor.configSource.databaseUp,
     shuttingDown: () => supervisor.shuttingDown,

@@ -14,10 +14,13 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../log/logger.ts';
+import type { HostStatus } from './hosts.ts';
 import { countByState, type StatusStore } from './status-store.ts';
 
 export interface StatusServerOptions {
   store: StatusStore;
+  /** The bot hosts now (ids, kinds, pids, bots, event-loop delay, memory). */
+  hosts?: () => HostStatus[];
   logger: Logger;
   databaseUp: () => boolean;
   shuttingDown: () => boolean;
@@ -61,8 +64,20 @@ export function buildStatusServer(options: StatusServerOptions): FastifyInstance
         // Degraded (reason polling-failing): since when, and Telegram's error code (never its text).
         polling_failing_since: t.pollFailingSince ? new Date(t.pollFailingSince).toISOString() : null,
         polling_error_code: t.pollErrorCode,
+        // In a bot host of its own, and why (crash-loop, event-loop-blocked, memory); null = shared.
+        isolated: t.isolation,
+        host_id: t.hostId,
       }));
-    return { counts: countByState(context), database_up: options.databaseUp(), tenants };
+    const hosts = (options.hosts?.() ?? []).map((h) => ({
+      host_id: h.hostId,
+      kind: h.kind,
+      state: h.state,
+      pid: h.pid,
+      bots: h.bots,
+      event_loop_delay_p99_ms: h.loopDelayP99Ms,
+      rss_bytes: h.rssBytes,
+    }));
+    return { counts: countByState(context), database_up: options.databaseUp(), tenants, hosts };
   });
   app.get('/healthz', async (_request, reply) => {
     if (options.shuttingDown()) return reply.code(503).send({ status: 'shutting-down' });

@@ -23,6 +23,10 @@ export interface TenantStatus {
   /** Degraded (reason `polling-failing`): getUpdates failing since when, and Telegram's error code. */
   pollFailingSince: number | null;
   pollErrorCode: number | null;
+  /** The bot runs in a bot host of its own, and why (`crash-loop`, `event-loop-blocked`, `memory`). */
+  isolation: string | null;
+  /** The bot host it runs in (its id; `pid` is the host's process). */
+  hostId: string | null;
 }
 
 export interface StatusContext {
@@ -51,6 +55,8 @@ export function createStatusStore() {
           lastPollAt: null,
           pollFailingSince: null,
           pollErrorCode: null,
+          isolation: null,
+          hostId: null,
           ...previous,
           ...event.status,
         };

@@ -10,7 +10,7 @@ import { type DrawScheduler, startDrawScheduler } from '../../src/lottery/schedu
 import { createSeedCipher } from '../../src/lottery/seed-cipher.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import type { SandboxLimits } from '../../src/sandbox/limits.ts';
-import type { BotSettings } from '../../src/supervisor/bot-process.ts';
+import type { BotSettings } from '../../src/supervisor/hosted-bot.ts';
 import { tenantMembership } from '../../src/web/services/membership.ts';
 import { openTestDatabase, testLogger } from '../helpers/db.ts';
 import {

@@ -2,13 +2,15 @@
  * Builds a supervisor for integration tests: a migrated throw-away database, the Bot API sandbox,
  * tenants with encrypted tokens, and waiting helpers over the status store (events, not sleeps).
  */
+
+import type { PlacementPolicy } from '../../machines/placement.ts';
 import type { RestartPolicy } from '../../machines/policy.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { Logger } from '../../src/log/logger.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import { createTokenCipher } from '../../src/security/token-cipher.ts';
-import type { BotSettings } from '../../src/supervisor/bot-process.ts';
-import type { ChildEntry } from '../../src/supervisor/child-pool.ts';
+import type { ChildEntry } from '../../src/supervisor/host-entry.ts';
+import type { BotSettings } from '../../src/supervisor/hosted-bot.ts';
 import { type Supervisor, startSupervisor } from '../../src/supervisor/runtime.ts';
 import type { TenantStatus } from '../../src/supervisor/status-store.ts';
 import { testLogger } from './db.ts';
@@ -41,7 +43,10 @@ export interface SupervisorHarness {
     what: string,
     timeoutMs?: number,
   ): Promise<TenantStatus>;
-  /** Pids of the bot processes that reported ready so far, in order. */
+  /**
+   * One entry per run of the tenant's bot that reported ready so far, in order: the pid of the process it
+   * ran in (its bot host). A restart inside the same host adds an entry with the same pid.
+   */
   pids(tenantId: number): number[];
 }
 
@@ -52,7 +57,10 @@ export async function startTestSupervisor(
     policy?: Partial<RestartPolicy>;
     stopTimeoutMs?: number;
     checkIntervalS?: number;
-    childEntry?: ChildEntry;
+    /** A substitute bot host (test/fixtures/misbehaving-host.mjs). */
+    hostEntry?: ChildEntry;
+    /** Placement overrides; default one shared host, no spare (botsPerHost 1 = a process per bot). */
+    placement?: Partial<PlacementPolicy>;
     databaseUrl?: string;
     botSettings?: BotSettings;
     /** Default: silent (TEST_LOG_LEVEL). */
@@ -73,8 +81,8 @@ export async function startTestSupervisor(
     adminUrl: 'http://127.0.0.1:8080',
     policy: { ...FAST_POLICY, ...options.policy },
     heartbeatMs: 100,
-    spares: 1,
-    childEntry: options.childEntry,
+    placement: { sharedHosts: 1, spareHosts: 0, ...options.placement },
+    ...(options.hostEntry ? { hostEntry: options.hostEntry } : {}),
     ...(options.botSettings ? { botSettings: options.botSettings } : {}),
   });
   const histories = new Map<string, TenantStatus[]>();
@@ -91,15 +99,17 @@ export async function startTestSupervisor(
     }
     for (const w of [...waiters]) w();
   });
-  // Record the pids reported as ready.
+  // Record each run reported as ready (a run = a pid and a restart count).
+  const runsSeen = new Set<string>();
   supervisor.store.subscribe((snapshot) => {
     for (const [id, status] of Object.entries(snapshot.context.tenants)) {
-      if (status.pid === null) continue;
+      if (status.pid === null || status.state !== 'running') continue;
+      const run = `${id}/${status.pid}/${status.restarts}`;
+      if (runsSeen.has(run)) continue;
+      runsSeen.add(run);
       const list = spawned.get(id) ?? [];
-      if (!list.includes(status.pid)) {
-        list.push(status.pid);
-        spawned.set(id, list);
-      }
+      list.push(status.pid);
+      spawned.set(id, list);
     }
   });
   return {

@@ -13,9 +13,11 @@ import { alive, insertTenant, setToken, startTestSupervisor } from '../helpers/s
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 
 const misbehaving = {
-  entry: fileURLToPath(new URL('../fixtures/misbehaving-child.mjs', import.meta.url)),
+  entry: fileURLToPath(new URL('../fixtures/misbehaving-host.mjs', import.meta.url)),
   execArgv: [],
 };
+/** Every bot in a host of its own (botsPerHost 1): the misbehaving host's faults are its bot's. */
+const processPerBot = { botsPerHost: 1, spareHosts: 0 };
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -83,8 +85,12 @@ describe('supervisor faults', () => {
     expect(stopped.detail).toMatch(/409|conflict/i);
   });
 
-  it('F6: a child that ignores stop is killed after the stop timeout, then the replacement starts', async () => {
-    const { db, h } = await setup({ childEntry: misbehaving, stopTimeoutMs: 800 });
+  it('F6: a bot host that ignores stop is killed after the stop timeout, then the replacement starts', async () => {
+    const { db, h } = await setup({
+      hostEntry: misbehaving,
+      placement: { ...processPerBot, killGraceMs: 300 },
+      stopTimeoutMs: 800,
+    });
     const tenant = await insertTenant(db, 'stubborn one', '1000001:stubbornstubbornstubborn');
     const first = await h.waitFor(tenant, (s) => s.state === 'running', 'running');
     const asked = Date.now();
@@ -96,7 +102,11 @@ describe('supervisor faults', () => {
   });
 
   it('F18: a child whose heartbeat stops is killed and restarted', async () => {
-    const { db, h } = await setup({ childEntry: misbehaving, policy: { heartbeatTimeoutMs: 1500 } });
+    const { db, h } = await setup({
+      hostEntry: misbehaving,
+      placement: processPerBot,
+      policy: { heartbeatTimeoutMs: 1500 },
+    });
     const tenant = await insertTenant(db, 'silent one', '1000002:silentsilentsilentsilent');
     const first = await h.waitFor(tenant, (s) => s.state === 'running', 'running');
     const second = await h.waitFor(tenant, (s) => s.state === 'running' && s.pid !== first.pid, 'restarted');
@@ -105,7 +115,7 @@ describe('supervisor faults', () => {
   });
 
   it('a crash loop stops the bot with crash-loop instead of restarting forever', async () => {
-    const { db, h } = await setup({ childEntry: misbehaving });
+    const { db, h } = await setup({ hostEntry: misbehaving, placement: processPerBot });
     const tenant = await insertTenant(db, 'crasher one', '1000003:crashercrashercrasher');
     const stopped = await h.waitFor(tenant, (s) => s.state === 'stopped', 'stopped');
     expect(stopped.reason).toBe('crash-loop');

@@ -1,7 +1,8 @@
 /**
- * The original system's scenarios with real bot processes, a real PostgreSQL and the Bot API sandbox:
+ * The original system's scenarios with real bot hosts, a real PostgreSQL and the Bot API sandbox:
  * no config → a config appears; a token change restarts that bot only; a new tenant starts; disable
  * stops; kill -9 → restarted. Reaction comes from NOTIFY (the poll interval is set to 30 s here).
+ * Run twice: bots sharing one host (the default) and a process per bot (botsPerHost 1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
@@ -15,23 +16,28 @@ import {
   startTestSupervisor,
 } from '../helpers/supervisor.ts';
 
-let db: Awaited<ReturnType<typeof openTestDatabase>>;
-let sandbox: Sandbox;
-let h: SupervisorHarness;
+const MODES = [
+  { mode: 'bots sharing a host', perBot: false, placement: {} },
+  { mode: 'a process per bot', perBot: true, placement: { botsPerHost: 1, spareHosts: 1 } },
+] as const;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  sandbox = await createSandbox();
-  h = await startTestSupervisor(db, sandbox);
-});
+describe.each(MODES)('hot reload from the database, $mode', ({ perBot, placement }) => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let sandbox: Sandbox;
+  let h: SupervisorHarness;
 
-afterAll(async () => {
-  await h?.supervisor.shutdown();
-  await sandbox?.close();
-  await db?.drop();
-});
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    sandbox = await createSandbox();
+    h = await startTestSupervisor(db, sandbox, { placement });
+  });
 
-describe('hot reload from the database', () => {
+  afterAll(async () => {
+    await h?.supervisor.shutdown();
+    await sandbox?.close();
+    await db?.drop();
+  });
+
   let alpha: number;
   let beta: number;
 
@@ -52,19 +58,20 @@ describe('hot reload from the database', () => {
     expect(h.status(alpha)).toMatchObject({ state: 'running', pid: alphaPid });
   });
 
-  it('(2) a changed token restarts that bot only, after its old process has exited', async () => {
-    const alphaPid = h.status(alpha)!.pid!;
+  it('(2) a changed token restarts that bot only, after its old bot has exited', async () => {
+    const before = h.status(alpha)!;
     const betaPid = h.status(beta)!.pid!;
     const newBot = await sandbox.client.createBot({ username: 'alpha_new_bot' });
     await setToken(db, alpha, newBot.token);
     const restarted = await h.waitFor(
       alpha,
-      (s) => s.state === 'running' && s.pid !== alphaPid,
+      (s) => s.state === 'running' && s.botUsername === 'alpha_new_bot',
       'running again',
     );
-    expect(restarted.botUsername).toBe('alpha_new_bot');
-    expect(alive(alphaPid)).toBe(false);
-    expect(h.status(beta)).toMatchObject({ state: 'running', pid: betaPid });
+    expect(restarted.restarts).toBe(before.restarts + 1);
+    // A process per bot: the old process is gone; sharing a host: the host lives on.
+    expect(alive(before.pid!)).toBe(!perBot);
+    expect(h.status(beta)).toMatchObject({ state: 'running', pid: betaPid, restarts: 0 });
     expect(h.pids(beta)).toEqual([betaPid]);
   });
 
@@ -77,7 +84,7 @@ describe('hot reload from the database', () => {
       'stopped, no process',
     );
     expect(stopped.reason).toBe('disabled');
-    expect(alive(betaPid)).toBe(false);
+    expect(alive(betaPid)).toBe(!perBot);
   });
 
   it('re-enabling it starts the bot again', async () => {
@@ -85,11 +92,12 @@ describe('hot reload from the database', () => {
     await h.waitFor(beta, (s) => s.state === 'running', 'running');
   });
 
-  it('(5) a bot process killed with SIGKILL is restarted', async () => {
+  it('(5) the process of a bot killed with SIGKILL: the bot is restarted in another', async () => {
     const before = h.status(alpha)!;
     process.kill(before.pid!, 'SIGKILL');
     const after = await h.waitFor(alpha, (s) => s.state === 'running' && s.pid !== before.pid, 'restarted');
     expect(after.restarts).toBe(before.restarts + 1);
+    expect(alive(after.pid!)).toBe(true);
   });
 
   it('mirrors every state to the bot_status table for the admin panel', async () => {

@@ -1,0 +1,215 @@
+/**
+ * One tenant's bot inside a bot host: the Telegraf adapter, the update handlers, the outbox worker and the
+ * post count updater, over the host's shared database pool. What a bot process did alone before bot hosts,
+ * as an object a host runs by the hundred.
+ *
+ * Life: `run()` → getMe (retried while Telegram is unreachable) → long polling → `onReady` after the first
+ * successful getUpdates → outbox and counts start. It ends in one of three ways, each reported once
+ * through `onExit`:
+ * - `stop()`: polling stops and the offset is confirmed (F5), joins answered "checking" finish, the send in
+ *   flight is recorded; code 0. Bounded by `stopDeadlineMs`, after which it is abandoned like a kill;
+ * - `kill()`: polling is aborted at once; the outbox finishes its send in flight in the background and a
+ *   later runner of the same tenant in this host waits for it (`outboxDone`) before it sends, so no message
+ *   goes twice; code 0;
+ * - on its own: 401, 409 or another fatal polling error (F2), or `fail()` (an uncaught error of this bot,
+ *   or its host quarantining it); code from EXIT_CODES, with the reason.
+ */
+
+import { CountSync } from '../bot/count-sync.ts';
+import { type Handlers, registerHandlers } from '../bot/handlers.ts';
+import { EXIT_CODES, type FatalReason, type PollError } from '../bot/ipc.ts';
+import { OutboxWorker } from '../bot/outbox-worker.ts';
+import { Pacer } from '../bot/pacer.ts';
+import { classifyError, TelegramAdapter } from '../bot/telegram.ts';
+import type { Sql } from '../db/sql.ts';
+import type { Logger } from '../log/logger.ts';
+import type { ParsedToHost } from './ipc.ts';
+
+export type StartMessage = Extract<ParsedToHost, { type: 'start' }>;
+
+/**
+ * The outbox's fallback poll in a host (ms). Wake-ups come from NOTIFY (relayed by the supervisor) and from
+ * the bot's own enqueues; a poll per bot every few seconds would cost thousands of idle queries a minute.
+ */
+export const HOSTED_OUTBOX_POLL_MS = 300_000;
+
+export interface BotRunnerOptions {
+  start: StartMessage;
+  /** The host's pool; undefined = the bot only greets (supervision tests). */
+  sql: Sql | undefined;
+  logger: Logger;
+  /** Resolves when a previous runner of this tenant in this host has finished its last send. */
+  previousOutbox?: Promise<void>;
+  onReady(botId: number, botUsername: string): void;
+  onExit(code: number, fatal: FatalReason | undefined): void;
+}
+
+function exitCodeFor(reason: FatalReason): number {
+  if (reason.kind === 'unauthorized') return EXIT_CODES.unauthorized;
+  if (reason.kind === 'conflict') return EXIT_CODES.conflict;
+  return EXIT_CODES.crashed;
+}
+
+export class BotRunner {
+  readonly tenantId: string;
+  readonly incarnation: number;
+  /** Updates whose handlers have not finished yet, and updates seen since the last heartbeat. */
+  inFlight = 0;
+  recentUpdates = 0;
+  private readonly adapter: TelegramAdapter;
+  private readonly log: Logger;
+  private outbox: OutboxWorker | undefined;
+  private counts: CountSync | undefined;
+  private handlers: Handlers | undefined;
+  private ended = false;
+  private stopping: Promise<void> | undefined;
+  /** Resolves when this runner's outbox has ended (its last send recorded). */
+  outboxDone: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: BotRunnerOptions) {
+    const { start } = options;
+    this.tenantId = start.tenantId;
+    this.incarnation = start.incarnation;
+    this.log = options.logger.child({ tenant: start.tenantId });
+    this.adapter = new TelegramAdapter({ token: start.token, apiRoot: start.apiRoot });
+  }
+
+  /** When its last getUpdates completed (epoch ms), and whether polling is failing. */
+  get lastPollAt(): number {
+    return this.adapter.lastPollAt;
+  }
+  get pollFailure(): PollError | null {
+    return this.adapter.pollFailure;
+  }
+
+  /** Runs the bot until it ends; never rejects (a failure ends it with a reason). */
+  async run(): Promise<void> {
+    try {
+      await this.runInner();
+    } catch (err) {
+      this.fail(classifyError(err));
+    }
+  }
+
+  private async runInner(): Promise<void> {
+    const { start, sql } = this.options;
+    const tenantId = Number(start.tenantId);
+    const lottery = sql && Number.isSafeInteger(tenantId) ? { sql, tenantId } : undefined;
+    const { bot } = this.adapter;
+    bot.use(async (_ctx, next) => {
+      this.inFlight++;
+      this.recentUpdates++;
+      try {
+        await next();
+      } finally {
+        this.inFlight--;
+      }
+    });
+    if (lottery) {
+      this.outbox = new OutboxWorker({
+        sql: lottery.sql,
+        tenantId,
+        call: (method, payload) =>
+          (bot.telegram.callApi as (m: string, p: unknown) => Promise<unknown>)(method, payload),
+        pacer: new Pacer({ perSecond: start.sendsPerSecond, perChatPerMinute: start.sendsPerChatPerMinute }),
+        logger: this.log,
+        pollMs: HOSTED_OUTBOX_POLL_MS,
+      });
+      this.counts = new CountSync({
+        sql: lottery.sql,
+        tenantId,
+        intervalMs: start.countEditIntervalMs,
+        logger: this.log,
+        onQueued: () => this.outbox?.wake(),
+      });
+    }
+    this.handlers = registerHandlers(this.adapter, {
+      tenantName: start.tenantName,
+      logger: this.log,
+      lottery: lottery && {
+        ...lottery,
+        wakeOutbox: () => this.outbox?.wake(),
+        entriesChanged: () => this.counts?.markDirty(),
+      },
+    });
+    let me: Awaited<ReturnType<TelegramAdapter['getMe']>>;
+    try {
+      me = await this.adapter.getMe((err, waitMs) =>
+        this.log.warn({ err }, `Telegram cannot be reached (getMe); retrying in ${waitMs / 1000} s`),
+      );
+    } catch (err) {
+      if (!this.stopping) this.fail(classifyError(err));
+      return;
+    }
+    if (this.stopping || this.ended) return;
+    const { ready, done } = this.adapter.startPolling();
+    ready.then(async () => {
+      if (this.stopping || this.ended) return;
+      this.log.info(`polling as @${me.username}`);
+      this.options.onReady(me.id, me.username);
+      // A runner of this tenant killed just before may still be recording its last send.
+      await this.options.previousOutbox;
+      if (this.stopping || this.ended) return;
+      this.outbox?.start();
+      this.counts?.start();
+    });
+    const outcome = await done;
+    if (outcome.kind === 'failed' && !this.stopping) this.fail(outcome.reason);
+  }
+
+  /** Wake the outbox: new rows are waiting. */
+  wake(): void {
+    this.outbox?.wake();
+  }
+
+  /**
+   * Graceful stop (see the module comment); resolves when it has ended and reported. Idempotent.
+   * @param deadlineMs abandon whatever still runs after this long, default the start message's stopDeadlineMs
+   */
+  stop(deadlineMs = this.options.start.stopDeadlineMs): Promise<void> {
+    this.stopping ??= (async () => {
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, deadlineMs).unref());
+      await Promise.race([this.graceful(), deadline]);
+      this.end(EXIT_CODES.stopped, undefined);
+    })();
+    return this.stopping;
+  }
+
+  private async graceful(): Promise<void> {
+    await this.adapter.stop();
+    await this.handlers?.settled();
+    await this.counts?.stop();
+    this.outboxDone = this.outbox ? this.outbox.stop().catch(() => {}) : Promise.resolve();
+    await this.outboxDone;
+  }
+
+  /** Stop at once: polling aborted now, the outbox's send in flight finishes in the background. */
+  kill(): void {
+    if (this.ended) return;
+    this.stopping ??= Promise.resolve();
+    void this.adapter.stop().catch(() => {});
+    void this.counts?.stop().catch(() => {});
+    this.outboxDone = this.outbox ? this.outbox.stop().catch(() => {}) : Promise.resolve();
+    this.end(EXIT_CODES.stopped, undefined);
+  }
+
+  /** Ends the bot for `reason` (its own error, or its host's quarantine): polling aborted, reported. */
+  fail(reason: FatalReason): void {
+    if (this.ended) return;
+    this.log.error(
+      { reason },
+      `bot giving up: ${reason.errorCode ?? ''} ${reason.description ?? reason.kind}`.replace('  ', ' '),
+    );
+    this.stopping ??= Promise.resolve();
+    void this.adapter.stop().catch(() => {});
+    void this.counts?.stop().catch(() => {});
+    this.outboxDone = this.outbox ? this.outbox.stop().catch(() => {}) : Promise.resolve();
+    this.end(exitCodeFor(reason), reason);
+  }
+
+  private end(code: number, fatal: FatalReason | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.options.onExit(code, fatal);
+  }
+}

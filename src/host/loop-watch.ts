@@ -1,0 +1,98 @@
+/**
+ * Who holds the host's event loop. Every bot's work runs inside an AsyncLocalStorage context naming the
+ * bot (`runAs`), so each callback of it — a handler, a timer, a continuation after an await — belongs to
+ * that bot. Measuring every callback costs about 1 µs per promise continuation (async_hooks before/after
+ * with promise hooks), too much to pay all the time; so it is adaptive:
+ *
+ * - always on, nearly free: a 100 ms interval timer measures how late it fires (the event-loop delay, the
+ *   host heartbeat's p99 and max), with `monitorEventLoopDelay` for the histogram;
+ * - when the loop was held for half of `blockedMs` or more, the callback timing is switched on for
+ *   {@link SUSPICION_WINDOW_MS}: every callback of a bot that runs `blockedMs` or longer calls `onBlocked`
+ *   with that bot and the duration. A bot that blocks once is named on its next block; one that blocked
+ *   for seconds on every update (the case quarantine exists for) is named within two updates.
+ */
+import { AsyncLocalStorage, createHook } from 'node:async_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+
+/** How long callback timing stays on after a stall (ms). */
+export const SUSPICION_WINDOW_MS = 60_000;
+const TICK_MS = 100;
+
+const owner = new AsyncLocalStorage<string>();
+
+/** Runs `work` (and everything it schedules) as the work of the bot `key`. */
+export function runAs<T>(key: string, work: () => T): T {
+  return owner.run(key, work);
+}
+
+/** The bot whose work is running now (its `runAs` key), if any. */
+export function ownerOf(): string | undefined {
+  return owner.getStore();
+}
+
+export interface LoopWatch {
+  /** Event-loop delay since the last call (ms): p99 and max; resets the histogram. */
+  takeDelay(): { p99Ms: number; maxMs: number };
+  /** Whether callback timing is on now (a stall was seen within the suspicion window). */
+  readonly timing: boolean;
+  stop(): void;
+}
+
+/**
+ * Starts watching.
+ * @param blockedMs a callback of one bot this long or longer is reported; 0 disables attribution
+ * @param onBlocked called with the bot's key and the callback's duration (ms)
+ */
+export function watchLoop(blockedMs: number, onBlocked: (key: string, ms: number) => void): LoopWatch {
+  const histogram = monitorEventLoopDelay({ resolution: 20 });
+  histogram.enable();
+  const stack: Array<[number, string | undefined]> = [];
+  const hook = createHook({
+    before() {
+      stack.push([performance.now(), owner.getStore()]);
+    },
+    after() {
+      const top = stack.pop();
+      if (!top || top[1] === undefined) return;
+      const ms = performance.now() - top[0];
+      if (ms >= blockedMs) onBlocked(top[1], ms);
+    },
+  });
+  let timingUntil = 0;
+  let timing = false;
+  let last = performance.now();
+  const tick = setInterval(() => {
+    const now = performance.now();
+    const stall = now - last - TICK_MS;
+    last = now;
+    if (blockedMs <= 0) return;
+    if (stall >= blockedMs / 2) {
+      timingUntil = now + SUSPICION_WINDOW_MS;
+      if (!timing) {
+        stack.length = 0;
+        hook.enable();
+        timing = true;
+      }
+    } else if (timing && now > timingUntil) {
+      hook.disable();
+      timing = false;
+    }
+  }, TICK_MS);
+  tick.unref();
+  return {
+    takeDelay() {
+      const p99Ms = histogram.percentile(99) / 1e6;
+      const maxMs = histogram.max / 1e6;
+      histogram.reset();
+      return { p99Ms: Number.isFinite(p99Ms) ? p99Ms : 0, maxMs: Number.isFinite(maxMs) ? maxMs : 0 };
+    },
+    get timing() {
+      return timing;
+    },
+    stop() {
+      clearInterval(tick);
+      hook.disable();
+      histogram.disable();
+    },
+  };
+}
