@@ -33,6 +33,12 @@ export type StartMessage = Extract<ParsedToHost, { type: 'start' }>;
  */
 export const HOSTED_OUTBOX_POLL_MS = 300_000;
 
+/**
+ * Middleware installed on every bot before its handlers, by tenant name: a seam for tests (a fixture host
+ * makes one tenant's handlers throw or block, test/fixtures/faulty-host.ts). Empty in the product.
+ */
+export const botRunnerHooks: Array<(bot: TelegramAdapter['bot'], tenantName: string) => void> = [];
+
 export interface BotRunnerOptions {
   start: StartMessage;
   /** The host's pool; undefined = the bot only greets (supervision tests). */
@@ -123,6 +129,7 @@ export class BotRunner {
         onQueued: () => this.outbox?.wake(),
       });
     }
+    for (const hook of botRunnerHooks) hook(bot, start.tenantName);
     this.handlers = registerHandlers(this.adapter, {
       tenantName: start.tenantName,
       logger: this.log,

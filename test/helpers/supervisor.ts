@@ -63,6 +63,8 @@ export async function startTestSupervisor(
     placement?: Partial<PlacementPolicy>;
     databaseUrl?: string;
     botSettings?: BotSettings;
+    /** Give the bots the database (lottery), default true; false = they only greet on /start. */
+    lottery?: boolean;
     /** Default: silent (TEST_LOG_LEVEL). */
     logger?: Logger;
   } = {},
@@ -81,6 +83,7 @@ export async function startTestSupervisor(
     adminUrl: 'http://127.0.0.1:8080',
     policy: { ...FAST_POLICY, ...options.policy },
     heartbeatMs: 100,
+    ...(options.lottery === false ? { lottery: false } : {}),
     placement: { sharedHosts: 1, spareHosts: 0, ...options.placement },
     ...(options.hostEntry ? { hostEntry: options.hostEntry } : {}),
     ...(options.botSettings ? { botSettings: options.botSettings } : {}),
