@@ -86,15 +86,21 @@ export async function freshDatabase(adminUrl: string, name: string) {
   return openDatabase({ databaseUrl: url.toString(), dataDir: '/nonexistent' }, logger);
 }
 
+/**
+ * Resolves with the pid once the tenant's bot is running in a run other than `notRun` (a run = the pid of
+ * its bot host and its restart count: a restart inside a shared host keeps the pid).
+ */
 export function waitRunning(
   supervisor: Supervisor,
   tenantId: string,
-  notPid: number | null,
+  notRun: { pid: number; restarts: number } | number | null,
 ): Promise<number> {
+  const not = typeof notRun === 'number' ? { pid: notRun, restarts: -1 } : notRun;
   return new Promise((resolve) => {
     const check = () => {
       const s = supervisor.store.getSnapshot().context.tenants[tenantId];
-      if (s?.state === 'running' && s.pid !== null && s.pid !== notPid) {
+      const same = not !== null && s?.pid === not.pid && (not.restarts < 0 || s.restarts === not.restarts);
+      if (s?.state === 'running' && s.pid !== null && !same) {
         sub.unsubscribe();
         resolve(s.pid);
         return true;
@@ -104,4 +110,10 @@ export function waitRunning(
     const sub = supervisor.store.subscribe(() => void check());
     check();
   });
+}
+
+/** The current run of a tenant's bot (see waitRunning). */
+export function runOf(supervisor: Supervisor, tenantId: string): { pid: number; restarts: number } | null {
+  const s = supervisor.store.getSnapshot().context.tenants[tenantId];
+  return s?.pid ? { pid: s.pid, restarts: s.restarts } : null;
 }

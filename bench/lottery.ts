@@ -80,7 +80,7 @@ async function setup(adminUrl: string, sandbox: Sandbox, name: string) {
   };
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+export async function until(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('benchmark timed out waiting');
@@ -88,7 +88,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 120_000): Promis
   }
 }
 
-async function users(sandbox: Sandbox, count: number, prefix: string): Promise<number[]> {
+export async function users(sandbox: Sandbox, count: number, prefix: string): Promise<number[]> {
   const ids: number[] = [];
   const batch = 100;
   for (let i = 0; i < count; i += batch) {
@@ -102,7 +102,7 @@ async function users(sandbox: Sandbox, count: number, prefix: string): Promise<n
   return ids;
 }
 
-async function publish(sql: Sql, tenantId: number, channel: number, winners: number) {
+export async function publish(sql: Sql, tenantId: number, channel: number, winners: number) {
   const draft = await createLottery({ sql, seedCipher }, tenantId, {
     title: 'Benchmark giveaway',
     prizes: [{ name: 'Prize', quantity: winners }],
@@ -123,7 +123,7 @@ async function publish(sql: Sql, tenantId: number, channel: number, winners: num
 }
 
 /** Presses Join for each of `ids`; resolves with each press's time to the callback answer (ms). */
-async function pressAll(
+export async function pressAll(
   sandbox: Sandbox,
   ids: number[],
   target: { chatId: number; messageId: number; lotteryId: number },

@@ -8,6 +8,7 @@ const benches: Array<{ name: string; load: () => Promise<{ main: () => Promise<u
   { name: 'draw', load: () => import('./draw.ts') },
   { name: 'lottery', load: () => import('./lottery.ts') },
   { name: 'budgets', load: () => import('./budgets.ts') },
+  { name: 'hosts', load: () => import('./hosts.ts') },
 ];
 
 async function run(): Promise<void> {

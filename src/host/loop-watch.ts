@@ -8,7 +8,8 @@
  *   host heartbeat's p99 and max), with `monitorEventLoopDelay` for the histogram;
  * - when the loop was held for half of `blockedMs` or more, the callback timing is switched on for
  *   {@link SUSPICION_WINDOW_MS}: every callback of a bot that runs `blockedMs` or longer calls `onBlocked`
- *   with that bot and the duration. A bot that blocks once is named on its next block; one that blocked
+ *   with that bot and the duration. The duration counts the CPU time the host used meanwhile, not the
+ *   wall time alone, so a host the OS kept waiting on a busy machine does not blame its bots. A bot that blocks once is named on its next block; one that blocked
  *   for seconds on every update (the case quarantine exists for) is named within two updates.
  */
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
@@ -46,16 +47,20 @@ export interface LoopWatch {
 export function watchLoop(blockedMs: number, onBlocked: (key: string, ms: number) => void): LoopWatch {
   const histogram = monitorEventLoopDelay({ resolution: 20 });
   histogram.enable();
-  const stack: Array<[number, string | undefined]> = [];
+  const stack: Array<[number, NodeJS.CpuUsage, string | undefined]> = [];
   const hook = createHook({
     before() {
-      stack.push([performance.now(), owner.getStore()]);
+      stack.push([performance.now(), process.cpuUsage(), owner.getStore()]);
     },
     after() {
       const top = stack.pop();
-      if (!top || top[1] === undefined) return;
-      const ms = performance.now() - top[0];
-      if (ms >= blockedMs) onBlocked(top[1], ms);
+      if (!top || top[2] === undefined) return;
+      const wallMs = performance.now() - top[0];
+      if (wallMs < blockedMs) return;
+      // Wall time includes time the OS ran other processes (a busy machine): count what we used.
+      const cpu = process.cpuUsage(top[1]);
+      const ms = Math.min(wallMs, (cpu.user + cpu.system) / 1000);
+      if (ms >= blockedMs) onBlocked(top[2], ms);
     },
   });
   let timingUntil = 0;

@@ -1,0 +1,221 @@
+/**
+ * Bot hosts benchmark (figures printed, never asserted), same run, same machine, side by side:
+ * 100 tenants with a process per bot (botsPerHost 1), against 100, 1,000 and 3,000 tenants with the
+ * defaults (BENCH_HOSTS_TENANTS overrides the list, e.g. "100,1000"). For each:
+ * - time from the supervisor's start until every bot is running;
+ * - PSS summed over every platform process: the supervisor (this process, which also runs the load
+ *   generator's bookkeeping), every bot host, and a `tg-lottery web` process; not the sandbox;
+ * - idle CPU of those processes over 20 s (BENCH_IDLE_S), as % of one core;
+ * - NOTIFY-to-ready p50/p99 for one tenant's token change while all the others run (20 changes);
+ * - PostgreSQL connections open to the benchmark's database;
+ * - joins/s on one bot while all the others idle (closed loop, 100 presses in flight, 2,000 presses).
+ * Targets for 1,000 tenants: all running within 60 s, PSS ≤ 1.5 GB, idle CPU ≤ 10 % of a core,
+ * reaction p99 ≤ 500 ms, connections ≤ 50.
+ */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { PlacementPolicy } from '../machines/placement.ts';
+import { freePort } from '../src/db/embedded.ts';
+import { sqlFromOrm } from '../src/db/sql.ts';
+import { startSupervisor } from '../src/supervisor/runtime.ts';
+import {
+  cipher,
+  freshDatabase,
+  logger,
+  percentile,
+  runOf,
+  type Sandbox,
+  startSandboxProcess,
+  waitRunning,
+  withServer,
+} from './common.ts';
+import { pressAll, publish, until, users } from './lottery.ts';
+
+const CLOCK_TICKS = 100;
+
+async function pssKiB(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+  return Number(/^Pss:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+async function cpuTicks(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+}
+
+/** `tg-lottery web` against the benchmark's database, as an operator runs it beside the supervisor. */
+async function startWeb(databaseUrl: string): Promise<{ pid: number; close(): void }> {
+  const port = await freePort();
+  const bin = fileURLToPath(new URL('../bin/tg-lottery.mjs', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'web'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      APP_SECRET: 'benchmark-app-secret',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await until(async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+    return res !== null;
+  }, 60_000);
+  return { pid: child.pid!, close: () => child.kill('SIGTERM') };
+}
+
+interface Scenario {
+  label: string;
+  tenants: number;
+  placement: Partial<PlacementPolicy>;
+}
+
+async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: number): Promise<string> {
+  const name = `tgl_bench_hosts_${run}`;
+  const db = await freshDatabase(adminUrl, name);
+  const sql = sqlFromOrm(db.orm);
+  const conn = db.orm.em.getConnection();
+  // Tenants and their bots, written in bulk.
+  const bots: Array<{ id: number; token: string; username: string }> = [];
+  for (let i = 0; i < s.tenants; i += 50) {
+    const made = await Promise.all(
+      Array.from({ length: Math.min(50, s.tenants - i) }, (_, k) =>
+        sandbox.client.createBot({ username: `h${run}_${i + k}_bot` }),
+      ),
+    );
+    bots.push(...made);
+  }
+  const ids = await sql.query<{ id: number }>(
+    `insert into tenants (username, password_hash)
+       select 'bench' || g || '_${run}', 'x' from generate_series(1, ?) g returning id`,
+    [s.tenants],
+  );
+  await sql.query(
+    `insert into bot_configs (tenant_id, token_encrypted, bot_id, bot_username)
+       select * from unnest(?::int[], ?::text[], ?::bigint[], ?::text[])`,
+    [
+      ids.map((r) => r.id),
+      bots.map((b) => cipher.encrypt(b.token)),
+      bots.map((b) => b.id),
+      bots.map((b) => b.username),
+    ],
+  );
+  const web = await startWeb(db.url);
+  const t0 = performance.now();
+  const supervisor = await startSupervisor({
+    logger,
+    databaseUrl: db.url,
+    query: <T>(text: string, params?: unknown[]) => conn.execute<T[]>(text, params as unknown[]),
+    cipher,
+    apiRoot: sandbox.apiRoot,
+    checkIntervalS: 30,
+    stopTimeoutMs: 5000,
+    adminUrl: 'http://127.0.0.1:8080',
+    placement: s.placement,
+  });
+  try {
+    await until(async () => {
+      const all = Object.values(supervisor.store.getSnapshot().context.tenants);
+      return all.length === s.tenants && all.every((t) => t.state === 'running');
+    }, 600_000);
+    const allRunningS = (performance.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 3000));
+    const pids = () => [process.pid, web.pid, ...supervisor.hosts().map((h) => h.pid!)];
+    const idleS = Number(process.env.BENCH_IDLE_S ?? 20);
+    const before = await Promise.all(pids().map(cpuTicks));
+    const w0 = performance.now();
+    await new Promise((r) => setTimeout(r, idleS * 1000));
+    const after = await Promise.all(pids().map(cpuTicks));
+    const seconds = (performance.now() - w0) / 1000;
+    const ticks = after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0);
+    const idleCpu = (ticks / CLOCK_TICKS / seconds) * 100;
+    const pssMiB = (await Promise.all(pids().map(pssKiB))).reduce((a, b) => a + b, 0) / 1024;
+    const [conns] = await sql.query<{ n: string }>(
+      'select count(*) as n from pg_stat_activity where datname = current_database()',
+    );
+    // Reaction: one tenant's token change while the others run.
+    const first = String(ids[0]!.id);
+    const spare = await sandbox.client.createBot({ username: `h${run}_spare_bot` });
+    const tokens = [spare.token, bots[0]!.token];
+    const samples: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const was = runOf(supervisor, first);
+      const r0 = performance.now();
+      await sql.query('update bot_configs set token_encrypted = ?, bot_id = null where tenant_id = ?', [
+        cipher.encrypt(tokens[i % 2]!),
+        ids[0]!.id,
+      ]);
+      await waitRunning(supervisor, first, was);
+      samples.push(performance.now() - r0);
+    }
+    samples.sort((a, b) => a - b);
+    // Joins on one bot (the second tenant) while every other bot idles.
+    const joinTenant = ids[1]!.id;
+    const joinBot = bots[1]!;
+    const { id: channel } = await sandbox.client.createChat({ type: 'channel', title: `Hosts ${run}` });
+    await sandbox.client.setMember(channel, { user_id: joinBot.id, status: 'administrator' });
+    await until(async () => (await sql.query('select 1 from chats where chat_id = ?', [channel])).length > 0);
+    const joiners = await users(sandbox, 2000, `hj${run}_`);
+    const { lottery, messageId } = await publish(sql, joinTenant, channel, 1);
+    const joined = await pressAll(
+      sandbox,
+      joiners,
+      { chatId: channel, messageId, lotteryId: lottery.id },
+      { concurrency: 100 },
+    );
+    const [stored] = await sql.query<{ n: string }>(
+      'select count(*) as n from entries where lottery_id = ?',
+      [lottery.id],
+    );
+    const hosts = supervisor.hosts();
+    return (
+      `${s.label}: ${hosts.length} hosts; all running in ${allRunningS.toFixed(1)} s; ` +
+      `PSS ${pssMiB.toFixed(0)} MiB (supervisor + ${hosts.length} hosts + web); ` +
+      `idle CPU ${idleCpu.toFixed(1)} % of a core over ${idleS} s; ` +
+      `NOTIFY→ready p50 ${percentile(samples, 50).toFixed(0)} ms, p99 ${percentile(samples, 99).toFixed(0)} ms; ` +
+      `PostgreSQL connections ${conns?.n}; ` +
+      `joins on one bot ${(joiners.length / joined.seconds).toFixed(0)}/s (answer p99 ${percentile(joined.latencies, 99).toFixed(0)} ms, stored ${stored?.n}/${joiners.length}, not joined ${joined.notJoined})`
+    );
+  } finally {
+    await supervisor.shutdown();
+    web.close();
+    await db.close();
+  }
+}
+
+export async function main(): Promise<void> {
+  const list = (process.env.BENCH_HOSTS_TENANTS ?? '100,1000,3000').split(',').map(Number);
+  const scenarios: Scenario[] = [
+    {
+      label: '100 tenants, a process per bot (BOTS_PER_HOST=1)',
+      tenants: 100,
+      placement: { botsPerHost: 1 },
+    },
+    ...list.map((n) => ({ label: `${n} tenants, defaults`, tenants: n, placement: {} })),
+  ];
+  const sandbox = await startSandboxProcess();
+  try {
+    await withServer(async (adminUrl) => {
+      const admin = new URL(adminUrl);
+      console.log(
+        `conditions: ${cpus().length} cores, load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}, ` +
+          `PostgreSQL at ${admin.hostname}:${admin.port}${process.env.DATABASE_URL ? ' (DATABASE_URL)' : ' (embedded)'}, ` +
+          `fsync ${process.env.BENCH_FSYNC === 'off' ? 'off' : 'on'}`,
+      );
+      let run = 0;
+      for (const s of scenarios) console.log(await scenario(adminUrl, sandbox, s, ++run));
+    });
+  } finally {
+    sandbox.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await main();
+}
