@@ -342,6 +342,8 @@ export const supervisorMachine = setup({
     shuttingDown: {
       on: {
         'TENANT.STOPPED': { actions: 'markStopped' },
+        // A dedicated host whose bot has stopped is closed at once (its bot's exit is its process's).
+        'HOST.CLOSE': { actions: 'forwardToHost' },
         'HOST.KILL': { actions: 'forwardToHost' },
         'HOST.STOPPED': { actions: 'forgetHost' },
         'xstate.error.actor.*': { actions: ['dropFailedTenant', logFailure] },
