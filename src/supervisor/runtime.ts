@@ -102,7 +102,10 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const usernames = new Map<string, string>();
   /** The bot host each tenant's bot runs in (for the status). */
   const hostOf = new Map<string, string>();
-  const placement = resolvePlacementPolicy(options.placement);
+  const placement = resolvePlacementPolicy({
+    ...(options.heartbeatMs ? { hostHeartbeatMs: options.heartbeatMs } : {}),
+    ...options.placement,
+  });
   const policy: RestartPolicy = {
     ...DEFAULT_RESTART_POLICY,
     // With a process per bot there is no neighbour to move away from: a crash loop stops the bot.
@@ -110,9 +113,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     ...options.policy,
     stopTimeoutMs: options.stopTimeoutMs,
   };
-  const heartbeatMs = options.heartbeatMs ?? placement.hostHeartbeatMs;
-  // The silence window must outlast a few heartbeats (tests shorten the heartbeat, not the window).
-  const silentHostMs = Math.max(placement.silentHostMs, 3 * heartbeatMs);
+  const heartbeatMs = placement.hostHeartbeatMs;
+  const silentHostMs = placement.silentHostMs;
   let actor: Actor<typeof root> | undefined;
   const hosts: HostPool = createHostPool({
     logger,

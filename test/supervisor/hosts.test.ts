@@ -143,13 +143,14 @@ describe('bot hosts', () => {
   it("a bot that holds the event loop for seconds is isolated; its neighbours' answers recover", async () => {
     const { h, tenants } = await setup(['blocker A', 'calm B'], {
       hostEntry: faultyHost,
-      placement: { sharedHosts: 1, spareHosts: 0, blockedLoopMs: 500 },
+      // 0.3 s of the host's CPU: a 1.5 s busy loop gets it even on a machine busy with other work.
+      placement: { sharedHosts: 1, spareHosts: 0, blockedLoopMs: 300 },
     });
     const [a, b] = tenants as [Tenant, Tenant];
     const sharedPid = h.status(b.id)!.pid!;
     const user = await sandbox.client.createUser({ first_name: 'Ida' });
     // Each update of A holds the loop 1.5 s: the first stall switches callback timing on, the next is named.
-    for (let i = 0; i < 4 && h.status(a.id)!.isolation === null; i++) {
+    for (let i = 0; i < 6 && h.status(a.id)!.isolation === null; i++) {
       await sandbox.client.send(user.id, a.botId, `hello ${i}`);
       // B is served meanwhile, if slowly, while A holds the loop.
       await greets(user.id, b, 15_000);
@@ -168,6 +169,51 @@ describe('bot hosts', () => {
     const answers: number[] = [];
     for (let i = 0; i < 3; i++) answers.push(await greets(user.id, b));
     expect(Math.max(...answers)).toBeLessThan(1500);
+  });
+
+  it('a bot that sends its host over the memory budget is isolated; its neighbour stays', async () => {
+    const { h, tenants } = await setup(['hog A', 'calm B'], {
+      hostEntry: faultyHost,
+      placement: { sharedHosts: 1, spareHosts: 0, memoryBudgetMb: 160 },
+    });
+    const [a, b] = tenants as [Tenant, Tenant];
+    const sharedPid = h.status(b.id)!.pid!;
+    const user = await sandbox.client.createUser({ first_name: 'Hugo' });
+    for (let i = 0; i < 3; i++) await sandbox.client.send(user.id, a.botId, `more ${i}`);
+    const isolated = await h.waitFor(
+      a.id,
+      (s) => s.state === 'running' && s.isolation === 'memory',
+      'A isolated for memory',
+    );
+    expect(isolated.pid).not.toBe(sharedPid);
+    expect(h.status(b.id)).toMatchObject({ state: 'running', pid: sharedPid, restarts: 0, isolation: null });
+    await greets(user.id, b);
+  });
+
+  it('a frozen host (SIGSTOP) is killed once it has been silent, and only its bots restart', async () => {
+    const { h, tenants } = await setup(['frozen A', 'frozen B', 'free C', 'free D'], {
+      placement: { sharedHosts: 2, spareHosts: 0, silentHostMs: 1500 },
+    });
+    const hosts = h.supervisor.hosts();
+    expect(hosts).toHaveLength(2);
+    const frozenPid = h.status(tenants[0]!.id)!.pid!;
+    const inFrozen = tenants.filter((t) => h.status(t.id)!.pid === frozenPid);
+    const others = tenants.filter((t) => h.status(t.id)!.pid !== frozenPid);
+    expect(inFrozen).toHaveLength(2);
+    process.kill(frozenPid, 'SIGSTOP');
+    cleanups.push(async () => {
+      if (alive(frozenPid)) process.kill(frozenPid, 'SIGKILL');
+    });
+    for (const t of inFrozen) {
+      const after = await h.waitFor(
+        t.id,
+        (s) => s.state === 'running' && s.restarts === 1,
+        `${t.name} restarted`,
+      );
+      expect(after.pid).not.toBe(frozenPid);
+    }
+    await waitUntil(() => !alive(frozenPid), 'the frozen host gone');
+    for (const t of others) expect(h.status(t.id)).toMatchObject({ state: 'running', restarts: 0 });
   });
 
   it('401 and 409 for one tenant in a shared host stop only that tenant, each with its reason', async () => {
