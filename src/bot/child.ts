@@ -23,7 +23,6 @@ import {
   parentMessage,
 } from './ipc.ts';
 import { OutboxWorker } from './outbox-worker.ts';
-import { Pacer } from './pacer.ts';
 import { classifyError, TelegramAdapter } from './telegram.ts';
 
 const logger = createLogger({
@@ -124,9 +123,8 @@ function startLottery(
   outbox = new OutboxWorker({
     sql,
     tenantId,
-    call: (method, payload) =>
-      (telegram.bot.telegram.callApi as (m: string, p: unknown) => Promise<unknown>)(method, payload),
-    pacer: new Pacer({ perSecond: start.sendsPerSecond, perChatPerMinute: start.sendsPerChatPerMinute }),
+    api: telegram.api,
+    pacing: { sendsPerSecond: start.sendsPerSecond, sendsPerChatPerMinute: start.sendsPerChatPerMinute },
     logger: log,
     // New rows wake the worker at once (NOTIFY relayed by the supervisor, or the bot's own enqueues), so
     // this poll is only a fallback; idle bots then hold no database connection (idle timeout 5 s).
