@@ -111,10 +111,18 @@ export class BotApi {
     return Math.max(0, this.pacing.delayFor(chat), this.flood.openAt(chat) - now);
   }
 
-  /** Whether nothing is in flight or waiting and nothing is booked ahead, since `idleMs` (registry.ts). */
+  /**
+   * Whether the client has been unused for `idleMs`, with nothing in flight and no pacing slot or flood
+   * wait ahead (for any chat): dropping it then loses nothing but its limits (registry.ts).
+   */
   idleFor(idleMs: number): boolean {
     const now = this.clock.now();
-    return this.inFlight === 0 && now - this.lastUsedAt >= idleMs && this.delayFor(null) === 0;
+    return (
+      this.inFlight === 0 &&
+      now - this.lastUsedAt >= idleMs &&
+      this.pacing.latest() <= now &&
+      this.flood.latest() <= now
+    );
   }
 
   /**

@@ -48,6 +48,13 @@ export class FloodGate {
     }
   }
 
+  /** The end of the latest flood wait booked, for any chat (epoch ms). */
+  latest(): number {
+    let latest = this.botUntil;
+    for (const until of this.chatUntil.values()) latest = Math.max(latest, until);
+    return latest;
+  }
+
   /** When a gated call into `chat` (null: no chat) may go (epoch ms; now or earlier when it may go now). */
   openAt(chat: ChatKey): number {
     const chatUntil = chat ? (this.chatUntil.get(`${chat.kind}:${chat.key}`) ?? 0) : 0;

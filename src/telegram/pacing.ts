@@ -104,6 +104,13 @@ export class Pacing {
     return at;
   }
 
+  /** The latest time anything is booked for (epoch ms). */
+  latest(): number {
+    let latest = this.nextAt;
+    for (const at of this.chatNextAt.values()) latest = Math.max(latest, at);
+    return latest;
+  }
+
   private slot(chat: ChatKey): number {
     const now = this.now();
     let at = Math.max(now, this.nextAt);
