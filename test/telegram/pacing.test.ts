@@ -5,6 +5,7 @@
  * paced; the limits can be changed.
  */
 import { describe, expect, it } from 'vitest';
+import { OutboxWorker } from '../../src/bot/outbox-worker.ts';
 import { botApi, TELEGRAM_LIMITS } from '../../src/telegram/index.ts';
 import { chatKeyOf, Pacing } from '../../src/telegram/pacing.ts';
 import { fakeToken, scriptedFetch, VirtualClock } from './helpers.ts';
@@ -158,5 +159,26 @@ describe('BotApi pacing', () => {
     await clock.run();
     await Promise.all(sends);
     expect(seen.map((r) => r.at)).toEqual([0, 0, 3000, 3000]);
+  });
+});
+
+describe("the outbox's configured rates", () => {
+  it('are set on the bot client, for every sender of the token', () => {
+    const clock = new VirtualClock();
+    const { fetch } = scriptedFetch(clock);
+    const token = fakeToken();
+    const api = botApi(token, { apiRoot: 'http://telegram.test', fetch, clock });
+    new OutboxWorker({
+      sql: null as never,
+      logger: null as never,
+      tenantId: 1,
+      api,
+      pacing: { sendsPerSecond: 28, sendsPerChatPerMinute: 19 },
+    });
+    expect(botApi(token, { apiRoot: 'http://telegram.test', fetch, clock }).limits).toEqual({
+      perSecond: 28,
+      perGroupPerMinute: 19,
+      perPrivatePerSecond: 1,
+    });
   });
 });
