@@ -1,8 +1,8 @@
 /**
  * The per-bot outbox worker (F8), in the bot process next to the Telegram adapter: the one place a
  * tenant's sends happen. It claims due rows in id order, sends them through the seam's client of the bot
- * (src/telegram/: it paces every send, 30/s for the bot and per chat, with the rates configured here; a
- * few at once, never two into one chat, each chat in order) and records each outcome
+ * (src/telegram/, which paces every send per bot, per group and per private chat, with the rates set
+ * here; a few at once, never two into one chat, each chat in order) and records each outcome
  * (src/lottery/outbox.ts, effects.ts):
  *
  * - success, or 400 "message is not modified" on an edit (F17) → `sent`, effects applied;
@@ -169,8 +169,9 @@ export class OutboxWorker {
 
   /**
    * Sends a claimed batch: up to `concurrency` sends in flight, never two into the same chat at once,
-   * each chat in id order, every send paced by the seam. A chat whose send must wait (429, retry) sends nothing
-   * more in this batch; its rows are given back at the end and `claim` holds them behind the waiting one.
+   * each chat in id order, every send paced by the seam. A chat whose send must wait (429, retry) sends
+   * nothing more in this batch; its rows are given back at the end and `claim` holds them behind the
+   * waiting one.
    * Resolves with a pause for the whole worker when a send could not be recorded, or null.
    */
   private async sendBatch(rows: OutboxRow[]): Promise<number | null> {

@@ -2,7 +2,8 @@
  * The seam's two failures, kept apart because callers act differently on them:
  *
  * - {@link TelegramApiError}: Telegram answered, with `ok: false` (its `error_code`, `description` and
- *   `parameters` such as `retry_after` or `migrate_to_chat_id`). https://core.telegram.org/bots/api#making-requests
+ *   `parameters` such as `retry_after` or `migrate_to_chat_id`).
+ *   https://core.telegram.org/bots/api#making-requests
  * - {@link TelegramNoAnswerError}: no usable answer — a network error, a timeout, the caller aborting, or a
  *   reply that is not the Bot API's JSON (an HTML page, a proxy's 502) — with a short `reason`.
  *
@@ -13,7 +14,10 @@
  * the URL.
  */
 
-/** Telegram's `ResponseParameters`, as far as the platform reads them. https://core.telegram.org/bots/api#responseparameters */
+/**
+ * Telegram's `ResponseParameters`, as far as the platform reads them.
+ * https://core.telegram.org/bots/api#responseparameters
+ */
 export interface ResponseParameters {
   /** Seconds to wait before the request may be repeated (flood control, 429). */
   retry_after?: number;

@@ -11,7 +11,10 @@
  * seconds, and it has no message), getChatMember and the other reads.
  */
 
-/** The message-sending methods, paced per bot and per chat. https://core.telegram.org/bots/api#available-methods */
+/**
+ * The message-sending methods, paced per bot and per chat.
+ * https://core.telegram.org/bots/api#available-methods
+ */
 export const PACED_METHODS: ReadonlySet<string> = new Set([
   'sendMessage',
   'sendPhoto',

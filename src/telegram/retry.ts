@@ -5,13 +5,16 @@
  * how many attempts are made in all. Methods not in {@link RETRY_RULES} are tried once. Retried are the
  * idempotent calls only, where asking twice does no harm:
  *
- * | method | attempts | retried on | why |
- * | --- | --- | --- | --- |
- * | getMe, getChat, getChatAdministrators, getWebhookInfo | 5 | flood, server, network, timeout | reads |
- * | deleteWebhook, setWebhook | 5 | flood, server, network, timeout | setting the same state twice is the same state |
- * | getChatMember | 1 | — | idempotent, but its callers (a join press, a draw over thousands of winners) have a time budget and an answer for "cannot verify" (F11) |
- * | getUpdates | 1 | — | Telegraf's polling loop retries it itself (after `retry_after`, or 5 s), and reports each failure, which the bot's degraded status needs |
- * | sends (sendMessage, editMessageText, …) | 1 | — | after a network error or a 5xx the message may have been delivered: a blind retry can send it twice. The outbox decides (it persists the row and retries with its own backoff) |
+ * - getMe, getChat, getChatAdministrators, getWebhookInfo: 5 attempts on flood, server, network, timeout
+ *   (reads);
+ * - deleteWebhook, setWebhook: the same (setting the same state twice is the same state);
+ * - getChatMember: once — idempotent, but its callers (a join press, a draw over thousands of winners)
+ *   have a time budget and an answer for "cannot verify" (F11);
+ * - getUpdates: once — Telegraf's polling loop retries it itself (after `retry_after`, or 5 s) and reports
+ *   each failure, which the bot's degraded status needs;
+ * - sends (sendMessage, editMessageText, …) and every other method: once — after a network error or a 5xx
+ *   a message may have been delivered, and a blind retry sends it twice. The outbox decides (it persists
+ *   the row and retries with its own backoff).
  *
  * A caller may ask for fewer or more attempts (`attempts` in the call's options): the web's token check
  * tries once (a person is waiting and can press again), the bot's start-up getMe retries until it stops.
