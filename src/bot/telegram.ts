@@ -45,7 +45,10 @@ export interface TelegramAdapterOptions {
   token: string;
   /** Bot API root without trailing slash. */
   apiRoot: string;
-  /** Injected for tests: waits `ms` milliseconds. */
+  /**
+   * Injected for tests: waits `ms` milliseconds (the seam's retry and flood waits). With it the adapter
+   * gets a client of its own rather than the process's shared one for the token.
+   */
   sleep?: (ms: number) => Promise<void>;
 }
 
