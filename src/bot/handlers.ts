@@ -143,8 +143,8 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
 
   const checkMembership: MembershipCheck = async (chatId, userId) => {
     try {
-      // Bounded: Telegraf itself would wait up to 500 s for an answer that never comes.
-      // (Telegraf types `signal` with an old AbortSignal shim; node-fetch takes the native one.)
+      // Bounded by the join's budget (the seam's own timeout is 10 s). Through Telegraf's callApi, which
+      // the adapter bridges to the seam (Telegraf types `signal` with an old AbortSignal shim).
       const callApi = bot.telegram.callApi as (
         m: string,
         p: unknown,

@@ -1,15 +1,20 @@
 /**
  * The per-bot outbox worker (F8), in the bot process next to the Telegram adapter: the one place a
- * tenant's sends happen. It claims due rows in id order, paces them (pacer.ts), sends them through the
- * adapter (a few at once, never two into one chat, each chat in order) and records each outcome
+ * tenant's sends happen. It claims due rows in id order, sends them through the seam's client of the bot
+ * (src/telegram/, which paces every send per bot, per group and per private chat, with the rates set
+ * here; a few at once, never two into one chat, each chat in order) and records each outcome
  * (src/lottery/outbox.ts, effects.ts):
  *
  * - success, or 400 "message is not modified" on an edit (F17) → `sent`, effects applied;
  * - 429 → this row waits `retry_after` (persisted, so a restart keeps waiting) and so does every later
- *   row into its chat; the rest of the bot only slows down for at most {@link FLOOD_BREATHER_MS} (should the
- *   limit have been the bot's, the next send into another chat gets its own 429 and waits too);
- * - network error or 5xx → this row and its chat wait with backoff (1 s doubling to 60 s); failed after
- *   20 attempts;
+ *   row into its chat; the rest of the bot only slows down for at most {@link FLOOD_BREATHER_MS} (the
+ *   seam's flood gate: should the limit have been the bot's, the next send into another chat gets its own
+ *   429 and waits too). A flood wait of the whole bot longer than {@link FLOOD_BREATHER_MS} (a 429 on a
+ *   call with no chat) is not waited out in memory: the seam answers 429 without sending, and the row waits
+ *   persisted like any 429;
+ * - network error, timeout, an answer that is not the Bot API's, or 5xx (the seam never retries a send:
+ *   it may have been delivered) → this row and its chat wait with backoff (1 s doubling to 60 s); failed
+ *   after 20 attempts;
  *
  * Order is kept only where Telegram needs it, within one chat: sends into other chats go on while one
  * chat waits (issue: three 429s and twenty 500s held 60 winner messages back for six minutes).
@@ -32,9 +37,12 @@ import {
   retryLater,
   unclaim,
 } from '../lottery/outbox.ts';
-import type { Pacer } from './pacer.ts';
+import { type BotApi, DEFAULT_BREATHER_MS } from '../telegram/index.ts';
 
-/** A Bot API error as the adapter reports it: code and description (Telegraf's TelegramError shape). */
+/**
+ * A failed send as the seam reports it: TelegramApiError (code, description, parameters) or
+ * TelegramNoAnswerError (no code; its message is the safe reason).
+ */
 export interface SendError {
   code?: number;
   description?: string;
@@ -42,12 +50,19 @@ export interface SendError {
   parameters?: { retry_after?: number };
 }
 
+/** What the worker needs of the bot's Bot API client (src/telegram/client.ts). */
+export type OutboxApi = Pick<BotApi, 'call' | 'delayFor' | 'setLimits'>;
+
 export interface OutboxWorkerOptions {
   sql: Sql;
   tenantId: number;
-  /** Performs a Bot API call; rejects with a {@link SendError}-shaped error. */
-  call: (method: string, payload: Record<string, unknown>) => Promise<unknown>;
-  pacer: Pacer;
+  /** The bot's client of the seam (`adapter.api`): sends, paces, shares flood waits. */
+  api: OutboxApi;
+  /**
+   * The bot's pacing (ipc.ts `sendsPerSecond`, `sendsPerChatPerMinute`), set on the client for every
+   * sender of this token; absent: the client's (Telegram's 30/s and 20/min per group).
+   */
+  pacing?: { sendsPerSecond: number; sendsPerChatPerMinute: number };
   logger: Logger;
   /** Fallback poll when no wake-up comes (ms), default 5000. */
   pollMs?: number;
@@ -63,8 +78,11 @@ export interface OutboxWorkerOptions {
 
 const EDIT_KINDS = new Set(['post-edit', 'count-edit']);
 
-/** After a 429, how long at most every send of the bot waits besides the chat that got it (ms). */
-export const FLOOD_BREATHER_MS = 1000;
+/**
+ * After a 429, how long at most every send of the bot waits besides the chat that got it (ms): the seam's
+ * flood gate breather, and the longest flood wait a send waits out in memory.
+ */
+export const FLOOD_BREATHER_MS = DEFAULT_BREATHER_MS;
 
 export class OutboxWorker {
   private stopping = false;
@@ -74,7 +92,14 @@ export class OutboxWorker {
   /** Sends made since start (for logs and tests). */
   sent = 0;
 
-  constructor(private readonly options: OutboxWorkerOptions) {}
+  constructor(private readonly options: OutboxWorkerOptions) {
+    if (options.pacing) {
+      options.api.setLimits({
+        perSecond: options.pacing.sendsPerSecond,
+        perGroupPerMinute: options.pacing.sendsPerChatPerMinute,
+      });
+    }
+  }
 
   /** Starts the loop (rows a dead process left `sending` are retried first). */
   start(): void {
@@ -144,8 +169,9 @@ export class OutboxWorker {
 
   /**
    * Sends a claimed batch: up to `concurrency` sends in flight, never two into the same chat at once,
-   * each chat in id order, every start paced. A chat whose send must wait (429, retry) sends nothing
-   * more in this batch; its rows are given back at the end and `claim` holds them behind the waiting one.
+   * each chat in id order, every send paced by the seam. A chat whose send must wait (429, retry) sends
+   * nothing more in this batch; its rows are given back at the end and `claim` holds them behind the
+   * waiting one.
    * Resolves with a pause for the whole worker when a send could not be recorded, or null.
    */
   private async sendBatch(rows: OutboxRow[]): Promise<number | null> {
@@ -165,7 +191,6 @@ export class OutboxWorker {
       const row = queue.splice(index, 1)[0]!;
       const chatId = row.payload.chat_id;
       busy.add(chatId);
-      await this.options.pacer.take(typeof chatId === 'number' ? chatId : null);
       const sending: Promise<void> = this.send(row)
         .then((waits) => {
           if (waits !== null) held.add(chatId);
@@ -200,7 +225,7 @@ export class OutboxWorker {
       if (seen.has(chatId)) continue;
       seen.add(chatId);
       if (busy.has(chatId) || held.has(chatId)) continue;
-      const delay = this.options.pacer.delayFor(typeof chatId === 'number' ? chatId : null);
+      const delay = this.options.api.delayFor(chatId);
       if (delay < bestDelay) {
         best = i;
         bestDelay = delay;
@@ -219,7 +244,7 @@ export class OutboxWorker {
 
   /** Sends one row; resolves with how long its chat must wait (ms) before its next send, or null. */
   private async send(row: OutboxRow): Promise<number | null> {
-    const { sql, logger, pacer } = this.options;
+    const { sql, logger } = this.options;
     const payload = { ...row.payload };
     if (EDIT_KINDS.has(row.kind) && payload.message_id === undefined && row.refId !== null) {
       const [post] = await sql.query<{ message_id: string | null }>(
@@ -234,7 +259,7 @@ export class OutboxWorker {
     }
     let result: unknown;
     try {
-      result = await this.options.call(row.method, payload);
+      result = await this.options.api.call(row.method, payload, { maxFloodWaitMs: FLOOD_BREATHER_MS });
     } catch (raw) {
       const err = raw as SendError;
       const code = typeof err.code === 'number' ? err.code : null;
@@ -250,7 +275,6 @@ export class OutboxWorker {
           { chatId: payload.chat_id },
           `outbox: Telegram asked to wait ${waitMs / 1000} s (429); sends into this chat wait, others go on`,
         );
-        pacer.pause(Math.min(waitMs, FLOOD_BREATHER_MS));
         await retryLater(sql, row.id, waitMs, code, description);
         return waitMs;
       }

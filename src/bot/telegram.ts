@@ -1,9 +1,14 @@
 /**
- * The bot process's one seam to Telegram: a thin adapter over Telegraf 4.16 so the rest of the code
- * does not depend on it. Cross-cutting behaviour lives here:
+ * The bot process's Telegraf adapter, a thin one: Telegraf routes updates to handlers, and every request
+ * it makes — polling, `ctx.reply`, `ctx.answerCbQuery`, `bot.telegram.*` — goes through the platform's one
+ * seam to Telegram (src/telegram/, docs/telegram.md) by a bridge that replaces Telegraf's `callApi`, on
+ * `bot.telegram` and on the `ctx.telegram` Telegraf makes for each update. The seam's pacing, flood waits,
+ * retry table, timeouts and token-free errors apply to all of them. Cross-cutting behaviour lives here:
  *
- * - `getMe`, `deleteWebhook` and `setWebhook` are retried on 429, waiting `parameters.retry_after`
- *   seconds (Bot API "Flood control"), up to 5 times.
+ * - The bridge hands Telegraf what its polling loop expects: a `TelegramError` (code, description,
+ *   parameters, no URL) for an error answer, an error named `FetchError` for no usable answer (polling
+ *   waits 5 s and retries, as for a 429 after `retry_after` or a 5xx), one named `AbortError` when polling
+ *   is stopped. 401 and 409 end polling ({@link classifyError} classifies Telegraf's and the seam's errors).
  * - Every successful `getUpdates` is timestamped (the heartbeat's "last poll" time); a failing one (429,
  *   5xx, network — Telegraf waits and retries them) is kept as {@link TelegramAdapter.pollFailure} with
  *   Telegram's answer and since when, until a getUpdates succeeds again (the heartbeat's "degraded").
@@ -11,20 +16,25 @@
  *   started") is known at once instead of after a long poll; later long polls wait at most
  *   {@link LONG_POLL_S} (Telegraf asks for 50 s), so an idle healthy bot completes a getUpdates well
  *   inside the supervisor's 30 s heartbeat window.
- * - `getMe` is retried on network errors and 5xx (Telegram unreachable is not a crash), until stopped.
+ * - `getMe` is retried on 429, network errors and 5xx (Telegram unreachable is not a crash), until stopped;
+ *   `deleteWebhook` / `setWebhook` as the seam's retry table says. `stop()` cancels those retries.
  * - `stop()` is idempotent and safe at every moment, before or after polling started (Telegraf's own
  *   `stop()` throws "Bot is not running!" before polling exists, F4).
  * - Polling is launched once per adapter; a Telegraf instance is never relaunched (F1).
  * - `drop_pending_updates` is never sent: joins made during a restart must not vanish (F5).
  */
-import http from 'node:http';
-import { Telegraf, TelegramError } from 'telegraf';
+import { Context, Telegraf, TelegramError } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
+import {
+  type BotApi,
+  botApi,
+  retryRuleFor,
+  scrubTokens,
+  TelegramApiError,
+  TelegramNoAnswerError,
+} from '../telegram/index.ts';
 import type { FatalReason } from './ipc.ts';
 
-/** Methods retried on 429 (startup calls; sends go through the outbox's own pacing). */
-const RETRY_ON_FLOOD = new Set(['getMe', 'deleteWebhook', 'setWebhook']);
-const MAX_FLOOD_RETRIES = 5;
 /** Long-poll timeout in seconds, below the supervisor's 30 s heartbeat timeout. */
 export const LONG_POLL_S = 20;
 
@@ -35,7 +45,10 @@ export interface TelegramAdapterOptions {
   token: string;
   /** Bot API root without trailing slash. */
   apiRoot: string;
-  /** Injected for tests: waits `ms` milliseconds. */
+  /**
+   * Injected for tests: waits `ms` milliseconds (the seam's retry and flood waits). With it the adapter
+   * gets a client of its own rather than the process's shared one for the token.
+   */
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -44,16 +57,67 @@ export type BotContext = import('telegraf').Context<Update>;
 /** How polling ended. */
 export type PollingOutcome = { kind: 'stopped' } | { kind: 'failed'; reason: FatalReason; error: unknown };
 
-/** Classify an error of Telegraf or of the network into the supervisor's fatal reasons. */
+/**
+ * No usable answer, as Telegraf's polling loop recognises it (`err.name === 'FetchError'`: it waits 5 s and
+ * polls again); still a {@link TelegramNoAnswerError} with the seam's safe reason.
+ */
+class BridgedFetchError extends TelegramNoAnswerError {
+  override name = 'FetchError';
+}
+
+/** The call was cancelled, as Telegraf's polling loop recognises it (`AbortError`: polling ends quietly). */
+class BridgedAbortError extends TelegramNoAnswerError {
+  override name = 'AbortError';
+}
+
+/** A seam error as Telegraf expects it (see the module comment); anything else unchanged. */
+function toTelegraf(err: unknown): unknown {
+  if (err instanceof TelegramApiError) {
+    return new TelegramError(
+      { error_code: err.code, description: err.description, parameters: err.parameters },
+      { method: err.method },
+    );
+  }
+  if (err instanceof TelegramNoAnswerError && !(err instanceof BridgedFetchError)) {
+    const Bridged = err.kind === 'aborted' ? BridgedAbortError : BridgedFetchError;
+    return new Bridged(err.method, err.kind, err.reason, err.status);
+  }
+  return err;
+}
+
+/** Telegraf's polling passes the `abort-controller` package's signal; the seam needs a native one. */
+function nativeSignal(signal: unknown): AbortSignal | undefined {
+  if (!signal || typeof signal !== 'object') return undefined;
+  if (signal instanceof AbortSignal) return signal;
+  const s = signal as { aborted?: boolean; addEventListener?: (type: 'abort', fn: () => void) => void };
+  if (typeof s.addEventListener !== 'function') return undefined;
+  const controller = new AbortController();
+  if (s.aborted) controller.abort();
+  else s.addEventListener('abort', () => controller.abort());
+  return controller.signal;
+}
+
+/**
+ * Classify an error of the seam, of Telegraf or of anything else into the supervisor's fatal reasons:
+ * 401 `unauthorized`, 409 `conflict`, the rest `other` with Telegram's code and description (for no
+ * usable answer: the HTTP status, if any, and the seam's reason). Never returns a token.
+ */
 export function classifyError(err: unknown): FatalReason {
-  if (err instanceof TelegramError) {
-    const description = err.description ?? err.message;
+  if (err instanceof TelegramApiError || err instanceof TelegramError) {
+    const description = scrubTokens(err.description ?? err.message).slice(0, 500);
     if (err.code === 401) return { kind: 'unauthorized', errorCode: 401, description };
     if (err.code === 409) return { kind: 'conflict', errorCode: 409, description };
     return { kind: 'other', errorCode: err.code, description };
   }
+  if (err instanceof TelegramNoAnswerError) {
+    return {
+      kind: 'other',
+      ...(err.status !== undefined && err.status >= 400 ? { errorCode: err.status } : {}),
+      description: `no usable answer from Telegram: ${err.reason}`,
+    };
+  }
   const message = err instanceof Error ? err.message : String(err);
-  return { kind: 'other', description: message.slice(0, 500) };
+  return { kind: 'other', description: scrubTokens(message).slice(0, 500) };
 }
 
 /** getUpdates failing: since when (epoch ms, the first failure of the series) and Telegram's last answer. */
@@ -63,107 +127,113 @@ export interface PollFailure {
   description: string;
 }
 
+type CallApi = (
+  method: string,
+  payload?: Record<string, unknown>,
+  options?: { signal?: unknown },
+) => Promise<unknown>;
+
 export class TelegramAdapter {
   readonly bot: Telegraf;
+  /** The seam's client of this token (shared with every other caller of the token in the process). */
+  readonly api: BotApi;
   /** Epoch ms of the last successful getUpdates; 0 before the first. */
   lastPollAt = 0;
   /** getUpdates is failing (429, 5xx, network) since the last success; null while polling works. */
   pollFailure: PollFailure | null = null;
   private firstPoll = true;
   private stopRequested = false;
+  /** Aborted by `stop()`: cancels the retried calls (getMe, deleteWebhook, …), never a send. */
+  private readonly stopController = new AbortController();
   private polling: Promise<PollingOutcome> | undefined;
   private readyWaiters: Array<() => void> = [];
   private readonly firstPollDone = new Promise<void>((resolve) => {
     this.readyWaiters.push(resolve);
   });
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: TelegramAdapterOptions) {
-    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.api = botApi(options.token, {
+      apiRoot: options.apiRoot,
+      ...(options.sleep ? { clock: sleepClock(options.sleep) } : {}),
+    });
+    const bridge = this.bridge;
+    // Telegraf makes a new Telegram for each update (ctx.telegram): give each the bridge too.
+    class SeamContext extends Context<Update> {
+      constructor(...args: ConstructorParameters<typeof Context<Update>>) {
+        (args[1] as { callApi: unknown }).callApi = bridge;
+        super(...args);
+      }
+    }
     this.bot = new Telegraf(options.token, {
       telegram: { apiRoot: options.apiRoot },
       handlerTimeout: 30_000,
+      contextType: SeamContext,
     });
-    const telegram = this.bot.telegram;
-    if (options.apiRoot.startsWith('http://')) {
-      // Telegraf drops its keep-alive agent for a plain-http API root (a local Bot API server or the
-      // sandbox), which costs a TCP connection per call; give it one, as it has for https.
-      (telegram.options as { agent?: http.Agent }).agent = new http.Agent({
-        keepAlive: true,
-        maxSockets: 64,
-      });
-    }
-    const callApi = telegram.callApi.bind(telegram);
-    // Wrap the single function every Telegraf call goes through.
-    telegram.callApi = (async (method: string, payload: Record<string, unknown>, opts?: unknown) => {
-      let effective = payload;
-      if (method === 'getUpdates' && payload && 'timeout' in payload) {
-        effective = {
-          ...payload,
-          timeout: this.firstPoll ? 0 : Math.min(Number(payload.timeout), LONG_POLL_S),
-        };
-      }
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const result = await (callApi as (m: string, p: unknown, o?: unknown) => Promise<unknown>)(
-            method,
-            effective,
-            opts,
-          );
-          if (method === 'getUpdates' && payload && 'timeout' in payload) {
-            this.lastPollAt = Date.now();
-            this.pollFailure = null;
-            if (this.firstPoll) {
-              this.firstPoll = false;
-              for (const w of this.readyWaiters.splice(0)) w();
-            }
-          }
-          return result;
-        } catch (err) {
-          if (method === 'getUpdates' && !this.stopRequested) {
-            const { errorCode, description } = classifyError(err);
-            this.pollFailure = {
-              since: this.pollFailure?.since ?? Date.now(),
-              ...(errorCode !== undefined ? { errorCode } : {}),
-              description: (description ?? 'no answer').slice(0, 300),
-            };
-          }
-          const retryAfter = err instanceof TelegramError ? err.parameters?.retry_after : undefined;
-          if (
-            err instanceof TelegramError &&
-            err.code === 429 &&
-            RETRY_ON_FLOOD.has(method) &&
-            attempt < MAX_FLOOD_RETRIES &&
-            !this.stopRequested
-          ) {
-            await this.sleep(Math.max(1, retryAfter ?? 1) * 1000);
-            continue;
-          }
-          throw err;
-        }
-      }
-    }) as typeof telegram.callApi;
+    (this.bot.telegram as { callApi: unknown }).callApi = bridge;
   }
 
+  /** Telegraf's `callApi`, through the seam. */
+  private readonly bridge: CallApi = async (method, payload, callOptions) => {
+    const isPoll = method === 'getUpdates' && payload !== undefined && 'timeout' in payload;
+    let params = payload ?? {};
+    if (isPoll) {
+      params = { ...params, timeout: this.firstPoll ? 0 : Math.min(Number(params.timeout), LONG_POLL_S) };
+    }
+    const signals = [nativeSignal(callOptions?.signal)];
+    if (retryRuleFor(method).attempts > 1) signals.push(this.stopController.signal);
+    const present = signals.filter((s): s is AbortSignal => s !== undefined);
+    const signal = present.length > 1 ? AbortSignal.any(present) : present[0];
+    try {
+      const result = await this.api.call(method, params, signal ? { signal } : {});
+      if (isPoll) {
+        this.lastPollAt = Date.now();
+        this.pollFailure = null;
+        if (this.firstPoll) {
+          this.firstPoll = false;
+          for (const w of this.readyWaiters.splice(0)) w();
+        }
+      }
+      return result;
+    } catch (err) {
+      if (method === 'getUpdates' && !this.stopRequested) {
+        const { errorCode, description } = classifyError(err);
+        this.pollFailure = {
+          since: this.pollFailure?.since ?? Date.now(),
+          ...(errorCode !== undefined ? { errorCode } : {}),
+          description: (description ?? 'no answer').slice(0, 300),
+        };
+      }
+      throw toTelegraf(err);
+    }
+  };
+
   /**
-   * getMe, retried on 429 (after `retry_after`) and on network errors or 5xx (every 1 s doubling to 10 s)
-   * until it answers or `stop()` is called.
-   * @throws TelegramError for a 4xx answer (401 for a bad token); Error('stopped') when stopped meanwhile
+   * getMe, retried on 429 (after `retry_after`) and on network errors, timeouts or 5xx (1 s doubling to
+   * 10 s, with jitter) until it answers or `stop()` is called. `onRetry` hears of each retry but those
+   * after a 429.
+   * @throws TelegramApiError for a 4xx answer (401 for a bad token); Error('stopped') when stopped meanwhile
    */
   async getMe(onRetry?: (error: unknown, waitMs: number) => void): Promise<UserFromGetMe> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const me = await this.bot.telegram.getMe();
-        this.bot.botInfo = me;
-        return me;
-      } catch (err) {
-        const transient = !(err instanceof TelegramError) || err.code >= 500;
-        if (!transient || this.stopRequested) throw err;
-        const waitMs = Math.min(10_000, 1000 * 2 ** attempt);
-        onRetry?.(err, waitMs);
-        await this.sleep(waitMs);
-        if (this.stopRequested) throw new Error('stopped');
+    try {
+      const me = await this.api.call<UserFromGetMe>(
+        'getMe',
+        {},
+        {
+          attempts: Number.POSITIVE_INFINITY,
+          signal: this.stopController.signal,
+          onRetry: (error, waitMs) => {
+            if (!(error instanceof TelegramApiError && error.code === 429)) onRetry?.(error, waitMs);
+          },
+        },
+      );
+      if (typeof me?.id !== 'number' || typeof me.username !== 'string') {
+        throw new TelegramNoAnswerError('getMe', 'not-bot-api', 'the answer is not a bot');
       }
+      this.bot.botInfo = me;
+      return me;
+    } catch (err) {
+      if (this.stopRequested) throw new Error('stopped');
+      throw err;
     }
   }
 
@@ -192,6 +262,7 @@ export class TelegramAdapter {
    */
   async stop(): Promise<void> {
     this.stopRequested = true;
+    this.stopController.abort();
     if (!this.polling) return;
     const tryStop = () => {
       try {
@@ -205,4 +276,16 @@ export class TelegramAdapter {
     await Promise.race([this.polling, this.firstPollDone.then(tryStop)]);
     await this.polling;
   }
+}
+
+/** A clock whose waits are `sleep` (the adapter's test hook), aborting as soon as its signal fires. */
+function sleepClock(sleep: (ms: number) => Promise<void>) {
+  return {
+    now: () => Date.now(),
+    async sleep(ms: number, signal?: AbortSignal) {
+      if (signal?.aborted) throw signal.reason;
+      if (ms > 0) await sleep(ms);
+      if (signal?.aborted) throw signal.reason;
+    },
+  };
 }

@@ -19,7 +19,6 @@ import { CountSync } from '../bot/count-sync.ts';
 import { type Handlers, registerHandlers } from '../bot/handlers.ts';
 import { EXIT_CODES, type FatalReason, type PollError } from '../bot/ipc.ts';
 import { OutboxWorker } from '../bot/outbox-worker.ts';
-import { Pacer } from '../bot/pacer.ts';
 import { classifyError, TelegramAdapter } from '../bot/telegram.ts';
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
@@ -115,9 +114,8 @@ export class BotRunner {
       this.outbox = new OutboxWorker({
         sql: lottery.sql,
         tenantId,
-        call: (method, payload) =>
-          (bot.telegram.callApi as (m: string, p: unknown) => Promise<unknown>)(method, payload),
-        pacer: new Pacer({ perSecond: start.sendsPerSecond, perChatPerMinute: start.sendsPerChatPerMinute }),
+        api: this.adapter.api,
+        pacing: { sendsPerSecond: start.sendsPerSecond, sendsPerChatPerMinute: start.sendsPerChatPerMinute },
         logger: this.log,
         pollMs: HOSTED_OUTBOX_POLL_MS,
       });

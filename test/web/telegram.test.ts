@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { createTelegramClient, TelegramApiError, TelegramUnreachableError } from '../../src/web/telegram.ts';
+import { createTelegramClient, TelegramApiError, TelegramNoAnswerError } from '../../src/web/telegram.ts';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -37,7 +37,7 @@ describe('getMe client', () => {
     await sandbox.client.revokeBot(bot.id);
     const err = await failure(createTelegramClient({ apiRoot: sandbox.apiRoot }).getMe(bot.token));
     expect(err).toBeInstanceOf(TelegramApiError);
-    expect((err as TelegramApiError).errorCode).toBe(401);
+    expect((err as TelegramApiError).code).toBe(401);
     expect(err.message).not.toContain(bot.token.split(':')[1]!);
   });
 
@@ -48,7 +48,7 @@ describe('getMe client', () => {
     await new Promise<void>((r) => server.close(() => r()));
     const token = `42:${'S'.repeat(35)}`;
     const err = await failure(createTelegramClient({ apiRoot: `http://127.0.0.1:${port}` }).getMe(token));
-    expect(err).toBeInstanceOf(TelegramUnreachableError);
+    expect(err).toBeInstanceOf(TelegramNoAnswerError);
     expect(err.message).toContain('ECONNREFUSED');
     expect(err.message).not.toContain('SSSS');
   });
@@ -65,8 +65,8 @@ describe('getMe client', () => {
           `42:${'S'.repeat(35)}`,
         ),
       );
-      expect(err).toBeInstanceOf(TelegramUnreachableError);
-      expect((err as TelegramUnreachableError).reason).toBe('no answer within 0.1 s');
+      expect(err).toBeInstanceOf(TelegramNoAnswerError);
+      expect((err as TelegramNoAnswerError).reason).toBe('no answer within 0.1 s');
     } finally {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -76,10 +76,10 @@ describe('getMe client', () => {
   it('treats an answer that is not the Bot API as unreachable (e.g. a captive portal)', async () => {
     const html: typeof fetch = async () => new Response('<html>login</html>', { status: 200 });
     const err = await failure(createTelegramClient({ apiRoot: 'http://x', fetch: html }).getMe('1:2'));
-    expect(err).toBeInstanceOf(TelegramUnreachableError);
+    expect(err).toBeInstanceOf(TelegramNoAnswerError);
     const weird: typeof fetch = async () => Response.json({ ok: true, result: { id: 'nope' } });
     expect(
       await failure(createTelegramClient({ apiRoot: 'http://x', fetch: weird }).getMe('1:2')),
-    ).toBeInstanceOf(TelegramUnreachableError);
+    ).toBeInstanceOf(TelegramNoAnswerError);
   });
 });

@@ -22,7 +22,7 @@ import {
   type BotIdentity,
   TelegramApiError,
   type TelegramClient,
-  TelegramUnreachableError,
+  TelegramNoAnswerError,
 } from '../telegram.ts';
 
 export interface BotServiceOptions {
@@ -151,18 +151,18 @@ export class BotService {
       return await this.options.telegram.getMe(token);
     } catch (err) {
       if (err instanceof TelegramApiError) {
-        if (err.errorCode === 401 || err.errorCode === 404) {
+        if (err.code === 401 || err.code === 404) {
           throw new ApiError(
             'invalid_token',
-            `Telegram rejected this token (${err.errorCode}): paste a fresh token from @BotFather (/mybots → your bot → API Token).`,
+            `Telegram rejected this token (${err.code}): paste a fresh token from @BotFather (/mybots → your bot → API Token).`,
           );
         }
         throw new ApiError(
           'telegram_error',
-          `Telegram answered with an error (${err.errorCode}) while checking the token: try again in a minute.`,
+          `Telegram answered with an error (${err.code}) while checking the token: try again in a minute.`,
         );
       }
-      if (err instanceof TelegramUnreachableError) {
+      if (err instanceof TelegramNoAnswerError) {
         throw new ApiError(
           'telegram_unreachable',
           `Telegram could not be reached to check the token (${err.reason}): try again, or ask the operator to check the server's connection to Telegram.`,

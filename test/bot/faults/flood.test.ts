@@ -1,6 +1,6 @@
 /**
- * F8 end to end: the sandbox allows 5 sends a second while the bot's own pacing would send 1000, so the
- * bot hits 429 `Too Many Requests: retry after N`. Every private message must still arrive exactly once
+ * F8 end to end: the sandbox allows 5 sends a second while the bot's own pacing would send 1000 (and one
+ * a second into each private chat, Telegram's rule: so eight users, eight sends a second), so the bot hits 429 `Too Many Requests: retry after N`. Every private message must still arrive exactly once
  * and in order, even when new sends are queued (and wake the worker) during the flood wait. A 5xx answer
  * or a lost connection on sendMessage is retried until it is sent.
  */
@@ -13,7 +13,7 @@ let world: BotWorld;
 let users: number[];
 beforeAll(async () => {
   world = await createBotWorld({ botSettings: { sendsPerSecond: 1000, sendsPerChatPerMinute: 10_000 } });
-  users = await world.users(3);
+  users = await world.users(8);
   await startBot(world, users);
   await world.outboxDrained();
   await world.sandbox.client.setLimits({ botMessagesPerSecond: 5, chatMessagesPerMinute: 0 });
