@@ -12,11 +12,15 @@ afterAll(async () => {
 });
 
 describe('GET /metrics', () => {
-  it('exports request durations by route and status, bots by state and table counts', async () => {
+  it('exports request durations by route and status, bots by state (and isolated) and table counts', async () => {
     const tenant = await signedUp(world.app, 'metrics_org');
     await tenant.request('GET', '/api/bot'); // a 404 to count
     const id = ((await tenant.request('GET', '/api/me')).json() as { id: number }).id;
-    await world.query("insert into bot_status (tenant_id, state, since) values (?, 'running', now())", [id]);
+    // Running in a bot host of its own: counted as running, and as isolated with its reason.
+    await world.query(
+      "insert into bot_status (tenant_id, state, since, isolation, host_id) values (?, 'running', now(), 'event-loop-blocked', '4')",
+      [id],
+    );
     const [lottery] = await world.query<{ id: number }>(
       "insert into lotteries (tenant_id, title) values (?, 'Prize draw') returning id",
       [id],
@@ -44,6 +48,8 @@ describe('GET /metrics', () => {
     );
     expect(text).toContain('tg_lottery_bots{state="running"} 1');
     expect(text).toContain('tg_lottery_bots{state="stopped"} 0');
+    expect(text).toContain('tg_lottery_bots_isolated{reason="event-loop-blocked"} 1');
+    expect(text).toContain('tg_lottery_bots_isolated{reason="memory"} 0');
     expect(text).toContain('tg_lottery_entries 3');
     expect(text).toContain('tg_lottery_draws 0');
     expect(text).toContain('tg_lottery_outbox_depth 1');
