@@ -195,6 +195,19 @@ describe('API reference', () => {
       expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(['400', '429', '500']));
     }
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/api/docs'))).toBe(false);
+    // The bot's status documents where it runs: the reason for a host of its own, as an enum, and the host.
+    const statusSchemas: Array<{ properties: Record<string, { enum?: unknown; description?: string }> }> = [];
+    JSON.stringify(doc, (_key, value) => {
+      if (value?.properties?.isolation_reason) statusSchemas.push(value);
+      return value;
+    });
+    expect(statusSchemas.length).toBeGreaterThanOrEqual(2); // GET /api/bot and the admin's tenant list
+    for (const schema of statusSchemas) {
+      expect(JSON.stringify(schema.properties.isolation_reason)).toMatch(
+        /"crash-loop","event-loop-blocked","memory"/,
+      );
+      expect(schema.properties.host_id?.description).toMatch(/bot host/);
+    }
   });
 
   it('serves the browsable reference', async () => {
