@@ -3,8 +3,10 @@
  * another machine) can show each bot's state. Writes are coalesced: a tenant whose status changed
  * several times while a write was in flight is written once more with its latest status. When the
  * database is unreachable the dirty tenants are kept and written when it answers again. A tenant dropped
- * from the store (its config disabled or deleted) still gets its last status written.
+ * from the store (its config disabled or deleted) still gets its last status written. With the state go
+ * the bot host the bot runs in (`host_id`) and, when that host is its own, why (`isolation`).
  */
+import { ISOLATION_REASONS, type IsolationReason } from '../db/entities/tenant.ts';
 import type { Logger } from '../log/logger.ts';
 import type { StatusStore, TenantStatus } from './status-store.ts';
 
@@ -21,15 +23,27 @@ export interface StatusMirrorOptions {
 
 const UPSERT = `
   insert into bot_status (tenant_id, state, reason, detail, pid, restarts, bot_username, since, heartbeat_at,
-                          poll_failing_since, poll_error_code, updated_at)
-  select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()
+                          poll_failing_since, poll_error_code, isolation, host_id, updated_at)
+  select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()
    where exists (select 1 from tenants where id = ?)
   on conflict (tenant_id) do update set
     state = excluded.state, reason = excluded.reason, detail = excluded.detail, pid = excluded.pid,
     restarts = excluded.restarts, bot_username = coalesce(excluded.bot_username, bot_status.bot_username),
     since = excluded.since, heartbeat_at = excluded.heartbeat_at,
     poll_failing_since = excluded.poll_failing_since, poll_error_code = excluded.poll_error_code,
+    isolation = excluded.isolation, host_id = excluded.host_id,
     updated_at = now()`;
+
+/**
+ * The `bot_status.isolation` value of a status: one of {@link ISOLATION_REASONS}, else null (and a
+ * warning), so a code the table's check constraint refuses cannot hold up every other tenant's writes.
+ */
+function isolationColumn(isolation: string | null, logger: Logger): IsolationReason | null {
+  if (isolation === null) return null;
+  if ((ISOLATION_REASONS as readonly string[]).includes(isolation)) return isolation as IsolationReason;
+  logger.warn({ isolation }, 'unknown isolation reason; bot_status.isolation left empty');
+  return null;
+}
 
 export interface StatusMirror {
   /** Resolves when every change seen so far has been written (or failed). */
@@ -61,6 +75,8 @@ export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
       status.lastHeartbeatAt ? new Date(status.lastHeartbeatAt) : null,
       status.pollFailingSince ? new Date(status.pollFailingSince) : null,
       status.pollErrorCode,
+      isolationColumn(status.isolation, logger),
+      status.hostId,
       tenantId,
     ]);
   };
@@ -106,6 +122,8 @@ export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
         last.pid === status.pid &&
         last.restarts === status.restarts &&
         last.pollErrorCode === status.pollErrorCode &&
+        last.isolation === status.isolation &&
+        last.hostId === status.hostId &&
         (status.lastHeartbeatAt ?? 0) - (last.lastHeartbeatAt ?? 0) < HEARTBEAT_WRITE_INTERVAL_MS
       ) {
         continue;

@@ -3,6 +3,8 @@
  * several apps can live in one process):
  * - `http_request_duration_seconds{method,route,status_code}`: every HTTP request, by route template;
  * - `tg_lottery_bots{state}`: bots per supervisor state (from `bot_status`);
+ * - `tg_lottery_bots_isolated{reason}`: running bots in a bot host of their own, by why (the panel
+ *   shows them `isolated`; they are counted in `tg_lottery_bots{state="running"}` too);
  * - `tg_lottery_entries`, `tg_lottery_draws`, `tg_lottery_outbox_depth`: table counts;
  * - `tg_lottery_database_up`: 1 when the counts could be read at the last scrape;
  * - Node.js process metrics (`process_*`, `nodejs_*`).
@@ -10,7 +12,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { BOT_STATES } from '../db/entities/tenant.ts';
+import { BOT_STATES, ISOLATION_REASONS } from '../db/entities/tenant.ts';
 import type { PlatformCounts } from './repositories/stats.ts';
 
 export interface WebMetrics {
@@ -38,6 +40,12 @@ export function createWebMetrics(processMetrics = true): WebMetrics {
     labelNames: ['state'] as const,
     registers: [registry],
   });
+  const isolated = new Gauge({
+    name: 'tg_lottery_bots_isolated',
+    help: 'Running bots in a bot host of their own, by why (bot_status.isolation); also counted as running',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const entries = new Gauge({ name: 'tg_lottery_entries', help: 'Lottery entries', registers: [registry] });
   const draws = new Gauge({
     name: 'tg_lottery_draws',
@@ -62,6 +70,9 @@ export function createWebMetrics(processMetrics = true): WebMetrics {
       if (counts) {
         for (const state of new Set<string>([...BOT_STATES, ...Object.keys(counts.botsByState)])) {
           bots.set({ state }, counts.botsByState[state] ?? 0);
+        }
+        for (const reason of new Set<string>([...ISOLATION_REASONS, ...Object.keys(counts.botsIsolated)])) {
+          isolated.set({ reason }, counts.botsIsolated[reason] ?? 0);
         }
         entries.set(counts.entries);
         draws.set(counts.draws);

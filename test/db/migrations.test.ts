@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
-import { BotConfig, Tenant } from '../../src/db/entities/index.ts';
+import { BotConfig, BotStatus, Tenant } from '../../src/db/entities/index.ts';
 import { migrationsList } from '../../src/db/migrations/index.ts';
 import { createOrm, migrate } from '../../src/db/orm.ts';
 import { createTestDatabase, type TestDatabase, testLogger } from '../helpers/db.ts';
@@ -94,6 +94,33 @@ describe(`migrations (${inject('databaseKind')} PostgreSQL)`, () => {
       await expect(
         conn.execute("insert into tenants (username, password_hash) values ('bob', 'x')"),
       ).rejects.toThrow(/tenants_username_unique/);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('maps the bot host columns of bot_status, and refuses an isolation reason it does not know', async () => {
+    const db = await openDatabase({ databaseUrl: test.url, dataDir: '/nonexistent' }, testLogger());
+    try {
+      const em = db.orm.em.fork();
+      const tenant = em.create(Tenant, { username: 'isolated_owner', passwordHash: 'x' });
+      em.create(BotStatus, {
+        tenant,
+        state: 'running',
+        since: new Date(),
+        isolation: 'event-loop-blocked',
+        hostId: '7',
+      });
+      await em.flush();
+      const read = await db.orm.em.fork().findOneOrFail(BotStatus, { tenant: tenant.id });
+      expect(read).toMatchObject({ isolation: 'event-loop-blocked', hostId: '7' });
+      const conn = db.orm.em.getConnection();
+      await conn.execute('update bot_status set isolation = null, host_id = null where tenant_id = ?', [
+        tenant.id,
+      ]);
+      await expect(
+        conn.execute("update bot_status set isolation = 'bad-luck' where tenant_id = ?", [tenant.id]),
+      ).rejects.toThrow(/bot_status_isolation_check/);
     } finally {
       await db.close();
     }

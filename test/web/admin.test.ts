@@ -37,7 +37,14 @@ describe('GET /api/admin/tenants', () => {
       username: 'listed_org',
       role: 'organiser',
       disabled: false,
-      bot: { username: 'listed_org_bot', enabled: true, state: 'running', reason: null },
+      bot: {
+        username: 'listed_org_bot',
+        enabled: true,
+        state: 'running',
+        reason: null,
+        isolation_reason: null,
+        host_id: null,
+      },
     });
     expect(res.body).not.toContain(bot.token.split(':')[1]!);
     expect(res.body).not.toContain('argon2');
@@ -50,6 +57,41 @@ describe('GET /api/admin/tenants', () => {
     expect(stale.items.find((t) => t.id === id)).toMatchObject({
       bot: { state: 'unknown', reason: 'not-reporting' },
     });
+  });
+
+  it('shows a bot in a bot host of its own as isolated, unless it is degraded or not reporting', async () => {
+    const organiser = await signedUp(world.app, 'isolated_org');
+    const bot = await world.sandbox.client.createBot({ username: 'isolated_org_bot' });
+    await organiser.request('PUT', '/api/bot', { token: bot.token });
+    const id = await idOf(organiser);
+    await world.query(
+      `insert into bot_status (tenant_id, state, reason, since, heartbeat_at, isolation, host_id)
+       values (?, 'running', null, now(), now(), 'event-loop-blocked', '9')`,
+      [id],
+    );
+    const botOf = async () =>
+      (
+        (await admin.request('GET', '/api/admin/tenants?limit=500')).json() as {
+          items: Array<{ id: number; bot: unknown }>;
+        }
+      ).items.find((t) => t.id === id)?.bot;
+    expect(await botOf()).toMatchObject({
+      state: 'isolated',
+      reason: null,
+      isolation_reason: 'event-loop-blocked',
+      host_id: '9',
+    });
+    await world.query("update bot_status set reason = 'polling-failing' where tenant_id = ?", [id]);
+    expect(await botOf()).toMatchObject({
+      state: 'degraded',
+      reason: 'polling-failing',
+      isolation_reason: 'event-loop-blocked',
+    });
+    await world.query(
+      "update bot_status set heartbeat_at = now() - interval '10 minutes' where tenant_id = ?",
+      [id],
+    );
+    expect(await botOf()).toMatchObject({ state: 'unknown', reason: 'not-reporting' });
   });
 
   it('pages with limit and offset, and rejects bad ones', async () => {

@@ -256,6 +256,8 @@ describe('PUT /api/bot {enabled}, POST /api/bot/restart, DELETE /api/bot', () =>
       reported_at: '2026-11-29T10:00:00.000Z',
       polling_failing_since: null,
       polling_error_code: null,
+      isolation_reason: null,
+      host_id: null,
     });
   });
 
@@ -360,17 +362,20 @@ describe('GET /api/bot: the status as it is now', () => {
       detail?: string | null;
       ageS: number;
       pollCode?: number;
+      isolation?: string | null;
+      hostId?: string | null;
     },
   ) {
     const tenantId = await tenantIdOf(browser);
     await world.query(
       `insert into bot_status (tenant_id, state, reason, detail, restarts, since, heartbeat_at,
-                               poll_failing_since, poll_error_code, updated_at)
+                               poll_failing_since, poll_error_code, isolation, host_id, updated_at)
        values (?, ?, ?, ?, 0, now() - interval '1 hour', now() - (? * interval '1 second'),
-               case when ?::int is null then null else now() - interval '1 minute' end, ?::int, now())
+               case when ?::int is null then null else now() - interval '1 minute' end, ?::int, ?, ?, now())
        on conflict (tenant_id) do update set state = excluded.state, reason = excluded.reason,
          detail = excluded.detail, heartbeat_at = excluded.heartbeat_at,
-         poll_failing_since = excluded.poll_failing_since, poll_error_code = excluded.poll_error_code`,
+         poll_failing_since = excluded.poll_failing_since, poll_error_code = excluded.poll_error_code,
+         isolation = excluded.isolation, host_id = excluded.host_id`,
       [
         tenantId,
         status.state,
@@ -379,6 +384,8 @@ describe('GET /api/bot: the status as it is now', () => {
         status.ageS,
         status.pollCode ?? null,
         status.pollCode ?? null,
+        status.isolation ?? null,
+        status.hostId ?? null,
       ],
     );
     return (await browser.request('GET', '/api/bot')).json().status;
@@ -423,5 +430,65 @@ describe('GET /api/bot: the status as it is now', () => {
       state: 'stopped',
       reason: 'crash-loop',
     });
+  });
+
+  it('shows a running bot in a bot host of its own as isolated, with the reason and the host', async () => {
+    const tenant = await signedUp(world.app, 'isolated_one');
+    await tenant.request('PUT', '/api/bot', { token: (await newBot()).token });
+    for (const isolation of ['event-loop-blocked', 'memory', 'crash-loop']) {
+      expect(await reported(tenant, { state: 'running', ageS: 5, isolation, hostId: '3' })).toMatchObject({
+        state: 'isolated',
+        reason: null,
+        isolation_reason: isolation,
+        host_id: '3',
+      });
+    }
+    // Sharing a host again (an operator restart): plainly running, with its host.
+    expect(await reported(tenant, { state: 'running', ageS: 5, hostId: '1' })).toMatchObject({
+      state: 'running',
+      reason: null,
+      isolation_reason: null,
+      host_id: '1',
+    });
+  });
+
+  it('shows an isolated bot whose polling fails as degraded, the isolation kept in isolation_reason', async () => {
+    const tenant = await signedUp(world.app, 'isolated_degraded');
+    await tenant.request('PUT', '/api/bot', { token: (await newBot()).token });
+    expect(
+      await reported(tenant, {
+        state: 'running',
+        reason: 'polling-failing',
+        detail: 'getUpdates 502: Bad Gateway',
+        ageS: 5,
+        pollCode: 502,
+        isolation: 'memory',
+        hostId: '5',
+      }),
+    ).toMatchObject({
+      state: 'degraded',
+      reason: 'polling-failing',
+      polling_error_code: 502,
+      isolation_reason: 'memory',
+      host_id: '5',
+    });
+  });
+
+  it('shows an isolated bot without a fresh heartbeat as unknown, even when degraded too', async () => {
+    const tenant = await signedUp(world.app, 'isolated_silent');
+    await tenant.request('PUT', '/api/bot', { token: (await newBot()).token });
+    expect(
+      await reported(tenant, { state: 'running', ageS: 600, isolation: 'event-loop-blocked', hostId: '2' }),
+    ).toMatchObject({ state: 'unknown', reason: 'not-reporting', isolation_reason: 'event-loop-blocked' });
+    expect(
+      await reported(tenant, {
+        state: 'running',
+        reason: 'polling-failing',
+        ageS: 600,
+        pollCode: 429,
+        isolation: 'event-loop-blocked',
+        hostId: '2',
+      }),
+    ).toMatchObject({ state: 'unknown', reason: 'not-reporting' });
   });
 });

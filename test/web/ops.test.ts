@@ -12,11 +12,15 @@ afterAll(async () => {
 });
 
 describe('GET /metrics', () => {
-  it('exports request durations by route and status, bots by state and table counts', async () => {
+  it('exports request durations by route and status, bots by state (and isolated) and table counts', async () => {
     const tenant = await signedUp(world.app, 'metrics_org');
     await tenant.request('GET', '/api/bot'); // a 404 to count
     const id = ((await tenant.request('GET', '/api/me')).json() as { id: number }).id;
-    await world.query("insert into bot_status (tenant_id, state, since) values (?, 'running', now())", [id]);
+    // Running in a bot host of its own: counted as running, and as isolated with its reason.
+    await world.query(
+      "insert into bot_status (tenant_id, state, since, isolation, host_id) values (?, 'running', now(), 'event-loop-blocked', '4')",
+      [id],
+    );
     const [lottery] = await world.query<{ id: number }>(
       "insert into lotteries (tenant_id, title) values (?, 'Prize draw') returning id",
       [id],
@@ -44,6 +48,8 @@ describe('GET /metrics', () => {
     );
     expect(text).toContain('tg_lottery_bots{state="running"} 1');
     expect(text).toContain('tg_lottery_bots{state="stopped"} 0');
+    expect(text).toContain('tg_lottery_bots_isolated{reason="event-loop-blocked"} 1');
+    expect(text).toContain('tg_lottery_bots_isolated{reason="memory"} 0');
     expect(text).toContain('tg_lottery_entries 3');
     expect(text).toContain('tg_lottery_draws 0');
     expect(text).toContain('tg_lottery_outbox_depth 1');
@@ -189,6 +195,19 @@ describe('API reference', () => {
       expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(['400', '429', '500']));
     }
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/api/docs'))).toBe(false);
+    // The bot's status documents where it runs: the reason for a host of its own, as an enum, and the host.
+    const statusSchemas: Array<{ properties: Record<string, { enum?: unknown; description?: string }> }> = [];
+    JSON.stringify(doc, (_key, value) => {
+      if (value?.properties?.isolation_reason) statusSchemas.push(value);
+      return value;
+    });
+    expect(statusSchemas.length).toBeGreaterThanOrEqual(2); // GET /api/bot and the admin's tenant list
+    for (const schema of statusSchemas) {
+      expect(JSON.stringify(schema.properties.isolation_reason)).toMatch(
+        /"crash-loop","event-loop-blocked","memory"/,
+      );
+      expect(schema.properties.host_id?.description).toMatch(/bot host/);
+    }
   });
 
   it('serves the browsable reference', async () => {

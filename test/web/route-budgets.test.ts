@@ -174,7 +174,7 @@ describe('GET /metrics budget', () => {
     let clock = 1_000_000;
     const counts = async (): Promise<PlatformCounts> => {
       reads++;
-      return { botsByState: {}, entries: reads, draws: 0, outboxDepth: 0 };
+      return { botsByState: {}, botsIsolated: {}, entries: reads, draws: 0, outboxDepth: 0 };
     };
     await app.register(metricsRoutes, {
       metrics: createWebMetrics(false),

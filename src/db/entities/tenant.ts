@@ -53,6 +53,14 @@ export type BotConfig = InferEntity<typeof BotConfig>;
 export const BOT_STATES = ['idle', 'starting', 'running', 'restarting', 'stopped'] as const;
 export type BotState = (typeof BOT_STATES)[number];
 
+/**
+ * Why a bot runs in a bot host of its own (`bot_status.isolation`): it crash-looped while sharing a host,
+ * held the host's event loop, or sent the host over its memory budget (machines/tenant-types.ts
+ * `IsolationReason`; the check constraint of Migration20261202700000Hosts).
+ */
+export const ISOLATION_REASONS = ['crash-loop', 'event-loop-blocked', 'memory'] as const;
+export type IsolationReason = (typeof ISOLATION_REASONS)[number];
+
 export const BotStatus = defineEntity({
   name: 'BotStatus',
   tableName: 'bot_status',
@@ -68,6 +76,10 @@ export const BotStatus = defineEntity({
     heartbeatAt: p.datetime().nullable(),
     pollFailingSince: p.datetime().nullable(),
     pollErrorCode: p.integer().nullable(),
+    /** In a bot host of its own, and why; null while it shares a host. */
+    isolation: p.enum([...ISOLATION_REASONS]).nullable(),
+    /** The bot host it runs in (`pid` is that host's process); null when it runs nowhere. */
+    hostId: p.text().nullable(),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())

@@ -10,6 +10,7 @@ import { Migration20261202100000SearchIndex } from './Migration20261202100000Sea
 import { Migration20261202200000Auth } from './Migration20261202200000Auth.ts';
 import { Migration20261202500000Degraded } from './Migration20261202500000Degraded.ts';
 import { Migration20261202600000AuditIndex } from './Migration20261202600000AuditIndex.ts';
+import { Migration20261202700000Hosts } from './Migration20261202700000Hosts.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129000000Init', class: Migration20261129000000Init },
@@ -19,4 +20,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202200000Auth', class: Migration20261202200000Auth },
   { name: 'Migration20261202500000Degraded', class: Migration20261202500000Degraded },
   { name: 'Migration20261202600000AuditIndex', class: Migration20261202600000AuditIndex },
+  { name: 'Migration20261202700000Hosts', class: Migration20261202700000Hosts },
 ];

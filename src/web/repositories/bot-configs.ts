@@ -27,6 +27,10 @@ export interface BotConfigRecord {
     reportAgeMs: number;
     pollFailingSince: Date | null;
     pollErrorCode: number | null;
+    /** Why the bot runs in a bot host of its own (`crash-loop`, `event-loop-blocked`, `memory`); null while it shares one. */
+    isolation: string | null;
+    /** The bot host it runs in; null when it runs nowhere. */
+    hostId: string | null;
   } | null;
 }
 
@@ -48,6 +52,8 @@ interface BotConfigRow {
   report_age_ms: number | null;
   poll_failing_since: Date | string | null;
   poll_error_code: number | null;
+  isolation: string | null;
+  host_id: string | null;
 }
 
 /** What saving a verified token writes. */
@@ -72,7 +78,7 @@ export const botConfigRepository = {
               c.restart_requested_at, c.updated_at, s.state, s.reason, s.detail, s.since, s.restarts,
               coalesce(s.heartbeat_at, s.since) as reported_at,
               (extract(epoch from now() - coalesce(s.heartbeat_at, s.since)) * 1000)::float8 as report_age_ms,
-              s.poll_failing_since, s.poll_error_code
+              s.poll_failing_since, s.poll_error_code, s.isolation, s.host_id
          from bot_configs c
          left join bot_status s on s.tenant_id = c.tenant_id
         where c.tenant_id = ?`,
@@ -102,6 +108,8 @@ export const botConfigRepository = {
               reportAgeMs: Number(row.report_age_ms ?? 0),
               pollFailingSince: toDateOrNull(row.poll_failing_since),
               pollErrorCode: row.poll_error_code,
+              isolation: row.isolation,
+              hostId: row.host_id,
             },
     };
   },

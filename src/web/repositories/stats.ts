@@ -4,6 +4,11 @@ import type { Sql } from '../../db/sql.ts';
 export interface PlatformCounts {
   /** Bots per supervisor state (`bot_status.state`). */
   botsByState: Record<string, number>;
+  /**
+   * Running bots in a bot host of their own, by why (`bot_status.isolation`: `crash-loop`,
+   * `event-loop-blocked`, `memory`); they are also counted as running in {@link botsByState}.
+   */
+  botsIsolated: Record<string, number>;
   /** Entries of every lottery, from the lotteries' live counts (a few seconds behind the joins). */
   entries: number;
   draws: number;
@@ -12,11 +17,11 @@ export interface PlatformCounts {
 }
 
 export const statsRepository = {
-  /** Bots by state and the table counts (two queries, run in parallel). */
+  /** Bots by state (and running bots by isolation) and the table counts (two queries, run in parallel). */
   async counts(db: Sql): Promise<PlatformCounts> {
     const [states, totals] = await Promise.all([
-      db.query<{ state: string; n: number }>(
-        'select state, count(*)::int as n from bot_status group by state',
+      db.query<{ state: string; isolation: string | null; n: number }>(
+        'select state, isolation, count(*)::int as n from bot_status group by state, isolation',
       ),
       db.query<{ entries: number | string; draws: number; outbox: number }>(
         // Entries from each lottery's live count (lotteries.entry_count, or lottery_counts where its bot
@@ -28,10 +33,16 @@ export const statsRepository = {
       ),
     ]);
     const botsByState: Record<string, number> = {};
-    for (const row of states) botsByState[row.state] = row.n;
+    const botsIsolated: Record<string, number> = {};
+    for (const row of states) {
+      botsByState[row.state] = (botsByState[row.state] ?? 0) + row.n;
+      if (row.state === 'running' && row.isolation !== null)
+        botsIsolated[row.isolation] = (botsIsolated[row.isolation] ?? 0) + row.n;
+    }
     const t = totals[0];
     return {
       botsByState,
+      botsIsolated,
       entries: Number(t?.entries ?? 0),
       draws: t?.draws ?? 0,
       outboxDepth: t?.outbox ?? 0,

@@ -27,6 +27,10 @@ export interface TenantListItem extends TenantRecord {
     reason: string | null;
     /** How old the supervisor's last heartbeat of the bot is (ms, by the database's clock); null without a status. */
     reportAgeMs: number | null;
+    /** Why the bot runs in a bot host of its own; null while it shares one (or without a status). */
+    isolation: string | null;
+    /** The bot host it runs in; null when it runs nowhere. */
+    hostId: string | null;
   } | null;
 }
 
@@ -170,11 +174,13 @@ export const tenantRepository = {
         state: string | null;
         reason: string | null;
         report_age_ms: number | null;
+        isolation: string | null;
+        host_id: string | null;
         total: number;
       }
     >(
       `select ${COLUMNS}, c.tenant_id is not null as has_bot, c.bot_username, c.enabled,
-              s.state, s.reason,
+              s.state, s.reason, s.isolation, s.host_id,
               (extract(epoch from now() - coalesce(s.heartbeat_at, s.since)) * 1000)::float8 as report_age_ms,
               count(*) over ()::int as total
          from tenants t
@@ -197,6 +203,8 @@ export const tenantRepository = {
               state: row.state,
               reason: row.reason,
               reportAgeMs: row.report_age_ms === null ? null : Number(row.report_age_ms),
+              isolation: row.isolation,
+              hostId: row.host_id,
             }
           : null,
       })),

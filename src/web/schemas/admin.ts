@@ -1,8 +1,10 @@
 /** Schemas of the platform admin's routes. */
 
 import { z } from 'zod';
+import { ISOLATION_REASONS } from '../../db/entities/tenant.ts';
 import type { TenantListItem, TenantRecord } from '../repositories/tenants.ts';
 import { shownState } from '../services/bot-liveness.ts';
+import { isolationReason } from './bot.ts';
 import { instant, iso } from './common.ts';
 
 export const tenantIdParams = z.strictObject({
@@ -52,8 +54,17 @@ export const tenantListView = z
             state: z
               .string()
               .nullable()
-              .describe('as GET /api/bot shows it (degraded, unknown, ...); null before its first report'),
+              .describe(
+                'as GET /api/bot shows it (degraded, isolated, unknown, ...); null before its first report',
+              ),
             reason: z.string().nullable(),
+            isolation_reason: z
+              .enum(ISOLATION_REASONS)
+              .nullable()
+              .describe(
+                'why it runs in a bot host of its own (crash-loop, event-loop-blocked, memory); null while it shares one',
+              ),
+            host_id: z.string().nullable().describe('the bot host it runs in; null when it runs nowhere'),
           })
           .nullable()
           .describe('null when the tenant has no bot config'),
@@ -88,7 +99,14 @@ export function toTenantListItem(item: TenantListItem): z.output<typeof tenantLi
       enabled: bot.enabled,
       ...(bot.state === null
         ? { state: null, reason: bot.reason }
-        : shownState({ state: bot.state, reason: bot.reason, reportAgeMs: bot.reportAgeMs ?? 0 })),
+        : shownState({
+            state: bot.state,
+            reason: bot.reason,
+            reportAgeMs: bot.reportAgeMs ?? 0,
+            isolation: bot.isolation,
+          })),
+      isolation_reason: isolationReason(bot.isolation),
+      host_id: bot.hostId,
     },
   };
 }

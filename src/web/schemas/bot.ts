@@ -1,6 +1,7 @@
 /** Schemas of the bot config routes. The token goes in, and never comes out: only `token_hint`. */
 
 import { z } from 'zod';
+import { ISOLATION_REASONS } from '../../db/entities/tenant.ts';
 import { BOT_TOKEN_PATTERN } from '../../security/bot-token.ts';
 import type { BotConfigRecord } from '../repositories/bot-configs.ts';
 import { shownState } from '../services/bot-liveness.ts';
@@ -40,7 +41,7 @@ export const botView = z
         state: z
           .string()
           .describe(
-            'idle, starting, running, degraded (running, but getUpdates fails), restarting, stopped, or unknown (running was reported, but no heartbeat for 90 s)',
+            'idle, starting, running, degraded (running, but getUpdates fails), isolated (running, in a bot host of its own: see isolation_reason), restarting, stopped, or unknown (running was reported, but no heartbeat for 90 s); unknown wins over degraded, degraded over isolated',
           ),
         reason: z
           .string()
@@ -63,6 +64,18 @@ export const botView = z
           .int()
           .nullable()
           .describe("degraded: Telegram's error code (429, 502, ...)"),
+        isolation_reason: z
+          .enum(ISOLATION_REASONS)
+          .nullable()
+          .describe(
+            "why the bot runs in a bot host of its own (it harmed the bots it shared one with): crash-loop, event-loop-blocked (held the host for seconds) or memory (over the host's memory budget); null while it shares a host. Set whenever the state is isolated, and kept under degraded or unknown",
+          ),
+        host_id: z
+          .string()
+          .nullable()
+          .describe(
+            "the bot host it runs in (as the supervisor's GET /status lists hosts); null when it runs nowhere",
+          ),
       })
       .nullable()
       .describe('as last reported by the supervisor; null before its first report'),
@@ -71,6 +84,14 @@ export const botView = z
 export type BotView = z.output<typeof botView>;
 
 export const restartView = z.object({ restart_requested_at: instant }).describe('RestartRequested');
+
+/**
+ * A `bot_status.isolation` value as the API shows it: one of {@link ISOLATION_REASONS} (the column's
+ * check constraint allows no other), else null.
+ */
+export function isolationReason(isolation: string | null): (typeof ISOLATION_REASONS)[number] | null {
+  return ISOLATION_REASONS.find((reason) => reason === isolation) ?? null;
+}
 
 /** A bot config as the API shows it. */
 export function toBotView(config: BotConfigRecord): BotView {
@@ -90,6 +111,8 @@ export function toBotView(config: BotConfigRecord): BotView {
       polling_failing_since:
         config.status.pollFailingSince === null ? null : iso(config.status.pollFailingSince),
       polling_error_code: config.status.pollErrorCode,
+      isolation_reason: isolationReason(config.status.isolation),
+      host_id: config.status.hostId,
     },
   };
 }

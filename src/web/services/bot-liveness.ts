@@ -5,7 +5,9 @@
  * - `unknown` (reason `not-reporting`) when its last heartbeat in `bot_status` is older than
  *   {@link STATUS_FRESH_MS}: the supervisor (or the bot) stopped reporting, so "running" is no longer
  *   known to be true;
- * - `degraded` (reason `polling-failing`, Telegram's answer in the detail) while its getUpdates fails.
+ * - `degraded` (reason `polling-failing`, Telegram's answer in the detail) while its getUpdates fails;
+ * - `isolated` while it runs in a bot host of its own (`bot_status.isolation` says why: `crash-loop`,
+ *   `event-loop-blocked`, `memory`): it harmed the bots it shared a host with, and keeps working alone.
  *
  * Every other state is shown as reported.
  */
@@ -17,15 +19,35 @@
  */
 export const STATUS_FRESH_MS = 90_000;
 
-export type ShownState = 'idle' | 'starting' | 'running' | 'degraded' | 'restarting' | 'stopped' | 'unknown';
+export const SHOWN_STATES = [
+  'idle',
+  'starting',
+  'running',
+  'degraded',
+  'isolated',
+  'restarting',
+  'stopped',
+  'unknown',
+] as const;
+export type ShownState = (typeof SHOWN_STATES)[number];
 
-/** The state to show for a reported `state`/`reason` whose last heartbeat is `reportAgeMs` old. */
+/**
+ * The state to show for a reported `state`/`reason`/`isolation` whose last heartbeat is `reportAgeMs`
+ * old (ms). The reason is the reported one, except `not-reporting` for `unknown`.
+ */
 export function shownState(
-  status: { state: string; reason: string | null; reportAgeMs: number },
+  status: { state: string; reason: string | null; reportAgeMs: number; isolation?: string | null },
   freshMs = STATUS_FRESH_MS,
 ): { state: ShownState | string; reason: string | null } {
   if (status.state !== 'running') return { state: status.state, reason: status.reason };
+  // One state is shown, so the most urgent truth wins: not-reporting > degraded > isolated > running.
+  // - not-reporting first: without a fresh heartbeat nothing else in the row is known to hold now
+  //   (the bot may have stopped polling, or moved hosts, since);
+  // - degraded before isolated: updates are waiting at Telegram, which organisers notice and may have
+  //   to act on, while an isolated bot serves everyone; the isolation is still in `isolation_reason`;
+  // - isolated before running: true of a running bot, and says why it has a host of its own.
   if (status.reportAgeMs > freshMs) return { state: 'unknown', reason: 'not-reporting' };
   if (status.reason === 'polling-failing') return { state: 'degraded', reason: status.reason };
+  if (status.isolation) return { state: 'isolated', reason: status.reason };
   return { state: 'running', reason: status.reason };
 }

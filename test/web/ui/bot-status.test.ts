@@ -2,11 +2,14 @@
 /**
  * The bot's status card says what the API says is true now: a degraded bot (getUpdates refused) shows
  * "Degraded", since when Telegram refuses its polling and Telegram's answer; a bot whose heartbeat
- * stopped shows "Unknown (not reporting)" with what to check — never "Running".
+ * stopped shows "Unknown (not reporting)" with what to check — never "Running". A bot in a process of its
+ * own shows so, with why in a sentence per reason (zh-CN and en); degraded and unknown still win.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bot, BotStatus } from '../../../src/web/ui/api/types.ts';
 import BotStatusCard from '../../../src/web/ui/components/bot/BotStatusCard.vue';
+import { en } from '../../../src/web/ui/i18n/en.ts';
+import { zhCN } from '../../../src/web/ui/i18n/zh-CN.ts';
 import { mountPanel } from './mount.ts';
 
 let unmount: (() => void) | undefined;
@@ -32,6 +35,8 @@ function bot(status: Partial<BotStatus>): Bot {
       reported_at: '2026-11-29T10:05:00.000Z',
       polling_failing_since: null,
       polling_error_code: null,
+      isolation_reason: null,
+      host_id: null,
       ...status,
     },
   };
@@ -64,5 +69,61 @@ describe('BotStatusCard', () => {
     expect(text).toContain('Unknown (not reporting)');
     expect(text).not.toContain('Running');
     expect(text).toContain('no heartbeat has arrived for more than 90 seconds');
+  });
+
+  it.each([
+    ['en', 'Running on its own'],
+    ['zh-CN', '独立运行'],
+  ] as const)('shows an isolated bot with why, in a sentence per reason (%s)', (locale, label) => {
+    const messages = locale === 'en' ? en : zhCN;
+    for (const reason of ['event-loop-blocked', 'memory', 'crash-loop'] as const) {
+      const wrapper = mountPanel(
+        BotStatusCard,
+        { bot: bot({ state: 'isolated', isolation_reason: reason, host_id: '3' }) },
+        locale,
+      );
+      const text = wrapper.text();
+      wrapper.unmount();
+      expect(text).toContain(label);
+      expect(text).toContain(messages.botIsolation[reason]);
+      expect(text).not.toContain(locale === 'en' ? 'Degraded' : '降级运行');
+    }
+    // Each reason has a sentence of its own.
+    expect(new Set(Object.values(messages.botIsolation)).size).toBe(4);
+  });
+
+  it('shows a degraded bot in a process of its own as degraded, with the isolation sentence too', () => {
+    const wrapper = mountPanel(BotStatusCard, {
+      bot: bot({
+        state: 'degraded',
+        reason: 'polling-failing',
+        polling_failing_since: '2026-11-29T10:04:00.000Z',
+        polling_error_code: 502,
+        isolation_reason: 'memory',
+        host_id: '5',
+      }),
+    });
+    unmount = () => wrapper.unmount();
+    const text = wrapper.text();
+    expect(text).toContain('Degraded');
+    expect(text).not.toContain('Running on its own');
+    expect(text).toContain('Telegram refuses to hand it updates');
+    expect(text).toContain(en.botIsolation.memory);
+  });
+
+  it('shows an isolated bot without a fresh heartbeat as unknown, without the isolation sentence', () => {
+    const wrapper = mountPanel(BotStatusCard, {
+      bot: bot({
+        state: 'unknown',
+        reason: 'not-reporting',
+        isolation_reason: 'event-loop-blocked',
+        host_id: '2',
+      }),
+    });
+    unmount = () => wrapper.unmount();
+    const text = wrapper.text();
+    expect(text).toContain('Unknown (not reporting)');
+    expect(text).not.toContain('Running on its own');
+    expect(text).not.toContain(en.botIsolation['event-loop-blocked']);
   });
 });

@@ -40,6 +40,8 @@ const BOT: Bot = {
     reported_at: '2026-11-29T10:00:00.000Z',
     polling_failing_since: null,
     polling_error_code: null,
+    isolation_reason: null,
+    host_id: null,
   },
 };
 const OPEN = lottery({
@@ -142,7 +144,7 @@ const routes: Record<string, () => unknown> = {
     next_before: null,
   }),
   'GET /api/admin/tenants?limit=50&offset=0': () => ({
-    total: 1,
+    total: 2,
     items: [
       {
         id: 2,
@@ -151,6 +153,21 @@ const routes: Record<string, () => unknown> = {
         disabled: false,
         created_at: '2026-11-01T00:00:00.000Z',
         bot: null,
+      },
+      {
+        id: 3,
+        username: 'cy',
+        role: 'organiser',
+        disabled: false,
+        created_at: '2026-11-02T00:00:00.000Z',
+        bot: {
+          username: 'cy_bot',
+          enabled: true,
+          state: 'isolated',
+          reason: null,
+          isolation_reason: 'event-loop-blocked',
+          host_id: '4',
+        },
       },
     ],
   }),
@@ -214,7 +231,19 @@ describe('pages', () => {
     ['/lotteries/1', ['Open one', 'Draw now', 'Cancel lottery', '37', 'Bo (@bo)', 'Export CSV']],
     ['/lotteries/1/edit', ['This lottery is open', 'Post preview']],
     ['/lotteries/2', ['Drawn one', 'Cy', 'blocked the bot', 'Forbidden: bot was blocked', 'Reroll selected']],
-    ['/admin', ['bob', 'no bot', 'Disable', 'New invite code', 'Audit log', 'Signed in']],
+    [
+      '/admin',
+      [
+        'bob',
+        'no bot',
+        'Disable',
+        'New invite code',
+        'Audit log',
+        'Signed in',
+        'Running on its own',
+        'bot host 4, its own (event-loop-blocked)',
+      ],
+    ],
     [
       '/account',
       [

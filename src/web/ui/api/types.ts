@@ -19,9 +19,21 @@ export type RegistrationMode = 'open' | 'invite' | 'closed';
 
 /**
  * States of a bot as the API shows them; `idle` before it first started, `degraded` = running while
- * getUpdates fails, `unknown` = running was reported but no heartbeat came for 90 s.
+ * getUpdates fails, `isolated` = running in a bot host of its own (see `isolation_reason`), `unknown` =
+ * running was reported but no heartbeat came for 90 s (unknown wins over degraded, degraded over isolated).
  */
-export type BotState = 'idle' | 'starting' | 'running' | 'degraded' | 'restarting' | 'stopped' | 'unknown';
+export type BotState =
+  | 'idle'
+  | 'starting'
+  | 'running'
+  | 'degraded'
+  | 'isolated'
+  | 'restarting'
+  | 'stopped'
+  | 'unknown';
+
+/** Why a bot runs in a bot host of its own: it harmed the bots it shared one with. */
+export type IsolationReason = 'crash-loop' | 'event-loop-blocked' | 'memory';
 
 /** One session of the signed-in account (GET /api/me/sessions). */
 export interface AccountSession {
@@ -46,6 +58,10 @@ export interface BotStatus {
   /** Degraded: getUpdates failing since, and Telegram's error code. */
   polling_failing_since: string | null;
   polling_error_code: number | null;
+  /** Why it runs in a bot host of its own; null while it shares one. */
+  isolation_reason: IsolationReason | null;
+  /** The bot host it runs in; null when it runs nowhere. */
+  host_id: string | null;
 }
 
 export interface Bot {
@@ -88,7 +104,14 @@ export interface TenantItem {
   role: Role;
   disabled: boolean;
   created_at: string;
-  bot: { username: string | null; enabled: boolean; state: string | null; reason: string | null } | null;
+  bot: {
+    username: string | null;
+    enabled: boolean;
+    state: string | null;
+    reason: string | null;
+    isolation_reason: IsolationReason | null;
+    host_id: string | null;
+  } | null;
 }
 
 export const LOTTERY_STATUSES = ['draft', 'open', 'drawing', 'drawn', 'cancelled'] as const;

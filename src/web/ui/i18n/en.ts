@@ -89,6 +89,7 @@ export const en = {
     starting: 'Starting',
     running: 'Running',
     degraded: 'Degraded',
+    isolated: 'Running on its own',
     restarting: 'Restarting',
     stopped: 'Stopped',
     unknown: 'Unknown (not reporting)',
@@ -123,6 +124,16 @@ export const en = {
       todo: 'Check that the supervisor (tg-lottery start or supervise) is running and reaches the database.',
     },
     other: 'Stopped: {reason}. Press Restart to try again.',
+  },
+  /** Why a running bot has a bot host (a process) of its own, one sentence per `isolation_reason`. */
+  botIsolation: {
+    'event-loop-blocked':
+      'Your bot runs in a process of its own: it held up the bots it shared a host with (blocked for seconds). It keeps working; a restart moves it back.',
+    memory:
+      'Your bot runs in a process of its own: it used more memory than its shared host could spare. It keeps working; a restart moves it back.',
+    'crash-loop':
+      'Your bot runs in a process of its own: it kept crashing while it shared a host with other bots. It keeps working; a restart moves it back.',
+    other: 'Your bot runs in a process of its own ({reason}). It keeps working; a restart moves it back.',
   },
   lottery: {
     new: 'New lottery',
@@ -326,6 +337,8 @@ export const en = {
     bot: 'Bot',
     noBot: 'no bot',
     botOff: 'switched off',
+    host: 'bot host {host}',
+    hostOwn: 'bot host {host}, its own ({reason})',
     createdAt: 'Signed up',
     adminRole: 'admin',
     disabled: 'disabled',

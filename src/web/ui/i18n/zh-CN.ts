@@ -90,6 +90,7 @@ export const zhCN: Messages = {
     stopped: '已停止',
     unknown: '未知（无心跳）',
     degraded: '降级运行',
+    isolated: '独立运行',
   },
   botReason: {
     'invalid-token': {
@@ -121,6 +122,15 @@ export const zhCN: Messages = {
       todo: '请检查监管进程（tg-lottery start 或 supervise）是否在运行并能连接数据库。',
     },
     other: '已停止：{reason}。点击“重启 Bot”重试。',
+  },
+  botIsolation: {
+    'event-loop-blocked':
+      '你的 Bot 现在在单独的进程中运行：它曾让同一宿主进程里的其他 Bot 卡住数秒。Bot 仍正常工作；重启后会回到共享的宿主进程。',
+    memory:
+      '你的 Bot 现在在单独的进程中运行：它占用的内存超出了共享宿主进程能分给它的额度。Bot 仍正常工作；重启后会回到共享的宿主进程。',
+    'crash-loop':
+      '你的 Bot 现在在单独的进程中运行：它与其他 Bot 共用宿主进程时反复崩溃。Bot 仍正常工作；重启后会回到共享的宿主进程。',
+    other: '你的 Bot 现在在单独的进程中运行（{reason}）。Bot 仍正常工作；重启后会回到共享的宿主进程。',
   },
   lottery: {
     new: '新建抽奖',
@@ -320,6 +330,8 @@ export const zhCN: Messages = {
     bot: 'Bot',
     noBot: '没有 Bot',
     botOff: '已关闭',
+    host: '宿主进程 {host}',
+    hostOwn: '独立宿主进程 {host}（{reason}）',
     createdAt: '注册时间',
     adminRole: '管理员',
     disabled: '已停用',
