@@ -54,6 +54,26 @@ export async function rssKiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
 }
 
+/** Linux's unit for CPU times in /proc/<pid>/stat: 1/100 s. */
+const USER_HZ = 100;
+
+/** utime + stime of a process (Linux /proc/<pid>/stat), in seconds. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+}
+
+/** Resident and proportional set size of a process (Linux /proc), in KiB; NaN when unreadable. */
+export async function memoryKiB(pid: number): Promise<{ rss: number; pss: number }> {
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return {
+    rss: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN),
+    pss: Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? Number.NaN),
+  };
+}
+
 /**
  * Run `run` against a PostgreSQL server: `DATABASE_URL` when set, else a fresh embedded server with the
  * product's own durability (fsync and synchronous commit on). `BENCH_FSYNC=off` turns fsync off for a

@@ -4,6 +4,7 @@
  */
 const benches: Array<{ name: string; load: () => Promise<{ main: () => Promise<unknown> }> }> = [
   { name: 'sandbox', load: () => import('./sandbox.ts') },
+  { name: 'sandbox-polls', load: () => import('./sandbox-polls.ts') },
   { name: 'supervisor', load: () => import('./supervisor.ts') },
   { name: 'draw', load: () => import('./draw.ts') },
   { name: 'lottery', load: () => import('./lottery.ts') },

@@ -4,7 +4,7 @@
  *   with an inline keyboard;
  * - getUpdates round trips per second: each round a user writes to the bot (control API) and the bot
  *   fetches that message with getUpdates, confirming the previous offset.
- * The load generator is a minimal keep-alive HTTP/1.1 client on raw sockets so that it costs the
+ * The load generator is a minimal keep-alive HTTP/1.1 client on raw sockets (bench/raw-http.ts) so that it costs the
  * machine less than the server it measures.
  * Run: `npx tsx bench/sandbox.ts` (env BENCH_SECONDS, default 5; BENCH_CONCURRENCY, default 16;
  * BENCH_PROF=1 writes a CPU profile of the sandbox process to /tmp/prof; BENCH_TRACE_GC=1 prints its GCs).
@@ -13,10 +13,11 @@
  * Target: ≥ 5 000 sendMessage/s on a 2-core machine.
  */
 import { fork } from 'node:child_process';
-import net from 'node:net';
+import type net from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
 import { createSandbox } from '../src/sandbox/index.ts';
+import { RawConnection } from './raw-http.ts';
 
 export interface SandboxBenchResult {
   sendMessagePerSecond: number;
@@ -27,46 +28,6 @@ export interface SandboxBenchResult {
   floorPerSecond: number;
   concurrency: number;
   seconds: number;
-}
-
-/** One keep-alive HTTP/1.1 connection; one request at a time; resolves with status and body. */
-class RawConnection {
-  readonly #socket: net.Socket;
-  #buffer: Buffer = Buffer.alloc(0);
-  #waiting: ((res: { status: number; body: Buffer }) => void) | null = null;
-
-  constructor(port: number) {
-    this.#socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
-    this.#socket.on('data', (chunk) => this.#onData(chunk));
-  }
-
-  request(method: string, path: string, body: string): Promise<{ status: number; body: Buffer }> {
-    const head = `${method} ${path} HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
-      this.#socket.write(head + body);
-    });
-  }
-
-  #onData(chunk: Buffer): void {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    const headerEnd = this.#buffer.indexOf('\r\n\r\n');
-    if (headerEnd === -1) return;
-    const head = this.#buffer.subarray(0, headerEnd).toString('latin1');
-    const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-    const end = headerEnd + 4 + length;
-    if (this.#buffer.length < end) return;
-    const status = Number(head.slice(9, 12));
-    const body = this.#buffer.subarray(headerEnd + 4, end);
-    this.#buffer = this.#buffer.subarray(end);
-    const resolve = this.#waiting;
-    this.#waiting = null;
-    resolve?.({ status, body });
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
 }
 
 async function runFor(

@@ -12,6 +12,7 @@ import type { PressResult } from './actions.ts';
 import type {
   ChatMessages,
   CreatedBot,
+  CreatedBots,
   LimitsView,
   MemberChangeResult,
   Overview,
@@ -30,6 +31,25 @@ export class SandboxClientError extends Error {
     super(message);
   }
 }
+
+export interface CreateBotInput {
+  /** 5-32 letters, digits or underscores, ending in "bot". */
+  username: string;
+  first_name?: string;
+  can_read_all_group_messages?: boolean;
+}
+
+/** What {@link SandboxClient.createBots} takes: a list of bots, or a count of generated ones. */
+export type CreateBotsInput =
+  | { bots: CreateBotInput[] }
+  | {
+      /** 1-10,000. */
+      count: number;
+      /** 1-16 of [A-Za-z0-9_], starting with a letter; default `batch`. */
+      username_prefix?: string;
+      first_name?: string;
+      can_read_all_group_messages?: boolean;
+    };
 
 export interface CreateUserInput {
   first_name: string;
@@ -114,12 +134,18 @@ export class SandboxClient {
   }
 
   /** Create a bot (username 5-32 chars ending in "bot"); returns its id and token. */
-  createBot(input: {
-    username: string;
-    first_name?: string;
-    can_read_all_group_messages?: boolean;
-  }): Promise<CreatedBot> {
+  createBot(input: CreateBotInput): Promise<CreatedBot> {
     return this.#call('POST', '/bots', input);
+  }
+
+  /**
+   * Create up to 10,000 bots in one call, all or none: either `{bots: [...]}` (each as for
+   * {@link createBot}) or `{count, username_prefix?}` (usernames `<prefix>_<n>_bot`, prefix default
+   * `batch`). Returns their ids, tokens and usernames in order.
+   * @throws SandboxClientError 400 listing bad, taken or repeated usernames (nothing is created then).
+   */
+  createBots(input: CreateBotsInput): Promise<CreatedBots> {
+    return this.#call('POST', '/bots/batch', input);
   }
 
   /** Revoke a bot's token: the old one answers 401; returns the new token. */

@@ -4,6 +4,8 @@
  */
 export type { PressResult } from './actions.ts';
 export {
+  type CreateBotInput,
+  type CreateBotsInput,
   type CreateUserInput,
   type FaultInput,
   type MemberInput,

@@ -19,9 +19,15 @@ class Window {
   }
 }
 
+/** One bot's windows: its per-second one, and one per group/channel it wrote to. */
+interface BotWindows {
+  bot: Window;
+  chats: Map<number, Window>;
+}
+
 export class FloodControl {
   readonly #clock: Clock;
-  readonly #windows = new Map<string, Window>();
+  readonly #bots = new Map<number, BotWindows>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -29,36 +35,41 @@ export class FloodControl {
 
   /**
    * Count one message from `botId` into `chatId` (null for a private chat, which only the per-bot limit
-   * covers), or refuse it.
+   * covers), or refuse it. Windows are found by number (no key strings built per message).
    * @throws BotApiError 429 with retry_after when a limit is reached; nothing is counted then.
    */
   take(botId: number, chatId: number | null, limits: SandboxLimits): void {
+    const perSecond = limits.botMessagesPerSecond;
+    const perMinute = chatId !== null ? limits.chatMessagesPerMinute : 0;
+    if (perSecond <= 0 && perMinute <= 0) return;
     const now = this.#clock.now();
-    const checks: Array<[string, number, number]> = [];
-    if (limits.botMessagesPerSecond > 0) checks.push([`b${botId}`, limits.botMessagesPerSecond, 1_000]);
-    if (chatId !== null && limits.chatMessagesPerMinute > 0) {
-      checks.push([`c${botId}:${chatId}`, limits.chatMessagesPerMinute, 60_000]);
+    let windows = this.#bots.get(botId);
+    if (!windows) {
+      windows = { bot: new Window(), chats: new Map() };
+      this.#bots.set(botId, windows);
     }
-    let waitMs = 0;
-    const windows: Window[] = [];
-    for (const [key, limit, windowMs] of checks) {
-      let window = this.#windows.get(key);
-      if (!window) {
-        window = new Window();
-        this.#windows.set(key, window);
+    let chatWindow: Window | undefined;
+    if (perMinute > 0 && chatId !== null) {
+      chatWindow = windows.chats.get(chatId);
+      if (!chatWindow) {
+        chatWindow = new Window();
+        windows.chats.set(chatId, chatWindow);
       }
-      windows.push(window);
-      waitMs = Math.max(waitMs, window.wait(now, limit, windowMs));
     }
+    const waitMs = Math.max(
+      perSecond > 0 ? windows.bot.wait(now, perSecond, 1_000) : 0,
+      chatWindow ? chatWindow.wait(now, perMinute, 60_000) : 0,
+    );
     if (waitMs > 0) {
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
       throw new BotApiError(429, TG.tooManyRequests(seconds), { retry_after: seconds });
     }
-    for (const window of windows) window.stamps.push(now);
+    if (perSecond > 0) windows.bot.stamps.push(now);
+    chatWindow?.stamps.push(now);
   }
 
   /** Forget all counts (reset, or limits changed). */
   clear(): void {
-    this.#windows.clear();
+    this.#bots.clear();
   }
 }

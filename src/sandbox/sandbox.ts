@@ -13,13 +13,19 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, type Logger } from '../log/logger.ts';
-import { callMethod } from './bot-api.ts';
+import { callMethod, signalCaller } from './bot-api.ts';
 import { SandboxClient } from './client.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DEFAULT_LIMITS, mergeLimits, type SandboxLimits } from './limits.ts';
 import { buildServer } from './server.ts';
 import { SandboxState } from './state.ts';
 import { WebhookDeliverer } from './webhook.ts';
+
+/**
+ * Connections waiting to be accepted. Node's default (511) overflows when thousands of bots start at once
+ * and the kernel then retries their SYNs after a second; the kernel caps this at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
 
 export interface SandboxOptions {
   /** TCP port; 0 (default) picks a free one. */
@@ -66,9 +72,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const webhooks = new WebhookDeliverer(() => state.limits, logger);
   const closing = new AbortController();
   const deps = { state, webhooks, logger, closing: closing.signal };
+  const closingCaller = signalCaller(closing.signal);
   webhooks.setExecutor(async (bot, method, params) => {
     try {
-      await callMethod(deps, bot, method, params, closing.signal);
+      await callMethod(deps, bot, method, params, closingCaller);
     } catch (err) {
       logger.debug({ err, method }, 'sandbox webhook answer call failed');
     }
@@ -76,7 +83,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   state.onBotCreated = (bot) => webhooks.watch(bot);
 
   const app = await buildServer(deps);
-  await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: LISTEN_BACKLOG });
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;

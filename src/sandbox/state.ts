@@ -52,6 +52,19 @@ export class SandboxInputError extends Error {
   }
 }
 
+/**
+ * A bot username as Telegram allows it: 5-32 of [A-Za-z0-9_], starting with a letter, ending in "bot"
+ * (any case); a leading "@" is dropped.
+ * @throws SandboxInputError otherwise.
+ */
+function checkBotUsername(raw: string): string {
+  const username = raw.replace(/^@/, '');
+  if (!/^[A-Za-z][A-Za-z0-9_]{3,30}[A-Za-z0-9]$/.test(username) || !/bot$/i.test(username)) {
+    throw new SandboxInputError('username must be 5-32 letters, digits or underscores and end with "bot"');
+  }
+  return username;
+}
+
 function newLog(): MessageLog {
   return { nextMessageId: 1, messages: new Map() };
 }
@@ -74,6 +87,10 @@ export class SandboxState {
   /** Increases on every visible change (the web page waits on it). */
   version = 0;
   #changeWaiters = new Set<() => void>();
+  /** Every username (lower-case) and its owner: uniqueness checks and @username lookups in O(1). */
+  readonly #usernames = new Map<string, SandboxBot | SandboxUser | SandboxChat>();
+  /** Next number per prefix for {@link freeBotUsernames}. */
+  readonly #nextSuffix = new Map<string, number>();
 
   constructor(clock: Clock, limits: SandboxLimits) {
     this.clock = clock;
@@ -123,11 +140,59 @@ export class SandboxState {
    * @throws SandboxInputError for a bad or taken username.
    */
   createBot(input: NewBot): SandboxBot {
-    const username = input.username.replace(/^@/, '');
-    if (!/^[A-Za-z][A-Za-z0-9_]{3,30}[A-Za-z0-9]$/.test(username) || !/bot$/i.test(username)) {
-      throw new SandboxInputError('username must be 5-32 letters, digits or underscores and end with "bot"');
-    }
+    const username = checkBotUsername(input.username);
     if (this.usernameTaken(username)) throw new SandboxInputError(`username @${username} is taken`);
+    const bot = this.#addBot(username, input);
+    this.touch();
+    return bot;
+  }
+
+  /**
+   * Create many bots at once, all or none: every username is checked (rule, taken, repeated in the list)
+   * before the first bot is created; one state change is recorded for the whole batch.
+   * @throws SandboxInputError listing every bad, taken or repeated username (at most 20 listed).
+   */
+  createBots(inputs: readonly NewBot[]): SandboxBot[] {
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    const usernames = inputs.map((input, i) => {
+      try {
+        const username = checkBotUsername(input.username);
+        const key = username.toLowerCase();
+        if (this.usernameTaken(username)) problems.push(`bots[${i}]: username @${username} is taken`);
+        else if (seen.has(key)) problems.push(`bots[${i}]: username @${username} is repeated`);
+        seen.add(key);
+        return username;
+      } catch (err) {
+        problems.push(`bots[${i}]: ${(err as Error).message}`);
+        return '';
+      }
+    });
+    if (problems.length > 0) {
+      const more = problems.length > 20 ? `\n... and ${problems.length - 20} more` : '';
+      throw new SandboxInputError(problems.slice(0, 20).join('\n') + more);
+    }
+    const bots = inputs.map((input, i) => this.#addBot(usernames[i] ?? '', input));
+    this.touch();
+    return bots;
+  }
+
+  /**
+   * `count` usernames `<prefix>_<n>_bot` that are free, n continuing from the last batch with this
+   * prefix (so repeated batches cost O(count), not O(bots)).
+   */
+  freeBotUsernames(prefix: string, count: number): string[] {
+    const names: string[] = [];
+    let n = this.#nextSuffix.get(prefix) ?? 1;
+    while (names.length < count) {
+      const name = `${prefix}_${n++}_bot`;
+      if (!this.usernameTaken(name)) names.push(name);
+    }
+    this.#nextSuffix.set(prefix, n);
+    return names;
+  }
+
+  #addBot(username: string, input: NewBot): SandboxBot {
     const id = this.ids.nextBot();
     const bot: SandboxBot = {
       id,
@@ -142,8 +207,8 @@ export class SandboxState {
     };
     this.bots.set(id, bot);
     this.botsByToken.set(bot.token, bot);
+    this.#usernames.set(username.toLowerCase(), bot);
     this.onBotCreated?.(bot);
-    this.touch();
     return bot;
   }
 
@@ -177,7 +242,10 @@ export class SandboxState {
       blockedBots: new Set(),
     };
     if (input.last_name !== undefined) user.last_name = input.last_name;
-    if (username !== undefined) user.username = username;
+    if (username !== undefined) {
+      user.username = username;
+      this.#usernames.set(username.toLowerCase(), user);
+    }
     if (input.language_code !== undefined) user.language_code = input.language_code;
     this.users.set(user.id, user);
     this.touch();
@@ -192,18 +260,18 @@ export class SandboxState {
     }
     const id = input.type === 'group' ? this.ids.nextGroup() : this.ids.nextSupergroup();
     const chat: SandboxChat = { id, type: input.type, title: input.title, members: new Map(), log: newLog() };
-    if (username !== undefined) chat.username = username;
+    if (username !== undefined) {
+      chat.username = username;
+      this.#usernames.set(username.toLowerCase(), chat);
+    }
     this.chats.set(id, chat);
     this.touch();
     return chat;
   }
 
+  /** Whether a bot, user or chat has this username (case-insensitive, without "@"); O(1). */
   usernameTaken(username: string): boolean {
-    const u = username.toLowerCase();
-    for (const b of this.bots.values()) if (b.username.toLowerCase() === u) return true;
-    for (const x of this.users.values()) if (x.username?.toLowerCase() === u) return true;
-    for (const c of this.chats.values()) if (c.username?.toLowerCase() === u) return true;
-    return false;
+    return this.#usernames.has(username.replace(/^@/, '').toLowerCase());
   }
 
   /** The bot a token belongs to; undefined for an unknown or revoked token. */
@@ -234,9 +302,8 @@ export class SandboxState {
 
   /** A group, supergroup or channel by its public @username. */
   chatByUsername(username: string): SandboxChat | undefined {
-    const u = username.replace(/^@/, '').toLowerCase();
-    for (const c of this.chats.values()) if (c.username?.toLowerCase() === u) return c;
-    return undefined;
+    const owner = this.#usernames.get(username.replace(/^@/, '').toLowerCase());
+    return owner && 'members' in owner ? owner : undefined;
   }
 
   /** The private chat between `bot` and `user`, created on first use. */
@@ -284,6 +351,8 @@ export class SandboxState {
     this.users.clear();
     this.chats.clear();
     this.privateChats.clear();
+    this.#usernames.clear();
+    this.#nextSuffix.clear();
     this.callbacks.clear();
     this.faults.clear();
     this.flood.clear();

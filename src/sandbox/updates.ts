@@ -51,6 +51,15 @@ export type UpdatePayload = Update extends infer U
     : never
   : never;
 
+const KNOWN_TYPES: ReadonlySet<string> = new Set(UPDATE_TYPES);
+
+/** Whether `list` (as a client sent it) is exactly the setting in force (every poll repeats it). */
+function sameList(list: readonly string[], current: readonly string[] | null): boolean {
+  if (current === null || list.length !== current.length) return false;
+  for (let i = 0; i < list.length; i++) if (list[i] !== current[i]) return false;
+  return true;
+}
+
 /** A getUpdates request waiting for updates. */
 export interface HeldPoll {
   /** New updates are queued: answer now. */
@@ -83,8 +92,8 @@ export class UpdateQueue {
 
   /** Apply an allowed_updates parameter: undefined keeps the setting, [] restores the default. */
   setAllowed(list: string[] | undefined): void {
-    if (list === undefined) return;
-    const known = list.filter((t) => (UPDATE_TYPES as readonly string[]).includes(t));
+    if (list === undefined || sameList(list, this.#allowedList)) return;
+    const known = list.filter((t) => KNOWN_TYPES.has(t));
     this.#allowedList = known.length > 0 ? known : null;
     this.#allowed = known.length > 0 ? new Set(known) : null;
   }
@@ -108,7 +117,9 @@ export class UpdateQueue {
 
   /** Confirm updates: a positive offset drops ids below it; a negative one keeps the last |offset|. */
   confirm(offset: number): void {
+    if (this.#pending.length === 0) return;
     if (offset > 0) {
+      if ((this.#pending[0]?.update_id ?? offset) >= offset) return;
       const keepFrom = this.#pending.findIndex((u) => u.update_id >= offset);
       this.#pending = keepFrom === -1 ? [] : this.#pending.slice(keepFrom);
     } else if (offset < 0) {

@@ -6,13 +6,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deactivateUser, press, sendAsUser, setBlocked, setMember, startBot } from '../actions.ts';
 import { mergeLimits } from '../limits.ts';
-import { SandboxInputError, type SandboxState } from '../state.ts';
+import { type NewBot, SandboxInputError, type SandboxState } from '../state.ts';
 import type { WebhookDeliverer } from '../webhook.ts';
 import {
   botRefBody,
   ControlInputError,
   changesQuery,
   createBotBody,
+  createBotsCountBody,
+  createBotsListBody,
   createChatBody,
   createUserBody,
   faultBody,
@@ -27,6 +29,7 @@ import {
 import type {
   ChatMessages,
   CreatedBot,
+  CreatedBots,
   LimitsView,
   MemberChangeResult,
   Overview,
@@ -65,6 +68,21 @@ export function registerControlApi(app: FastifyInstance, { state, webhooks }: Co
     const body = parseBody(createBotBody, req.body);
     const bot = state.createBot(body);
     return { id: bot.id, token: bot.token, username: bot.username };
+  });
+  post('/bots/batch', (req): CreatedBots => {
+    const listed = typeof req.body === 'object' && req.body !== null && 'bots' in req.body;
+    let inputs: NewBot[];
+    if (listed) inputs = parseBody(createBotsListBody, req.body).bots;
+    else {
+      const body = parseBody(createBotsCountBody, req.body);
+      inputs = state.freeBotUsernames(body.username_prefix, body.count).map((username) => ({
+        username,
+        first_name: body.first_name,
+        can_read_all_group_messages: body.can_read_all_group_messages,
+      }));
+    }
+    const bots = state.createBots(inputs);
+    return { bots: bots.map((bot) => ({ id: bot.id, token: bot.token, username: bot.username })) };
   });
   post('/bots/:id/revoke', (req): Omit<CreatedBot, 'username'> => {
     const bot = state.revokeBot(idOf(req));

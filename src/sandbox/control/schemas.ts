@@ -21,6 +21,30 @@ export const createBotBody = z
   })
   .strict();
 
+/** Most bots one batch call creates (the answer, about 90 bytes a bot, stays under the body limit). */
+export const MAX_BATCH_BOTS = 10_000;
+
+/** `POST /_sandbox/bots/batch` with a list: each bot as for `POST /_sandbox/bots`. */
+export const createBotsListBody = z
+  .object({ bots: z.array(createBotBody).min(1).max(MAX_BATCH_BOTS) })
+  .strict();
+
+/**
+ * `POST /_sandbox/bots/batch` with a count: bots named `<prefix>_<n>_bot` (prefix 1-16 of [A-Za-z0-9_]
+ * starting with a letter, default `batch`).
+ */
+export const createBotsCountBody = z
+  .object({
+    count: z.number().int().min(1).max(MAX_BATCH_BOTS),
+    username_prefix: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, 'a prefix is 1-16 letters, digits or _, starting with a letter')
+      .default('batch'),
+    first_name: name.optional(),
+    can_read_all_group_messages: z.boolean().optional(),
+  })
+  .strict();
+
 export const createUserBody = z
   .object({
     first_name: name,

@@ -11,6 +11,11 @@ export interface CreatedBot {
   username: string;
 }
 
+/** Answer of `POST /_sandbox/bots/batch`, in the order asked for. */
+export interface CreatedBots {
+  bots: CreatedBot[];
+}
+
 export interface SenderView {
   /** `chat` = posted as the channel itself. */
   type: 'user' | 'bot' | 'chat';

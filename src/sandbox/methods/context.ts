@@ -9,12 +9,25 @@ import type { Params } from '../params.ts';
 import type { SandboxState } from '../state.ts';
 import type { WebhookDeliverer } from '../webhook.ts';
 
+/** Told when the caller of a waiting method goes away. */
+export interface CallerWatcher {
+  callerGone(): void;
+}
+
+/** Who made a call, as much as a method that waits (getUpdates) needs to know. */
+export interface Caller {
+  /** True once the caller went away: closed its connection before the answer, or the sandbox closed. */
+  readonly gone: boolean;
+  /** Call `watcher.callerGone()` once if the caller goes away before the answer. */
+  watch(watcher: CallerWatcher): void;
+}
+
 export interface MethodContext {
   state: SandboxState;
   bot: SandboxBot;
   params: Params;
-  /** Aborted when the client closes its connection before the answer. */
-  signal: AbortSignal;
+  /** The client; a waiting method watches it to end at once when the client goes away. */
+  caller: Caller;
   webhooks: WebhookDeliverer;
   logger: Logger;
 }

@@ -4,8 +4,8 @@
  */
 import type { Update, WebhookInfo } from '@telegraf/types';
 import { BotApiError, badRequest, TG } from '../errors.ts';
-import type { HeldPoll } from '../updates.ts';
-import type { MethodContext, MethodHandler } from './context.ts';
+import type { HeldPoll, UpdateQueue } from '../updates.ts';
+import type { CallerWatcher, MethodContext, MethodHandler } from './context.ts';
 
 /** Longest long poll the sandbox holds, in seconds (Telegram accepts large values; 50 is typical). */
 const MAX_TIMEOUT_S = 600;
@@ -17,6 +17,62 @@ function allowedUpdates(ctx: MethodContext): string[] | undefined {
   if (typeof raw === 'string') return [raw];
   if (!Array.isArray(raw)) throw badRequest(TG.badJson('allowed_updates'));
   return raw.filter((x): x is string => typeof x === 'string');
+}
+
+/**
+ * One held getUpdates: answered by the first of new updates (wake), a newer call or setWebhook or a
+ * revoked token (terminate), its timeout, or its client going away (callerGone). One object, one timer
+ * and one promise per held poll; no closures of its own beyond the promise's executor.
+ */
+class LongPoll implements HeldPoll, CallerWatcher {
+  readonly #queue: UpdateQueue;
+  readonly #limit: number;
+  readonly #resolve: (updates: Update[]) => void;
+  readonly #reject: (err: BotApiError) => void;
+  readonly #timer: NodeJS.Timeout;
+  #done = false;
+
+  constructor(
+    queue: UpdateQueue,
+    limit: number,
+    timeoutMs: number,
+    resolve: (updates: Update[]) => void,
+    reject: (err: BotApiError) => void,
+  ) {
+    this.#queue = queue;
+    this.#limit = limit;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#timer = setTimeout(expire, timeoutMs, this);
+  }
+
+  wake(): void {
+    if (this.#finish()) this.#resolve(this.#queue.peek(this.#limit));
+  }
+
+  terminate(error: BotApiError | null): void {
+    if (!this.#finish()) return;
+    if (error) this.#reject(error);
+    else this.#resolve([]);
+  }
+
+  callerGone(): void {
+    if (this.#finish()) this.#resolve([]);
+  }
+
+  /** Mark answered and let go of the queue and the timer; false when already answered. */
+  #finish(): boolean {
+    if (this.#done) return false;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.#queue.release(this);
+    return true;
+  }
+}
+
+/** The timeout of a held poll: answer with whatever is pending (nothing, normally). */
+function expire(poll: LongPoll): void {
+  poll.wake();
 }
 
 /**
@@ -37,26 +93,11 @@ function getUpdates(ctx: MethodContext): Update[] | Promise<Update[]> {
     queue.terminateHeld(state.limits.pollConflict ? new BotApiError(409, TG.conflictPoll) : null);
   queue.confirm(offset);
   const ready = queue.peek(limit);
-  if (ready.length > 0 || timeout === 0 || ctx.signal.aborted) return ready;
-
+  if (ready.length > 0 || timeout === 0 || ctx.caller.gone) return ready;
   return new Promise<Update[]>((resolve, reject) => {
-    let done = false;
-    const finish = (fn: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      queue.release(poll);
-      fn();
-    };
-    const poll: HeldPoll = {
-      wake: () => finish(() => resolve(queue.peek(limit))),
-      terminate: (error) => finish(() => (error ? reject(error) : resolve([]))),
-    };
-    const onAbort = () => finish(() => resolve([]));
-    const timer = setTimeout(() => finish(() => resolve(queue.peek(limit))), timeout * 1000);
-    ctx.signal.addEventListener('abort', onAbort);
+    const poll = new LongPoll(queue, limit, timeout * 1000, resolve, reject);
     queue.hold(poll);
+    ctx.caller.watch(poll);
   });
 }
 
