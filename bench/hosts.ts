@@ -79,15 +79,7 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
   const sql = sqlFromOrm(db.orm);
   const conn = db.orm.em.getConnection();
   // Tenants and their bots, written in bulk.
-  const bots: Array<{ id: number; token: string; username: string }> = [];
-  for (let i = 0; i < s.tenants; i += 50) {
-    const made = await Promise.all(
-      Array.from({ length: Math.min(50, s.tenants - i) }, (_, k) =>
-        sandbox.client.createBot({ username: `h${run}_${i + k}_bot` }),
-      ),
-    );
-    bots.push(...made);
-  }
+  const { bots } = await sandbox.client.createBots({ count: s.tenants, username_prefix: `h${run}` });
   const ids = await sql.query<{ id: number }>(
     `insert into tenants (username, password_hash)
        select 'bench' || g || '_${run}', 'x' from generate_series(1, ?) g returning id`,
