@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { PlacementPolicy } from '../machines/placement.ts';
 import { freePort } from '../src/db/embedded.ts';
 import { sqlFromOrm } from '../src/db/sql.ts';
+import { prepareHostEntry } from '../src/supervisor/host-entry.ts';
 import { startSupervisor } from '../src/supervisor/runtime.ts';
 import {
   cipher,
@@ -67,6 +68,34 @@ async function startWeb(databaseUrl: string): Promise<{ pid: number; close(): vo
   return { pid: child.pid!, close: () => child.kill('SIGTERM') };
 }
 
+/** BENCH_PROF=1: a CPU profile of this process (the supervisor) over the idle window; prints the top functions. */
+async function profileSelf(): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    const self = new Map<string, number>();
+    const dt = profile.timeDeltas ?? [];
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    (profile.samples ?? []).forEach((id, i) => {
+      const n = byId.get(id)!;
+      const key = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber}`;
+      self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+    });
+    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+    for (const [k, us] of top) console.log(`  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+    session.disconnect();
+  };
+}
+
+async function profiledHostEntry(dir: string) {
+  const entry = await prepareHostEntry(logger);
+  return { entry: entry.entry, execArgv: [...entry.execArgv, '--cpu-prof', `--cpu-prof-dir=${dir}`] };
+}
+
 interface Scenario {
   label: string;
   tenants: number;
@@ -107,6 +136,10 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
     stopTimeoutMs: 5000,
     adminUrl: 'http://127.0.0.1:8080',
     placement: s.placement,
+    // BENCH_HOST_PROF=<dir>: every bot host writes a CPU profile there when it exits.
+    ...(process.env.BENCH_HOST_PROF
+      ? { hostEntry: await profiledHostEntry(process.env.BENCH_HOST_PROF) }
+      : {}),
   });
   try {
     await until(async () => {
@@ -119,11 +152,16 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
     const idleS = Number(process.env.BENCH_IDLE_S ?? 20);
     const before = await Promise.all(pids().map(cpuTicks));
     const w0 = performance.now();
+    const profile = process.env.BENCH_PROF ? await profileSelf() : undefined;
     await new Promise((r) => setTimeout(r, idleS * 1000));
+    await profile?.();
     const after = await Promise.all(pids().map(cpuTicks));
     const seconds = (performance.now() - w0) / 1000;
     const ticks = after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0);
     const idleCpu = (ticks / CLOCK_TICKS / seconds) * 100;
+    const share = (i: number) => (((after[i] ?? 0) - (before[i] ?? 0)) / CLOCK_TICKS / seconds) * 100;
+    const hostsCpu = idleCpu - share(0) - share(1);
+    const cpuSplit = `supervisor ${share(0).toFixed(1)}, web ${share(1).toFixed(1)}, hosts ${hostsCpu.toFixed(1)}`;
     const pssMiB = (await Promise.all(pids().map(pssKiB))).reduce((a, b) => a + b, 0) / 1024;
     const [conns] = await sql.query<{ n: string }>(
       'select count(*) as n from pg_stat_activity where datname = current_database()',
@@ -167,7 +205,7 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
     return (
       `${s.label}: ${hosts.length} hosts; all running in ${allRunningS.toFixed(1)} s; ` +
       `PSS ${pssMiB.toFixed(0)} MiB (supervisor + ${hosts.length} hosts + web); ` +
-      `idle CPU ${idleCpu.toFixed(1)} % of a core over ${idleS} s; ` +
+      `idle CPU ${idleCpu.toFixed(1)} % of a core over ${idleS} s (${cpuSplit}); ` +
       `NOTIFY→ready p50 ${percentile(samples, 50).toFixed(0)} ms, p99 ${percentile(samples, 99).toFixed(0)} ms; ` +
       `PostgreSQL connections ${conns?.n}; ` +
       `joins on one bot ${(joiners.length / joined.seconds).toFixed(0)}/s (answer p99 ${percentile(joined.latencies, 99).toFixed(0)} ms, stored ${stored?.n}/${joiners.length}, not joined ${joined.notJoined})`
@@ -181,12 +219,19 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
 
 export async function main(): Promise<void> {
   const list = (process.env.BENCH_HOSTS_TENANTS ?? '100,1000,3000').split(',').map(Number);
+  // BENCH_HOSTS_BASELINE=0 leaves out the process-per-bot run (for a quicker look at the defaults).
+  const baseline: Scenario[] =
+    process.env.BENCH_HOSTS_BASELINE === '0'
+      ? []
+      : [
+          {
+            label: '100 tenants, a process per bot (BOTS_PER_HOST=1)',
+            tenants: 100,
+            placement: { botsPerHost: 1 },
+          },
+        ];
   const scenarios: Scenario[] = [
-    {
-      label: '100 tenants, a process per bot (BOTS_PER_HOST=1)',
-      tenants: 100,
-      placement: { botsPerHost: 1 },
-    },
+    ...baseline,
     ...list.map((n) => ({ label: `${n} tenants, defaults`, tenants: n, placement: {} })),
   ];
   const sandbox = await startSandboxProcess();

@@ -6,7 +6,8 @@
  *
  * - always on, nearly free: a 100 ms interval timer measures how late it fires (the event-loop delay, the
  *   host heartbeat's p99 and max), with `monitorEventLoopDelay` for the histogram;
- * - when the loop was held for half of `blockedMs` or more, the callback timing is switched on for
+ * - when the loop was held for half of `blockedMs` or more while the host used that much CPU (a tick late
+ *   because the OS ran other processes is no stall of ours), the callback timing is switched on for
  *   {@link SUSPICION_WINDOW_MS}: every callback of a bot that runs `blockedMs` or longer calls `onBlocked`
  *   with that bot and the duration. The duration counts the CPU time the host used meanwhile, not the
  *   wall time alone, so a host the OS kept waiting on a busy machine does not blame its bots. A bot that blocks once is named on its next block; one that blocked
@@ -16,7 +17,12 @@ import { AsyncLocalStorage, createHook } from 'node:async_hooks';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 /** How long callback timing stays on after a stall (ms). */
-export const SUSPICION_WINDOW_MS = 60_000;
+export const SUSPICION_WINDOW_MS = 30_000;
+
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
 const TICK_MS = 100;
 
 const owner = new AsyncLocalStorage<string>();
@@ -47,31 +53,37 @@ export interface LoopWatch {
 export function watchLoop(blockedMs: number, onBlocked: (key: string, ms: number) => void): LoopWatch {
   const histogram = monitorEventLoopDelay({ resolution: 20 });
   histogram.enable();
-  const stack: Array<[number, NodeJS.CpuUsage, string | undefined]> = [];
+  const stack: Array<[number, string | undefined]> = [];
+  /** Process CPU time (µs) and wall time (ms) at the last tick: a blocking callback began after it. */
+  let tickCpu = cpuMicros();
+  let last = performance.now();
   const hook = createHook({
     before() {
-      stack.push([performance.now(), process.cpuUsage(), owner.getStore()]);
+      stack.push([performance.now(), owner.getStore()]);
     },
     after() {
       const top = stack.pop();
-      if (!top || top[2] === undefined) return;
+      if (!top || top[1] === undefined) return;
       const wallMs = performance.now() - top[0];
       if (wallMs < blockedMs) return;
-      // Wall time includes time the OS ran other processes (a busy machine): count what we used.
-      const cpu = process.cpuUsage(top[1]);
-      const ms = Math.min(wallMs, (cpu.user + cpu.system) / 1000);
-      if (ms >= blockedMs) onBlocked(top[2], ms);
+      // Wall time includes time the OS ran other processes (a busy machine): count the CPU we used since
+      // the last tick, which came before this callback began (cheap: read only for a long callback).
+      const ms = Math.min(wallMs, (cpuMicros() - tickCpu) / 1000);
+      if (ms >= blockedMs) onBlocked(top[1], ms);
     },
   });
   let timingUntil = 0;
   let timing = false;
-  let last = performance.now();
   const tick = setInterval(() => {
     const now = performance.now();
+    const cpu = cpuMicros();
     const stall = now - last - TICK_MS;
+    const busyMs = (cpu - tickCpu) / 1000 - TICK_MS;
     last = now;
+    tickCpu = cpu;
     if (blockedMs <= 0) return;
-    if (stall >= blockedMs / 2) {
+    // A late tick is a stall of ours only if we were running meanwhile (not waiting for the OS).
+    if (stall >= blockedMs / 2 && busyMs >= blockedMs / 2) {
       timingUntil = now + SUSPICION_WINDOW_MS;
       if (!timing) {
         stack.length = 0;

@@ -100,6 +100,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const unusableNow = new Map<string, UnusableConfig>();
   /** Bot usernames as the bot processes reported them at readiness (for log lines). */
   const usernames = new Map<string, string>();
+  /** Heartbeats for the status store, collected over one host heartbeat message. */
+  const pendingBeats: Array<{ tenantId: string; at: number; lastPollAt: number }> = [];
   /** The bot host each tenant's bot runs in (for the status). */
   const hostOf = new Map<string, string>();
   const placement = resolvePlacementPolicy({
@@ -143,10 +145,14 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
       return config ? { token: config.token, tenantName: config.tenantName } : undefined;
     },
     onHeartbeat: (tenantId, at, lastPollAt) => {
-      // The tenant machine sees a heartbeat every few seconds; the read model (`/status`, `bot_status`) needs far fewer.
+      // The tenant machine sees a heartbeat every few seconds; the read model (`/status`, `bot_status`)
+      // needs far fewer, and the beats of one host's heartbeat go into the store together (one snapshot
+      // for a thousand bots, not a thousand snapshots each read by the status mirror).
       const previous = store.getSnapshot().context.tenants[tenantId]?.lastHeartbeatAt ?? 0;
-      if (at - previous >= HEARTBEAT_STATUS_INTERVAL_MS)
-        store.trigger.heartbeat({ tenantId, at, lastPollAt });
+      if (at - previous < HEARTBEAT_STATUS_INTERVAL_MS) return;
+      pendingBeats.push({ tenantId, at, lastPollAt });
+      if (pendingBeats.length === 1)
+        queueMicrotask(() => store.trigger.heartbeats({ beats: pendingBeats.splice(0) }));
     },
     onReady: (tenantId, botUsername, _pid, hostId) => {
       usernames.set(tenantId, botUsername);

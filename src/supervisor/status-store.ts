@@ -35,7 +35,7 @@ export interface StatusContext {
 
 export type StatusPatch = Partial<Omit<TenantStatus, 'tenantId'>> & { tenantId: string };
 
-/** Create the store. Events: `report` (a state change), `heartbeat`, `forget` (tenant removed). */
+/** Create the store. Events: `report` (a state change), `heartbeat`, `heartbeats`, `forget` (tenant removed). */
 export function createStatusStore() {
   return createStore({
     context: { tenants: {} } as StatusContext,
@@ -71,6 +71,20 @@ export function createStatusStore() {
             [event.tenantId]: { ...previous, lastHeartbeatAt: event.at, lastPollAt: event.lastPollAt },
           },
         };
+      },
+      /** Many heartbeats at once (one bot host's heartbeat): one new snapshot, not one per bot. */
+      heartbeats: (
+        context,
+        event: { beats: Array<{ tenantId: string; at: number; lastPollAt: number }> },
+      ) => {
+        let tenants: Record<string, TenantStatus> | undefined;
+        for (const beat of event.beats) {
+          const previous = (tenants ?? context.tenants)[beat.tenantId];
+          if (!previous) continue;
+          tenants ??= { ...context.tenants };
+          tenants[beat.tenantId] = { ...previous, lastHeartbeatAt: beat.at, lastPollAt: beat.lastPollAt };
+        }
+        return tenants ? { tenants } : context;
       },
       forget: (context, event: { tenantId: string }) => {
         const { [event.tenantId]: _gone, ...rest } = context.tenants;
