@@ -51,7 +51,11 @@ function startBot(token: string, tenantName = 'Acme Giveaways'): Harness {
     },
   });
   const parent = setup({ actors: { bot: logic } }).createMachine({
-    invoke: { id: 'bot', src: 'bot', input: { tenantId: '1', configHash: 'h', incarnation: 1 } },
+    invoke: {
+      id: 'bot',
+      src: 'bot',
+      input: { tenantId: '1', configHash: 'h', incarnation: 1, isolated: false },
+    },
     on: {
       '*': {
         actions: ({ event }) => {
