@@ -147,8 +147,12 @@ export const hostMachine = setup({
     reportHost: (_, _params: HostReport) => {},
     /** Injected: a log line. */
     logEvent: (_, _params: HostLogParams) => {},
-    stamp: enqueueActions(({ enqueue }, params: { at: number }) => {
-      enqueue.assign({ lastEventAt: params.at });
+    /**
+     * The event's time, never earlier than the host's: process events are stamped by the runtime, commands by
+     * whoever sent them, so one may carry a time a little older than the latest heartbeat.
+     */
+    stamp: enqueueActions(({ context, enqueue }, params: { at: number }) => {
+      enqueue.assign({ lastEventAt: Math.max(context.lastEventAt, params.at) });
     }),
     stampAfter: enqueueActions(({ context, enqueue }, params: { ms: number }) => {
       enqueue.assign({ lastEventAt: context.lastEventAt + params.ms });

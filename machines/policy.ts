@@ -106,7 +106,8 @@ const DURATION_KEYS = [
 
 /**
  * Checks a policy and returns it; throws an Error naming the field and the fix on nonsense
- * (negative or non-finite durations, a factor below 1, jitter outside [0, 1], max below initial).
+ * (negative or non-finite durations, a factor below 1, jitter outside [0, 1], max below initial,
+ * isolateOnCrashLoop not a boolean).
  *
  * @example validateRestartPolicy({ ...DEFAULT_RESTART_POLICY, stopTimeoutMs: 10_000 })
  */
@@ -131,6 +132,9 @@ export function validateRestartPolicy(policy: RestartPolicy): RestartPolicy {
   }
   if (!Number.isInteger(policy.maxUnstableRuns) || policy.maxUnstableRuns < 1) {
     problems.push(`maxUnstableRuns must be a whole number ≥ 1 (got ${String(policy.maxUnstableRuns)})`);
+  }
+  if (typeof policy.isolateOnCrashLoop !== 'boolean') {
+    problems.push(`isolateOnCrashLoop must be true or false (got ${String(policy.isolateOnCrashLoop)})`);
   }
   if (policy.maxBackoffMs < policy.initialBackoffMs) {
     problems.push(

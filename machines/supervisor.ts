@@ -1,7 +1,10 @@
 /**
  * The supervisor machine: the root actor. It reconciles config snapshots from the DB poller into one tenant
- * machine per tenant (spawned as `tenant-<tenantId>`, also its systemId), forwards operator restarts, and at
- * SHUTDOWN stops every tenant in parallel and waits for each TENANT.STOPPED before reaching `done`.
+ * machine per tenant (spawned as `tenant-<tenantId>`, also its systemId), forwards operator restarts, keeps
+ * one host machine per bot host the runtime opens (`host-<hostId>`, machines/host.ts; HOST.OPEN / CLOSE /
+ * KILL, forgotten on HOST.STOPPED), and at SHUTDOWN stops every tenant in parallel, waits for each
+ * TENANT.STOPPED, then closes every host and waits for each HOST.STOPPED before reaching `done` (or the
+ * deadline).
  *
  * Pure definition: `reconciled` and `logEvent` are injected by the runtime, and so is the tenant machine
  * itself: `supervisorMachine.provide({ actors: { tenant: tenantMachine.provide({ ... }) } })`.
@@ -88,6 +91,8 @@ export interface SupervisorContext {
   hosts: Record<string, { kind: HostKind }>;
   /** Tenants whose TENANT.STOPPED is still awaited during shutdown. */
   awaiting: string[];
+  /** When SHUTDOWN arrived (epoch ms); null while supervising. Stamps the HOST.CLOSE sent to every host. */
+  shutdownAt: number | null;
   /** Counts of the latest CONFIG.SNAPSHOT (the params of `reconciled`). */
   lastReconcile: ReconcileReport | null;
 }
@@ -210,7 +215,7 @@ export const supervisorMachine = setup({
       const { at } = event;
       const ids = Object.keys(context.tenants);
       for (const tenantId of ids) enqueue.sendTo(tenantActorId(tenantId), { type: 'TENANT.SHUTDOWN', at });
-      enqueue.assign({ awaiting: ids });
+      enqueue.assign({ awaiting: ids, shutdownAt: at });
     }),
     /**
      * A tenant machine failed (an injected effect threw). Only that tenant is affected: its bot process and
@@ -271,10 +276,14 @@ export const supervisorMachine = setup({
       const { [event.hostId]: _gone, ...hosts } = context.hosts;
       enqueue.assign({ hosts });
     }),
-    /** Once every tenant has stopped: ask every host to stop (each is SIGKILLed after its stop timeout). */
+    /**
+     * Once every tenant has stopped: ask every host to stop (each is SIGKILLed after its stop timeout). Stamped
+     * with the time of the SHUTDOWN (TENANT.STOPPED carries none); the host keeps the later of that and its own.
+     */
     closeAllHosts: enqueueActions(({ context, enqueue }) => {
+      const at = context.shutdownAt ?? context.lastReconcile?.at ?? 0;
       for (const hostId of Object.keys(context.hosts))
-        enqueue.sendTo(hostActorId(hostId), { type: 'HOST.CLOSE', at: context.lastReconcile?.at ?? 0 });
+        enqueue.sendTo(hostActorId(hostId), { type: 'HOST.CLOSE', at });
     }),
     markStopped: assign(({ context, event }) => ({
       awaiting:
@@ -305,6 +314,7 @@ export const supervisorMachine = setup({
     tenants: {},
     hosts: {},
     awaiting: [],
+    shutdownAt: null,
     lastReconcile: null,
   }),
   initial: 'supervising',

@@ -27,6 +27,7 @@ describe('DEFAULT_RESTART_POLICY', () => {
       startTimeoutMs: 30_000,
       stopTimeoutMs: 5_000,
       shutdownDeadlineMs: 15_000,
+      isolateOnCrashLoop: true,
     });
     expect(Object.isFrozen(DEFAULT_RESTART_POLICY)).toBe(true);
   });
@@ -49,6 +50,10 @@ describe('validateRestartPolicy', () => {
     [{ maxUnstableRuns: 0 }, /maxUnstableRuns must be a whole number ≥ 1 \(got 0\)/],
     [{ maxBackoffMs: 500 }, /maxBackoffMs \(500\) must not be below initialBackoffMs \(1000\)/],
     [{ shutdownDeadlineMs: Number.POSITIVE_INFINITY }, /shutdownDeadlineMs/],
+    [
+      { isolateOnCrashLoop: 'false' as unknown as boolean },
+      /isolateOnCrashLoop must be true or false \(got false\)/,
+    ],
   ])('rejects %o', (override, message) => {
     expect(() => resolveRestartPolicy(override)).toThrow(message);
     expect(() => resolveRestartPolicy(override)).toThrow(/^invalid restart policy: /);

@@ -1,7 +1,7 @@
 /**
  * Test harness for the supervisor machine. Two ways to run it:
- * - with fake tenant actors (`createSupervisorHarness`) that record what they are sent, for the model-based
- *   tests of the supervisor alone;
+ * - with fake tenant and host actors (`createSupervisorHarness`) that record what they are sent, for the
+ *   model-based tests of the supervisor alone;
  * - with the real tenant machine and fake bot processes (`createSupervisedSystem`), for end-to-end scenarios.
  */
 import {
@@ -11,6 +11,13 @@ import {
   fromCallback,
   SimulatedClock,
 } from 'xstate';
+import type {
+  HostCommand,
+  HostInput,
+  HostParentEvent,
+  HostTimers,
+  hostMachine,
+} from '../../machines/host.ts';
 import type { RestartPolicy } from '../../machines/policy.ts';
 import {
   type ReconcileReport,
@@ -42,6 +49,19 @@ export interface FakeTenant {
   crash: () => void;
 }
 
+/** What a fake host machine was given and told (`at` of each command as received). */
+export interface FakeHost {
+  id: string;
+  systemId: string | undefined;
+  input: HostInput;
+  received: HostCommand[];
+  released: boolean;
+  /** Reports to the supervisor, as the real host machine does once its process is gone. */
+  sendBack: (event: HostParentEvent) => void;
+  /** Makes the actor fail, like a host machine whose injected effect throws. */
+  crash: () => void;
+}
+
 export function transitionKeyOf(t: AnyTransitionDefinition): string {
   const list = t.eventType === '' ? (t.source.always ?? []) : (t.source.transitions.get(t.eventType) ?? []);
   return `${t.source.id}|${t.eventType || 'always'}|${list.indexOf(t)}`;
@@ -49,6 +69,13 @@ export function transitionKeyOf(t: AnyTransitionDefinition): string {
 
 export interface SupervisorHarnessOptions {
   policy?: RestartPolicy;
+  hostTimers?: HostTimers;
+  /**
+   * Hosts that ignore STOP: after HOST.CLOSE such a fake reports HOST.STOPPED only `hostStopTimeoutMs` later
+   * (its machine's stop timeout, SIGKILL, exit), or never if a HOST.KILL came first (then its exit is the
+   * test's to send). Other fakes report only when the test says.
+   */
+  stubbornHosts?: readonly string[];
   coverage?: { nodes: Set<string>; transitions: Set<string> };
 }
 
@@ -79,8 +106,47 @@ export function createSupervisorHarness(options: SupervisorHarnessOptions = {}) 
       };
     },
   );
+  const hosts: FakeHost[] = [];
+  const stubborn = new Set(options.stubbornHosts ?? []);
+  const fakeHost = fromCallback<HostCommand | { type: 'FAKE.CRASH' }, HostInput>(
+    ({ input, self, sendBack, receive }) => {
+      const host: FakeHost = {
+        id: self.id,
+        systemId: (self as unknown as { systemId?: string }).systemId,
+        input,
+        received: [],
+        released: false,
+        sendBack: (event) => sendBack(event),
+        crash: () => self.send({ type: 'FAKE.CRASH' }),
+      };
+      hosts.push(host);
+      let killTimer: number | undefined;
+      receive((event) => {
+        if (event.type === 'FAKE.CRASH') throw new Error(`host ${input.hostId} failed`);
+        host.received.push(event);
+        if (!stubborn.has(input.hostId)) return;
+        if (
+          event.type === 'HOST.CLOSE' &&
+          killTimer === undefined &&
+          !host.received.some((e) => e.type === 'HOST.KILL')
+        )
+          killTimer = clock.setTimeout(
+            () => sendBack({ type: 'HOST.STOPPED', hostId: input.hostId, at: clock.now() }),
+            input.timers.hostStopTimeoutMs,
+          );
+        if (event.type === 'HOST.KILL' && killTimer !== undefined) clock.clearTimeout(killTimer);
+      });
+      return () => {
+        if (killTimer !== undefined) clock.clearTimeout(killTimer);
+        host.released = true;
+      };
+    },
+  );
   const machine = supervisorMachine.provide({
-    actors: { tenant: fakeTenant as unknown as typeof tenantMachine },
+    actors: {
+      tenant: fakeTenant as unknown as typeof tenantMachine,
+      host: fakeHost as unknown as typeof hostMachine,
+    },
     actions: {
       reconciled: (_, params) => {
         reconciled.push(params);
@@ -95,7 +161,10 @@ export function createSupervisorHarness(options: SupervisorHarnessOptions = {}) 
     for (const node of (snapshot as { _nodes?: AnyStateNode[] })._nodes ?? []) coverage?.nodes.add(node.id);
   };
   const actor = createActor(machine, {
-    input: options.policy ? { policy: options.policy } : undefined,
+    input: {
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.hostTimers ? { hostTimers: options.hostTimers } : {}),
+    },
     clock,
     inspect: (ev) => {
       if (!coverage || ev.type !== '@xstate.microstep') return;
@@ -111,9 +180,14 @@ export function createSupervisorHarness(options: SupervisorHarnessOptions = {}) 
     tenants,
     reconciled,
     logs,
+    hosts,
     /** The latest (possibly respawned) fake actor of a tenant. */
     tenant(tenantId: string): FakeTenant | undefined {
       return tenants.filter((t) => t.input.tenantId === tenantId).at(-1);
+    },
+    /** The latest fake actor of a host. */
+    host(hostId: string): FakeHost | undefined {
+      return hosts.filter((h) => h.input.hostId === hostId).at(-1);
     },
     send(event: SupervisorEvent) {
       actor.send(event);

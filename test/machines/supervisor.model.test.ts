@@ -1,35 +1,38 @@
 /**
  * The supervisor machine alone: unit tests of planReconcile, then model-based tests — shortest and bounded
- * simple paths from `xstate/graph` over snapshots of two tenants, operator restarts, shutdown, TENANT.STOPPED,
- * the shutdown deadline and a failing tenant, replayed with fake tenant actors and checked against an
- * independent oracle of what each tenant must be sent. The last test checks coverage of every state node and
- * transition of the supervisor definition (run the whole file).
+ * simple paths from `xstate/graph` over snapshots of two tenants, operator restarts, two bot hosts (one that
+ * exits when told, one that ignores STOP), shutdown in its two phases, TENANT.STOPPED, HOST.STOPPED, the
+ * shutdown deadline and failing tenant and host machines, replayed with fake tenant and host actors and
+ * checked against an independent oracle (supervisor-model.ts). The last test checks coverage of every state
+ * node and transition of the supervisor definition (run the whole file).
  */
 
 import { describe, expect, it } from 'vitest';
-import { type AnyActorLogic, type SnapshotFrom, transition } from 'xstate';
-import {
-  type AdjacencyMap,
-  getAdjacencyMap,
-  getShortestPaths,
-  getSimplePaths,
-  type StatePath,
-  type TraversalOptions,
-} from 'xstate/graph';
+import { getAdjacencyMap, getShortestPaths, getSimplePaths, type TraversalOptions } from 'xstate/graph';
+import type { HostTimers } from '../../machines/host.ts';
+import { DEFAULT_PLACEMENT_POLICY } from '../../machines/placement.ts';
 import { DEFAULT_RESTART_POLICY } from '../../machines/policy.ts';
 import {
   planReconcile,
   type SupervisorEvent,
-  type SupervisorInput,
   supervisorMachine,
   type TenantConfig,
 } from '../../machines/supervisor.ts';
 import { enumerateMachine } from './harness.ts';
-import { createSupervisorHarness, type FakeTenant, transitionKeyOf } from './supervisor-harness.ts';
-
-type Snapshot = SnapshotFrom<typeof supervisorMachine>;
-type ModelEvent = SupervisorEvent | { type: `xstate.after.${string}` };
-type Path = StatePath<Snapshot, SupervisorEvent>;
+import { transitionKeyOf } from './supervisor-harness.ts';
+import {
+  type ModelConfig,
+  type ModelEvent,
+  type ModelState,
+  modelEvents,
+  modelLogic,
+  modelStep,
+  type Path,
+  replaySupervisorPath,
+  STUBBORN,
+  serializeModel,
+} from './supervisor-model.ts';
+import { withoutPrefixes } from './tenant-replay.ts';
 
 describe('planReconcile', () => {
   const cfg = (tenantId: string, configHash: string): TenantConfig => ({
@@ -74,182 +77,177 @@ describe('planReconcile', () => {
 
 // ---- model ----------------------------------------------------------------------------------------------
 
-const TENANTS = ['a', 'b'] as const;
-const HASHES = [null, 'h1', 'h2'] as const;
-const SNAPSHOTS: TenantConfig[][] = HASHES.flatMap((ha) =>
-  HASHES.map((hb) =>
-    [
-      ['a', ha],
-      ['b', hb],
-    ].flatMap(([tenantId, configHash]) =>
-      configHash ? [{ tenantId: String(tenantId), tenantName: `Tenant ${tenantId}`, configHash }] : [],
-    ),
-  ),
-);
-
-function modelEvents(snapshot: Snapshot): ModelEvent[] {
-  if (snapshot.status !== 'active') return [];
-  const events: ModelEvent[] = SNAPSHOTS.map((configs) => ({ type: 'CONFIG.SNAPSHOT', configs, at: 0 }));
-  events.push(
-    { type: 'TENANT.RESTART', tenantId: 'a', at: 0 },
-    { type: 'TENANT.RESTART', tenantId: 'zz', at: 0 },
-  );
-  events.push({ type: 'SHUTDOWN', at: 0 });
-  for (const tenantId of TENANTS) {
-    if (!Object.hasOwn(snapshot.context.tenants, tenantId)) continue;
-    events.push({
-      type: 'xstate.error.actor.tenant-a'.replace('-a', `-${tenantId}`) as `xstate.error.actor.${string}`,
-      error: 'boom',
-    } as ModelEvent);
-    if (snapshot.matches('shuttingDown') && snapshot.context.awaiting.includes(tenantId)) {
-      events.push({ type: 'TENANT.STOPPED', tenantId });
-    }
-  }
-  if (snapshot.matches('shuttingDown'))
-    events.push({ type: 'xstate.after.shutdownDeadline.supervisor.shuttingDown' });
-  return events;
-}
-
-const serialize = (s: Snapshot) =>
-  JSON.stringify({ value: s.value, tenants: s.context.tenants, awaiting: s.context.awaiting });
-
-/**
- * The machine for the traversal: each transition gets a fresh inert actor scope (xstate's pure `transition`),
- * because spawning `tenant-a` with its systemId twice into one shared scope would be refused.
- */
-const traversalLogic = Object.create(supervisorMachine, {
-  transition: { value: (s: Snapshot, e: SupervisorEvent) => transition(supervisorMachine, s, e)[0] },
-}) as typeof supervisorMachine;
-
-function options(extra: Partial<TraversalOptions<Snapshot, SupervisorEvent, SupervisorInput>> = {}) {
-  return {
-    input: { policy: DEFAULT_RESTART_POLICY },
-    events: (s: Snapshot) => modelEvents(s) as SupervisorEvent[],
-    serializeState: serialize,
-    ...extra,
-  } satisfies TraversalOptions<Snapshot, SupervisorEvent, SupervisorInput>;
-}
+const TIMERS: HostTimers = {
+  silentHostMs: DEFAULT_PLACEMENT_POLICY.silentHostMs,
+  hostStartTimeoutMs: DEFAULT_PLACEMENT_POLICY.hostStartTimeoutMs,
+  hostStopTimeoutMs: DEFAULT_PLACEMENT_POLICY.hostStopTimeoutMs,
+};
+const CONFIG: ModelConfig = { policy: DEFAULT_RESTART_POLICY, hostTimers: TIMERS };
+/** A stop timeout longer than the shutdown deadline: the deadline ends the shutdown with the host still up. */
+const SLOW_KILL: ModelConfig = { ...CONFIG, hostTimers: { ...TIMERS, hostStopTimeoutMs: 20_000 } };
 
 const coverage = { nodes: new Set<string>(), transitions: new Set<string>() };
 
-/** What each tenant must have been sent by the end of a step, computed independently of the machine. */
-function replay(path: Path) {
-  const h = createSupervisorHarness({ coverage });
-  const active = new Map<string, string | null>();
-  const expected = new Map<string, string[]>(); // tenant actor id (latest incarnation) → event summaries
-  const live = new Set<string>();
-  const crashed = new Set<FakeTenant | undefined>();
-  let shutdownAt: number | null = null;
-  const summary = (t: FakeTenant) =>
-    t.received.map((e) => ('configHash' in e ? `${e.type} ${e.configHash}` : e.type));
-  const [, ...steps] = path.steps;
-  for (const [i, { event, state }] of steps.entries()) {
-    const where = `step ${i + 1} ${event.type}`;
-    const send = (tenantId: string, line: string) => expected.get(tenantId)?.push(line);
-    if (event.type === 'CONFIG.SNAPSHOT' && h.actor.getSnapshot().matches('supervising')) {
-      const next = new Map<string, string | null>(event.configs.map((c) => [c.tenantId, c.configHash]));
-      for (const [tenantId, hash] of next) {
-        if (!active.has(tenantId)) {
-          expected.set(tenantId, []);
-          live.add(tenantId);
-        } else if (active.get(tenantId) !== hash) send(tenantId, `CONFIG.CHANGED ${hash}`);
-      }
-      for (const [tenantId, hash] of active)
-        if (hash !== null && !next.has(tenantId)) send(tenantId, 'CONFIG.REMOVED');
-      for (const tenantId of active.keys()) if (!next.has(tenantId)) next.set(tenantId, null);
-      active.clear();
-      for (const [k, v] of next) active.set(k, v);
-      h.send(event);
-      const report = h.reconciled.at(-1);
-      expect(report?.running, where).toBe([...active.values()].filter((v) => v !== null).length);
-    } else if (event.type === 'TENANT.RESTART') {
-      if (h.actor.getSnapshot().matches('supervising') && active.has(event.tenantId))
-        send(event.tenantId, 'TENANT.RESTART');
-      h.send(event);
-    } else if (event.type === 'SHUTDOWN') {
-      if (h.actor.getSnapshot().matches('supervising')) {
-        for (const tenantId of active.keys()) send(tenantId, 'TENANT.SHUTDOWN');
-        shutdownAt = h.clock.now();
-      }
-      h.send(event);
-    } else if (event.type === 'TENANT.STOPPED') {
-      h.tenant(event.tenantId)?.sendBack(event);
-    } else if (event.type.startsWith('xstate.error.actor.')) {
-      const tenantId = event.type.slice('xstate.error.actor.tenant-'.length);
-      h.tenant(tenantId)?.crash();
-      crashed.add(h.tenant(tenantId));
-      active.delete(tenantId);
-      live.delete(tenantId);
-    } else if (event.type.startsWith('xstate.after.')) {
-      const wait = (shutdownAt ?? 0) + DEFAULT_RESTART_POLICY.shutdownDeadlineMs - h.clock.now();
-      h.clock.increment(wait - 1);
-      expect(h.actor.getSnapshot().value, `${where}: deadline fired early`).toBe('shuttingDown');
-      h.clock.increment(1);
-      expect(h.logs.at(-1)?.event, where).toBe('shutdown-deadline');
-    } else {
-      h.send(event);
-    }
-    const real = h.actor.getSnapshot();
-    expect(serialize(real), where).toBe(serialize(state));
-    for (const tenantId of live) {
-      const fake = h.tenant(tenantId);
-      expect(fake?.id, where).toBe(`tenant-${tenantId}`);
-      expect(fake?.systemId, where).toBe(`tenant-${tenantId}`);
-      if (real.status === 'active') expect(fake?.released, `${where}: tenant ${tenantId} alive`).toBe(false);
-      expect(fake ? summary(fake) : [], `${where}: sent to ${tenantId}`).toEqual(expected.get(tenantId));
-    }
-    if (real.status === 'done') {
-      expect(
-        h.tenants.every((t) => t.released || crashed.has(t)),
-        `${where}: every tenant released at done`,
-      ).toBe(true);
-    }
-  }
+type Options = TraversalOptions<ModelState, ModelEvent, undefined>;
+function options(config: ModelConfig, extra: Partial<Options> = {}): Options {
+  return { events: (s) => modelEvents(s, config), serializeState: serializeModel, ...extra };
 }
+const replay = (path: Path, config: ModelConfig = CONFIG) => replaySupervisorPath(path, config, coverage);
+
+/** Walks the model by picking events (each must be offered), then replays the walk. */
+function walk(config: ModelConfig, picks: Array<(e: ModelEvent) => boolean>) {
+  let state = (modelLogic(config).getInitialSnapshot as () => ModelState)();
+  const steps: Path['steps'] = [{ state, event: { type: 'xstate.init' } as never }];
+  for (const pick of picks) {
+    const event = modelEvents(state, config).find(pick);
+    if (!event) throw new Error(`the model offers no such event in ${serializeModel(state)}`);
+    state = modelStep(state, event, config);
+    steps.push({ state, event });
+  }
+  return replay({ state, weight: steps.length, steps }, config);
+}
+const is =
+  (type: string, fields: Record<string, unknown> = {}) =>
+  (e: ModelEvent) =>
+    e.type === type &&
+    Object.entries(fields).every(([k, v]) => JSON.stringify((e as never)[k]) === JSON.stringify(v));
+const twoTenants = (e: ModelEvent) =>
+  e.type === 'CONFIG.SNAPSHOT' && e.configs.map((c) => c.configHash).join() === 'h1,h1';
+const OPEN_BOTH = [
+  is('HOST.OPEN', { hostId: 'h1' }),
+  is('HOST.OPEN', { hostId: 'h2' }),
+  twoTenants,
+  is('SHUTDOWN'),
+];
 
 describe('supervisor machine, model-based', () => {
-  it('shortest paths to every abstract state replay with fake tenants', () => {
-    const paths = getShortestPaths(traversalLogic as AnyActorLogic, options()) as Path[];
-    expect(paths.length).toBeGreaterThan(50);
+  it('shortest paths to every abstract state replay with fake tenants and hosts', () => {
+    const paths = getShortestPaths(modelLogic(CONFIG), options(CONFIG)) as Path[];
+    expect(paths.length).toBeGreaterThan(500);
     expect(paths.some((p) => p.state.status === 'done')).toBe(true);
-    for (const path of paths) replay(path);
-  }, 60_000);
+    expect(paths.some((p) => p.state.sup.matches({ shuttingDown: 'hosts' }))).toBe(true);
+    const unique = withoutPrefixes(paths);
+    for (const path of unique) replay(path);
+  }, 120_000);
 
-  it('bounded simple paths through the shutdown of two tenants', () => {
-    const start = getShortestPaths(traversalLogic as AnyActorLogic, {
-      ...options(),
-      toState: (s: Snapshot) => s.matches('supervising') && Object.keys(s.context.tenants).length === 2,
+  it('bounded simple paths through the shutdown of two tenants and two hosts (one ignoring STOP)', () => {
+    const start = getShortestPaths(modelLogic(CONFIG), {
+      ...options(CONFIG),
+      toState: (s: ModelState) =>
+        s.sup.matches('supervising') &&
+        Object.values(s.sup.context.tenants).filter((t) => t.configHash).length === 2 &&
+        Object.keys(s.env.hosts).length === 2 &&
+        Object.values(s.env.hosts).every((h) => h.closedAt === null && !h.killed),
     })[0] as Path | undefined;
-    if (!start) throw new Error('no state with two tenants');
-    const paths = getSimplePaths(traversalLogic as AnyActorLogic, {
-      ...options({ fromState: start.state }),
-      stopWhen: (s: Snapshot) => s.status !== 'active',
-      toState: (s: Snapshot) => s.status !== 'active',
-      events: (s: Snapshot) =>
-        (modelEvents(s) as SupervisorEvent[]).filter(
-          (e) => s.matches('shuttingDown') || e.type === 'SHUTDOWN',
+    if (!start) throw new Error('no state with two tenants and two hosts');
+    const ended = (s: ModelState) => s.status !== 'active';
+    const paths = getSimplePaths(modelLogic(CONFIG), {
+      ...options(CONFIG, { fromState: start.state }),
+      stopWhen: ended,
+      toState: ended,
+      // after the SHUTDOWN: everything that can still happen but the failures (the shortest paths have them)
+      events: (s: ModelState) =>
+        modelEvents(s, CONFIG).filter((e) =>
+          s.sup.matches('shuttingDown') ? !e.type.startsWith('xstate.error.') : e.type === 'SHUTDOWN',
         ),
     }) as Path[];
-    expect(paths.length).toBeGreaterThanOrEqual(5);
+    expect(paths.length).toBeGreaterThanOrEqual(20);
+    expect(paths.length).toBeLessThan(20_000);
     for (const path of paths) replay({ ...path, steps: [...start.steps, ...path.steps.slice(1)] });
+  }, 120_000);
+
+  it('shutdown: no HOST.CLOSE until every tenant has stopped, then every host; a host ignoring STOP is waited for', () => {
+    const h = walk(CONFIG, [...OPEN_BOTH, is('TENANT.STOPPED', { tenantId: 'a' })]);
+    expect(h.hosts.map((x) => x.received)).toEqual([[], []]);
+    const done = walk(CONFIG, [
+      ...OPEN_BOTH,
+      is('TENANT.STOPPED', { tenantId: 'a' }),
+      is('TENANT.STOPPED', { tenantId: 'b' }),
+      is('HOST.STOPPED', { hostId: 'h1' }),
+      is('ENV.STOP_TIMEOUT'),
+    ]);
+    expect(done.hosts.map((x) => x.received.map((e) => [e.type, e.at]))).toEqual([
+      [['HOST.CLOSE', 0]],
+      [['HOST.CLOSE', 0]],
+    ]);
+    expect(done.actor.getSnapshot().status).toBe('done');
+    expect(done.clock.now()).toBe(TIMERS.hostStopTimeoutMs); // h2 exited only when its machine killed it
+    expect(done.logs.map((l) => l.event)).toEqual(['shutting-down', 'shutdown-complete']);
   });
 
-  it('adds a path for every transition still missing (e.g. targetless ones): shortest path + its event', () => {
-    const adjacency: AdjacencyMap<Snapshot, SupervisorEvent> = getAdjacencyMap(traversalLogic, options());
-    const shortest = new Map(
-      (getShortestPaths(traversalLogic as AnyActorLogic, options()) as Path[]).map((p) => [
-        serialize(p.state),
-        p,
-      ]),
-    );
-    for (const [key, { state, transitions }] of Object.entries(adjacency)) {
-      const edges = Object.values(transitions) as Array<{ event: SupervisorEvent; state: Snapshot }>;
-      for (const { event, state: next } of edges) {
-        const taken = supervisorMachine.getTransitionData(state, event).map(transitionKeyOf);
-        if (taken.every((k) => coverage.transitions.has(k))) continue;
-        const base = shortest.get(key);
-        if (!base) throw new Error(`no shortest path to ${key}`);
-        replay({ state: next, weight: base.weight + 1, steps: [...base.steps, { event, state: next }] });
+  it('shutdown: the HOST.CLOSE of the shutdown carries the time of the SHUTDOWN, not that of the last snapshot', () => {
+    const h = walk(CONFIG, [
+      is('HOST.OPEN', { hostId: 'h1' }),
+      is('HOST.OPEN', { hostId: 'h2' }),
+      twoTenants,
+      is('HOST.CLOSE', { hostId: 'h2' }),
+      is('ENV.STOP_TIMEOUT'), // 5 s pass without a snapshot
+      is('SHUTDOWN'),
+      is('TENANT.STOPPED', { tenantId: 'a' }),
+      is('TENANT.STOPPED', { tenantId: 'b' }),
+    ]);
+    expect(h.host('h1')?.received).toEqual([{ type: 'HOST.CLOSE', at: TIMERS.hostStopTimeoutMs }]);
+  });
+
+  it('shutdown: a host that ignores STOP longer than the deadline is left to the deadline', () => {
+    const h = walk(SLOW_KILL, [
+      ...OPEN_BOTH,
+      is('TENANT.STOPPED', { tenantId: 'a' }),
+      is('TENANT.STOPPED', { tenantId: 'b' }),
+      is('HOST.STOPPED', { hostId: 'h1' }),
+      is('xstate.after.shutdownDeadline.supervisor.shuttingDown'),
+    ]);
+    expect(h.clock.now()).toBe(DEFAULT_RESTART_POLICY.shutdownDeadlineMs);
+    expect(h.logs.at(-1)).toEqual({ event: 'shutdown-deadline', tenantIds: [], hostIds: [STUBBORN] });
+    expect(h.host(STUBBORN)?.released).toBe(true);
+  });
+
+  it('a failing host machine is dropped alone; the shutdown then waits only for the others', () => {
+    const h = walk(CONFIG, [
+      is('HOST.OPEN', { hostId: 'h1' }),
+      is('HOST.OPEN', { hostId: 'h2' }),
+      twoTenants,
+      is('xstate.error.actor.host-h1'),
+      is('HOST.OPEN', { hostId: 'h1' }), // the same id may be opened again
+      is('xstate.error.actor.host-h1'),
+      is('SHUTDOWN'),
+      is('TENANT.STOPPED', { tenantId: 'a' }),
+      is('TENANT.STOPPED', { tenantId: 'b' }),
+      is('HOST.KILL', { hostId: 'h2' }),
+      is('HOST.STOPPED', { hostId: 'h2' }),
+    ]);
+    expect(h.actor.getSnapshot().status).toBe('done');
+    expect(h.hosts.map((x) => [x.input.hostId, x.received.map((e) => e.type)])).toEqual([
+      ['h1', []],
+      ['h2', ['HOST.CLOSE', 'HOST.KILL']],
+      ['h1', []],
+    ]);
+  });
+
+  it('adds a path for every transition still missing (e.g. targetless ones): shortest path + its edge', () => {
+    for (const config of [CONFIG, SLOW_KILL]) {
+      const logic = modelLogic(config);
+      const shortest = new Map(
+        (getShortestPaths(logic, options(config)) as Path[]).map((p) => [serializeModel(p.state), p]),
+      );
+      for (const [key, { state, transitions }] of Object.entries(getAdjacencyMap(logic, options(config)))) {
+        const edges = Object.values(transitions) as Array<{ event: ModelEvent; state: ModelState }>;
+        for (const { event, state: next } of edges) {
+          const supEvent =
+            event.type === 'ENV.STOP_TIMEOUT'
+              ? ({ type: 'HOST.STOPPED', hostId: event.hostId, at: 0 } as const)
+              : event;
+          const taken = supervisorMachine
+            .getTransitionData((state as ModelState).sup, supEvent as SupervisorEvent)
+            .map(transitionKeyOf);
+          if (taken.every((k) => coverage.transitions.has(k))) continue;
+          const base = shortest.get(key);
+          if (!base) throw new Error(`no shortest path to ${key}`);
+          replay(
+            { state: next, weight: base.weight + 1, steps: [...base.steps, { event, state: next }] },
+            config,
+          );
+        }
       }
     }
   });

@@ -33,7 +33,7 @@ describe('supervisor with real tenant machines', () => {
     expect(b1?.commands).toEqual([]);
     s.clock.increment(1_000); // a1 exits, then a2 starts with h2
     expect(s.liveBots('a').map((b) => b.input)).toEqual([
-      { tenantId: 'a', configHash: 'h2', incarnation: 2 },
+      { tenantId: 'a', configHash: 'h2', incarnation: 2, isolated: false },
     ]);
     expect(a1?.released).toBe(true);
 
@@ -85,7 +85,7 @@ describe('supervisor with real tenant machines', () => {
     ]); // c is disabled: its machine stays, stopped
     s.clock.increment(3_000);
     s.actor.send({ type: 'SHUTDOWN', at: s.clock.now() });
-    expect(s.actor.getSnapshot().value).toBe('shuttingDown');
+    expect(s.actor.getSnapshot().value).toEqual({ shuttingDown: 'tenants' });
     expect(s.liveBots().map((b) => [b.tenantId, b.commands])).toEqual([
       ['a', ['STOP']],
       ['b', ['STOP']],
@@ -96,7 +96,7 @@ describe('supervisor with real tenant machines', () => {
     s.clock.increment(500);
     expect(s.actor.getSnapshot().context.awaiting).toEqual(['b']);
     s.clock.increment(2_499);
-    expect(s.actor.getSnapshot().value).toBe('shuttingDown');
+    expect(s.actor.getSnapshot().value).toEqual({ shuttingDown: 'tenants' });
     s.clock.increment(1);
     expect(s.actor.getSnapshot().status).toBe('done');
     expect(s.logs.map((l) => l.event)).toEqual(['shutting-down', 'shutdown-complete']);

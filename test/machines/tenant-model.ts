@@ -2,13 +2,14 @@
  * The test model of the tenant machine for `xstate/graph`: which events can happen in a snapshot (with
  * concrete payloads and times), and an abstraction of snapshots that keeps everything that decides future
  * behaviour (hashes, reason, backoff attempt, crash window, unstable runs in a row, conflict age, time left on each timer,
- * whether polling is failing) and drops
+ * whether polling is failing, whether the bot is isolated in a host of its own) and drops
  * absolute times and pure counters. Two snapshots with the same abstraction react alike to every model
  * event, so a path found on one replays identically from the other.
  *
  * Time: an event's `at` is the model's "now" (the snapshot's `lastEventAt`) plus a gap; only a heartbeat may
  * carry a gap (20 s), and only when it lands before every pending timer. A timer is offered only when it is
- * the earliest pending one, so every path is also a possible timeline.
+ * the earliest pending one, so every path is also a possible timeline. A 0 ms timer (the backoff after a
+ * quarantine exit) is pending at now: other events may still come before it, as on the next tick in real life.
  */
 import type { AnyStateNode, SnapshotFrom } from 'xstate';
 import type { RestartPolicy } from '../../machines/policy.ts';
@@ -35,26 +36,33 @@ export function modelNow(snapshot: TenantSnapshot): number {
   return snapshot.context.lastEventAt;
 }
 
-/** When a named delay of a state fires — written from the policy, independently of the machine's helper. */
-function deadlineOf(delay: string, context: TenantContext): number {
+/**
+ * When a named delay of a state was armed and how long it runs — written from the policy, independently of
+ * the machine's helper.
+ */
+function timerOf(delay: string, context: TenantContext): { armedAt: number; durationMs: number } {
   const p: RestartPolicy = context.policy;
-  const table: Record<string, number> = {
-    backoff: context.phaseSince + context.retryDelayMs,
-    startTimeout: context.phaseSince + p.startTimeoutMs,
-    heartbeatTimeout: context.phaseSince + p.heartbeatTimeoutMs,
-    stableReset: context.since + p.stableResetMs,
-    stopTimeout: context.phaseSince + p.stopTimeoutMs,
+  const table: Record<string, { armedAt: number; durationMs: number }> = {
+    backoff: { armedAt: context.phaseSince, durationMs: context.retryDelayMs },
+    startTimeout: { armedAt: context.phaseSince, durationMs: p.startTimeoutMs },
+    heartbeatTimeout: { armedAt: context.phaseSince, durationMs: p.heartbeatTimeoutMs },
+    stableReset: { armedAt: context.since, durationMs: p.stableResetMs },
+    stopTimeout: { armedAt: context.phaseSince, durationMs: p.stopTimeoutMs },
   };
-  const deadline = table[delay];
-  if (deadline === undefined) throw new Error(`the test model does not know the delay "${delay}"`);
-  return deadline;
+  const timer = table[delay];
+  if (timer === undefined) throw new Error(`the test model does not know the delay "${delay}"`);
+  return timer;
 }
 
 function nodesOf(snapshot: TenantSnapshot): AnyStateNode[] {
   return (snapshot as unknown as { _nodes: AnyStateNode[] })._nodes;
 }
 
-/** Timers armed in the active states that have not fired yet, read from the machine's `after` definitions. */
+/**
+ * Timers armed in the active states that have not fired yet, read from the machine's `after` definitions.
+ * A timer whose deadline is now is pending only if it runs 0 ms (the backoff after a quarantine exit: it
+ * fires on the next tick); any other timer at its deadline has fired already (stableReset stays in its state).
+ */
 export function pendingTimers(snapshot: TenantSnapshot): PendingTimer[] {
   if (snapshot.status !== 'active') return [];
   const now = modelNow(snapshot);
@@ -63,8 +71,10 @@ export function pendingTimers(snapshot: TenantSnapshot): PendingTimer[] {
     // guarded alternatives of one delay share its event: one timer per event type
     for (const t of new Map(node.after.map((t) => [t.eventType, t])).values()) {
       const delay = String(t.delay);
-      const deadline = deadlineOf(delay, snapshot.context);
-      if (deadline > now) timers.push({ type: t.eventType, delay, deadline });
+      const { armedAt, durationMs } = timerOf(delay, snapshot.context);
+      const deadline = armedAt + durationMs;
+      if (deadline > now || (durationMs === 0 && deadline === now))
+        timers.push({ type: t.eventType, delay, deadline });
     }
   }
   return timers.sort((a, b) => a.deadline - b.deadline);
@@ -112,12 +122,23 @@ export const EXIT_409 = {
   },
 } as const;
 
+/** Its shared host stopped the bot for blocking the event loop (the reason only shows in reports). */
+export const EXIT_QUARANTINE = {
+  code: 5,
+  signal: null,
+  fatal: {
+    kind: 'quarantine',
+    isolation: 'event-loop-blocked',
+    description: 'blocked the event loop for 1400 ms',
+  },
+} as const;
+
 /** A heartbeat's report of a failing getUpdates. */
 export const POLL_429 = { since: 0, errorCode: 429, description: 'Too Many Requests: retry after 5' };
 
 export const FULL_MODEL: ModelOptions = {
   hashes: ['A', 'B'],
-  exits: [EXIT_CLEAN, EXIT_CRASH, EXIT_OTHER, EXIT_401, EXIT_409],
+  exits: [EXIT_CLEAN, EXIT_CRASH, EXIT_OTHER, EXIT_401, EXIT_409, EXIT_QUARANTINE],
   heartbeats: true,
   operator: true,
 };
@@ -185,5 +206,8 @@ export function serializeTenant(snapshot: TenantSnapshot): string {
     timers: pendingTimers(snapshot).map((t) => [t.delay, t.deadline - now]),
     child: hasLiveChild(snapshot),
     degraded: c.pollError !== null,
+    // whether it runs in a host of its own decides its next crash-loop (isolate or stop) and quarantine
+    // (isolate or count as a crash); the reason only shows in reports
+    isolated: c.isolation !== null,
   });
 }

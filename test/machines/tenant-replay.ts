@@ -3,7 +3,7 @@
  * checks, after every step: the abstraction of the real snapshot equals the path's, timers fire exactly at
  * their deadline (not a millisecond before), and the effects obey the rules (F1: one child at a time, spawned
  * only on entering `starting`; STOP on entering a `stopping` state, KILL on entering `killing`; a status
- * report for every top-level state; a log line for every stop reason).
+ * report for every top-level state; a log line for every stop reason) and the isolation rules (checkIsolation).
  */
 import { expect } from 'vitest';
 import type { StatePath } from 'xstate/graph';
@@ -54,7 +54,12 @@ function apply(h: TenantHarness, event: ModelEvent, where: Where) {
     const timer = pendingTimers(h.snapshot).find((t) => t.type === event.type);
     if (!timer) expect.fail(`${where()}: timer ${event.type} is not pending in the real actor`);
     const wait = timer.deadline - h.clock.now();
-    same(wait > 0, true, where, 'timer already overdue');
+    same(wait >= 0, true, where, 'timer already overdue');
+    if (wait === 0) {
+      // a 0 ms timer (the backoff after a quarantine exit): it fires on the next tick, no time passes
+      h.advance(0);
+      return;
+    }
     const before = serializeTenant(h.snapshot);
     h.advance(wait - 1);
     same(serializeTenant(h.snapshot), before, where, `something fired before ${event.type}`);
@@ -84,6 +89,7 @@ interface Counts {
   commands: number;
   leaf: string;
   reason: string | null;
+  isolated: boolean;
 }
 
 function counts(h: TenantHarness): Counts {
@@ -94,7 +100,99 @@ function counts(h: TenantHarness): Counts {
     commands: h.liveChild()?.commands.length ?? 0,
     leaf: leafOf(h.snapshot),
     reason: h.context.stoppedReason,
+    isolated: h.context.isolation !== null,
   };
+}
+
+/**
+ * Named behaviours of isolation that replays went through (so a test can assert that the model offers each
+ * one): `isolate-quarantine`, `isolate-crash-limit-exit`, `isolate-crash-limit-<timer>`, `crash-loop-isolated`,
+ * `restart-clears-isolation-<leaf>`, `config-keeps-isolation`, `spawn-isolated`.
+ */
+export const isolationSeen = new Set<string>();
+
+const timerName = (event: ModelEvent) =>
+  event.type.startsWith('xstate.after.') ? (event.type.split('.')[2] ?? '') : null;
+
+/**
+ * The isolation behaviour (a name of `isolationSeen`) an edge of the model shows, read from its two snapshots;
+ * null when it shows none. Lets a test add a path for a behaviour no replay has shown yet.
+ */
+export function isolationBehaviour(
+  prev: TenantSnapshot,
+  event: ModelEvent,
+  next: TenantSnapshot,
+): string | null {
+  const was = prev.context.isolation !== null;
+  const is = next.context.isolation !== null;
+  if (!was && is) {
+    if (event.type !== 'CHILD.EXIT') return `isolate-crash-limit-${timerName(event)}`;
+    const exit = event as Extract<ModelEvent, { type: 'CHILD.EXIT' }>;
+    return exit.fatal?.kind === 'quarantine' ? 'isolate-quarantine' : 'isolate-crash-limit-exit';
+  }
+  if (was && !is) return `restart-clears-isolation-${leafOf(prev)}`;
+  if (was && next.context.stoppedReason === 'crash-loop' && prev.context.stoppedReason !== 'crash-loop')
+    return 'crash-loop-isolated';
+  const spawned = next.context.incarnation > prev.context.incarnation;
+  if (was && is && spawned)
+    return event.type === 'CONFIG.CHANGED' ? 'config-keeps-isolation' : 'spawn-isolated';
+  return null;
+}
+
+/**
+ * The isolation rules, checked on every step independently of the machine's guards: a tenant becomes isolated
+ * only on an exit or a start/heartbeat timeout, and then restarts (never stops); a quarantine exit of a shared
+ * bot always isolates it with the host's reason and restarts it at once; a crash loop stops a bot only while it
+ * is isolated (the policy isolates first); only an operator restart clears an isolation; a log line `isolated`
+ * exactly when it begins.
+ */
+function checkIsolation(h: TenantHarness, before: Counts, event: ModelEvent, where: Where) {
+  const context = h.context;
+  const now = context.isolation !== null;
+  const isolatedLogs = newLogs(h, before).filter((c) => c === 'isolated').length;
+  const exit = event.type === 'CHILD.EXIT' ? (event as Extract<ModelEvent, { type: 'CHILD.EXIT' }>) : null;
+  const fromLiveChild = before.leaf === 'starting' || before.leaf === 'running.healthy';
+  const quarantine = exit?.fatal?.kind === 'quarantine' && fromLiveChild;
+  same(isolatedLogs, !before.isolated && now ? 1 : 0, where, "log 'isolated' when the isolation begins");
+  if (!before.isolated && now) {
+    const timer = timerName(event);
+    same(
+      (exit !== null && fromLiveChild) || timer === 'startTimeout' || timer === 'heartbeatTimeout',
+      true,
+      where,
+      'isolated only by an exit or a start/heartbeat timeout',
+    );
+    same(topOf(h.snapshot), 'restarting', where, 'an isolated bot restarts');
+    same(context.isolation?.since, context.lastEventAt, where, 'isolated since now');
+    if (quarantine) {
+      same(context.isolation?.reason, exit?.fatal?.isolation, where, "the host's reason");
+      same([leafOf(h.snapshot), context.retryDelayMs], ['restarting.backoff', 0], where, 'restart at once');
+      isolationSeen.add('isolate-quarantine');
+    } else {
+      same(context.isolation?.reason, 'crash-loop', where, 'isolated for a crash loop');
+      same([context.recentExits, context.unstableRuns], [[], 0], where, 'crash counters reset');
+      isolationSeen.add(exit ? 'isolate-crash-limit-exit' : `isolate-crash-limit-${timerName(event)}`);
+    }
+  }
+  if (quarantine && !before.isolated) same(now, true, where, 'a quarantine exit isolates a shared bot');
+  if (before.isolated && !now) {
+    same(event.type, 'TENANT.RESTART', where, 'only an operator restart clears an isolation');
+    isolationSeen.add(`restart-clears-isolation-${before.leaf}`);
+  }
+  if (before.isolated && now && event.type === 'CONFIG.CHANGED' && h.children.length > before.children)
+    isolationSeen.add('config-keeps-isolation');
+  else if (before.isolated && now && h.children.length > before.children) isolationSeen.add('spawn-isolated');
+  if (context.stoppedReason === 'crash-loop' && before.reason !== 'crash-loop') {
+    if (context.policy.isolateOnCrashLoop) {
+      same(before.isolated, true, where, 'stopped crash-loop only once isolated');
+      isolationSeen.add('crash-loop-isolated');
+    }
+  }
+  const spawned = h.children.length > before.children ? h.children.at(-1) : undefined;
+  if (spawned)
+    same(spawned.input.isolated, now, where, 'the spawn input says whether it runs in a host of its own');
+  if (h.statuses.length > before.statuses)
+    same(h.statuses.at(-1)?.isolation, context.isolation?.reason ?? null, where, 'status isolation');
 }
 
 const newLogs = (h: TenantHarness, before: Counts) => h.logs.slice(before.logs).map((l) => l.event);
@@ -113,8 +211,9 @@ function checkEffects(h: TenantHarness, before: Counts, where: Where) {
   same(h.children.length, context.incarnation, where, 'one child per incarnation');
   if (child) {
     same(child.id, childId(context.incarnation), where, 'child id');
+    const { isolated: _checkedAtSpawn, ...input } = child.input;
     same(
-      child.input,
+      input,
       { tenantId: 't1', configHash: context.configHash, incarnation: context.incarnation },
       where,
       'child input',
@@ -179,6 +278,7 @@ export function replayTenantPath(path: TenantPath, options: ReplayOptions): Tena
     apply(h, step.event, where);
     same(serializeTenant(h.snapshot), serializeTenant(step.state), where, 'abstract state');
     checkEffects(h, before, where);
+    checkIsolation(h, before, step.event, where);
   }
   return h;
 }

@@ -207,16 +207,26 @@ describe('tenant machine: stopped, operator restart, shutdown', () => {
     expect(h.snapshot.value).toBe('starting');
   });
 
-  it('TENANT.RESTART from stopped (crash-loop) starts again with counters reset', () => {
+  it('TENANT.RESTART from stopped (crash-loop) starts again with counters reset and the isolation cleared', () => {
     const h = createTenantHarness();
-    for (let i = 0; i < 6; i++) {
+    while (h.top() !== 'stopped') {
       h.exit();
       if (h.top() === 'restarting') h.advance(h.context.retryDelayMs);
     }
+    // it crash-looped in a shared host (isolated), then again in its own host (stopped)
     expect(h.context.stoppedReason).toBe('crash-loop');
+    expect(h.context.isolation?.reason).toBe('crash-loop');
     h.send({ type: 'TENANT.RESTART' });
     expect(h.snapshot.value).toBe('starting');
-    expect(h.context).toMatchObject({ stoppedReason: null, backoffAttempt: 0, recentExits: [] });
+    expect(h.context).toMatchObject({
+      stoppedReason: null,
+      backoffAttempt: 0,
+      recentExits: [],
+      unstableRuns: 0,
+      isolation: null,
+    });
+    expect(h.liveChild()?.input.isolated).toBe(false);
+    expect(h.statuses.at(-1)).toMatchObject({ state: 'starting', isolation: null });
     h.exit();
     expect(h.context.retryDelayMs).toBe(1_000);
   });

@@ -4,7 +4,7 @@
  * it) and fake child processes. Part 2: tenant.faults.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RESTART_POLICY } from '../../machines/policy.ts';
+import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../../machines/policy.ts';
 import { createTenantHarness, NO_JITTER, type TenantHarness } from './harness.ts';
 
 /** Brings a fresh harness to `running` with child-1. */
@@ -27,7 +27,7 @@ describe('tenant machine: start', () => {
     const h = createTenantHarness();
     expect(h.snapshot.value).toBe('starting');
     expect(h.children.map((c) => [c.id, c.input])).toEqual([
-      ['child-1', { tenantId: 't1', configHash: 'A', incarnation: 1 }],
+      ['child-1', { tenantId: 't1', configHash: 'A', incarnation: 1, isolated: false }],
     ]);
     h.advance(1_500);
     h.ready(4242);
@@ -180,8 +180,12 @@ describe('tenant machine: unexpected exits and backoff', () => {
     });
   });
 
+  // The crash-loop rules themselves, as with a host per bot (botsPerHost 1: isolateOnCrashLoop false); with
+  // shared hosts a bot is isolated first (tenant.isolation.test.ts).
+  const PER_BOT: RestartPolicy = { ...NO_JITTER, isolateOnCrashLoop: false };
+
   it('more than 5 unexpected exits within 60 s → stopped, reason crash-loop, no more restarts', () => {
-    const h = createTenantHarness();
+    const h = createTenantHarness({ policy: PER_BOT });
     for (let i = 0; i < 5; i++) {
       h.exit();
       expect(h.snapshot.value).toEqual({ restarting: 'backoff' });
@@ -199,7 +203,7 @@ describe('tenant machine: unexpected exits and backoff', () => {
 
   it('a bot killed some seconds after every start: stopped crash-loop at the 10th unstable exit in a row', () => {
     // each run lasts 20 s, so with the backoff (1, 2, 4 … 60 s) no 60 s window ever holds 6 exits
-    const h = createTenantHarness();
+    const h = createTenantHarness({ policy: PER_BOT });
     const exitsAt: number[] = [];
     while (h.top() !== 'stopped') {
       h.ready();
@@ -218,7 +222,7 @@ describe('tenant machine: unexpected exits and backoff', () => {
   });
 
   it('a run that reached 60 s of stable running resets the count of unstable exits', () => {
-    const h = createTenantHarness();
+    const h = createTenantHarness({ policy: PER_BOT });
     const cycle = (runMs: number) => {
       h.ready();
       healthyFor(h, runMs);
