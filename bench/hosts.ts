@@ -41,6 +41,13 @@ async function pssKiB(pid: number): Promise<number> {
   return Number(/^Pss:\s+(\d+)/m.exec(text)?.[1] ?? 0);
 }
 
+/** CPU ticks of a process's main thread only (its other threads: GC helpers, libuv's pool). */
+async function mainThreadTicks(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+}
+
 async function cpuTicks(pid: number): Promise<number> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
@@ -151,17 +158,25 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
     const pids = () => [process.pid, web.pid, ...supervisor.hosts().map((h) => h.pid!)];
     const idleS = Number(process.env.BENCH_IDLE_S ?? 20);
     const before = await Promise.all(pids().map(cpuTicks));
+    const hostPids = supervisor.hosts().map((h) => h.pid!);
+    const mainBefore = await Promise.all(hostPids.map(mainThreadTicks));
     const w0 = performance.now();
     const profile = process.env.BENCH_PROF ? await profileSelf() : undefined;
     await new Promise((r) => setTimeout(r, idleS * 1000));
     await profile?.();
     const after = await Promise.all(pids().map(cpuTicks));
+    const mainAfter = await Promise.all(hostPids.map(mainThreadTicks));
     const seconds = (performance.now() - w0) / 1000;
     const ticks = after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0);
     const idleCpu = (ticks / CLOCK_TICKS / seconds) * 100;
     const share = (i: number) => (((after[i] ?? 0) - (before[i] ?? 0)) / CLOCK_TICKS / seconds) * 100;
     const hostsCpu = idleCpu - share(0) - share(1);
-    const cpuSplit = `supervisor ${share(0).toFixed(1)}, web ${share(1).toFixed(1)}, hosts ${hostsCpu.toFixed(1)}`;
+    const hostsMain =
+      ((mainAfter.reduce((a, b) => a + b, 0) - mainBefore.reduce((a, b) => a + b, 0)) /
+        CLOCK_TICKS /
+        seconds) *
+      100;
+    const cpuSplit = `supervisor ${share(0).toFixed(1)}, web ${share(1).toFixed(1)}, hosts ${hostsCpu.toFixed(1)} (main threads ${hostsMain.toFixed(1)})`;
     const pssMiB = (await Promise.all(pids().map(pssKiB))).reduce((a, b) => a + b, 0) / 1024;
     const [conns] = await sql.query<{ n: string }>(
       'select count(*) as n from pg_stat_activity where datname = current_database()',
