@@ -16,6 +16,7 @@
  * - A message equal to a lottery's join keyword in one of its target groups joins (source keyword).
  * - `my_chat_member`: the chats table (added, promoted, removed) and, in private chats, "blocked the bot".
  *
+ * One user's updates are handled in Telegram's order, different users' side by side (sequence.ts).
  * Replies go through the outbox (F8) — only callback answers are made directly. Every handler error is
  * caught by `bot.catch`, logged, and never ends polling (F2); "query is too old" is expected (F10) and
  * logged at debug.
@@ -44,6 +45,7 @@ import { chatNames } from '../lottery/posts.ts';
 import { joinDeepLink, parseJoinCallback, parseStartPayload } from '../lottery/render.ts';
 import { languageFor, texts } from '../lottery/texts.ts';
 import { callbackAnswer, startReply } from './join-replies.ts';
+import { sequentialize } from './sequence.ts';
 import type { TelegramAdapter } from './telegram.ts';
 
 /** How long the bot reuses what it read of a lottery for joins (ms). */
@@ -136,6 +138,8 @@ export interface Handlers {
 export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptions): Handlers {
   const { bot } = adapter;
   const { logger, lottery } = options;
+  // One user's updates in Telegram's order (a start and a block in one batch must not swap).
+  bot.use(sequentialize());
   /** Slow joins still running after their callback was answered "checking". */
   const followUps = new Set<Promise<void>>();
   /** Button presses being handled (beside polling). */
