@@ -161,12 +161,16 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
     const hostPids = supervisor.hosts().map((h) => h.pid!);
     const mainBefore = await Promise.all(hostPids.map(mainThreadTicks));
     const w0 = performance.now();
+    const monoStart = process.hrtime.bigint() / 1000n;
     const profile = process.env.BENCH_PROF ? await profileSelf() : undefined;
     await new Promise((r) => setTimeout(r, idleS * 1000));
     await profile?.();
     const after = await Promise.all(pids().map(cpuTicks));
     const mainAfter = await Promise.all(hostPids.map(mainThreadTicks));
     const seconds = (performance.now() - w0) / 1000;
+    // The hosts' profiles (V8 timestamps are CLOCK_MONOTONIC µs, as hrtime): read the idle window alone.
+    if (process.env.BENCH_HOST_PROF)
+      console.log(`idle window (monotonic µs): ${monoStart}-${process.hrtime.bigint() / 1000n}`);
     const ticks = after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0);
     const idleCpu = (ticks / CLOCK_TICKS / seconds) * 100;
     const share = (i: number) => (((after[i] ?? 0) - (before[i] ?? 0)) / CLOCK_TICKS / seconds) * 100;

@@ -9,9 +9,20 @@ import { killAllClis, runCli } from '../helpers/cli.ts';
 // A test that fails half-way must not leave a supervisor (and its bots) running.
 afterEach(() => killAllClis());
 
+/** Every process started as `postgres -D <dataDir>`: the postmaster, and children it forked a moment ago. */
 function postgresProcessesFor(dataDir: string): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  const out = execFileSync('ps', ['-eo', 'pid,ppid,args'], { encoding: 'utf8' });
   return out.split('\n').filter((line) => line.includes(`postgres -D ${dataDir}`));
+}
+
+/**
+ * The postmasters of `dataDir`: a child the postmaster just forked shows the same command line until it
+ * retitles itself (PostgreSQL's set_ps_display), so the postmaster is the one whose parent is not one of them.
+ */
+function postmastersFor(dataDir: string): string[] {
+  const rows = postgresProcessesFor(dataDir).map((line) => line.trim().split(/\s+/));
+  const pids = new Set(rows.map((r) => r[0]));
+  return rows.filter((r) => !pids.has(r[1])).map((r) => r.join(' '));
 }
 
 describe('tg-lottery CLI', () => {
@@ -54,7 +65,7 @@ describe('tg-lottery CLI', () => {
       expect(health.status).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(ready.status).toBe(200);
-      expect(postgresProcessesFor(dataDir)).toHaveLength(1);
+      expect(postmastersFor(dataDir)).toHaveLength(1);
 
       const stopAsked = Date.now();
       cli.child.kill('SIGINT');
