@@ -5,7 +5,7 @@
  * - time from the supervisor's start until every bot is running;
  * - PSS summed over every platform process: the supervisor (this process, which also runs the load
  *   generator's bookkeeping), every bot host, and a `tg-lottery web` process; not the sandbox;
- * - idle CPU of those processes over 20 s (BENCH_IDLE_S), as % of one core;
+ * - idle CPU of those processes over 20 s (BENCH_IDLE_S), as % of one core, once the start has settled;
  * - NOTIFY-to-ready p50/p99 for one tenant's token change while all the others run (20 changes);
  * - PostgreSQL connections open to the benchmark's database;
  * - joins/s on one bot while all the others idle (closed loop, 100 presses in flight, 2,000 presses).
@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { PlacementPolicy } from '../machines/placement.ts';
+import { LONG_POLL_S } from '../src/bot/telegram.ts';
 import { freePort } from '../src/db/embedded.ts';
 import { sqlFromOrm } from '../src/db/sql.ts';
 import { prepareHostEntry } from '../src/supervisor/host-entry.ts';
@@ -98,9 +99,15 @@ async function profileSelf(): Promise<() => Promise<void>> {
   };
 }
 
-async function profiledHostEntry(dir: string) {
+/** The host entry with extra node flags: a CPU profile (BENCH_HOST_PROF) and BENCH_HOST_ARGS (e.g. --trace-gc). */
+async function benchHostEntry() {
   const entry = await prepareHostEntry(logger);
-  return { entry: entry.entry, execArgv: [...entry.execArgv, '--cpu-prof', `--cpu-prof-dir=${dir}`] };
+  const dir = process.env.BENCH_HOST_PROF;
+  const extra = (process.env.BENCH_HOST_ARGS ?? '').split(' ').filter(Boolean);
+  return {
+    entry: entry.entry,
+    execArgv: [...entry.execArgv, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra],
+  };
 }
 
 interface Scenario {
@@ -144,8 +151,8 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
     adminUrl: 'http://127.0.0.1:8080',
     placement: s.placement,
     // BENCH_HOST_PROF=<dir>: every bot host writes a CPU profile there when it exits.
-    ...(process.env.BENCH_HOST_PROF
-      ? { hostEntry: await profiledHostEntry(process.env.BENCH_HOST_PROF) }
+    ...(process.env.BENCH_HOST_PROF || process.env.BENCH_HOST_ARGS
+      ? { hostEntry: await benchHostEntry() }
       : {}),
   });
   try {
@@ -154,7 +161,9 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
       return all.length === s.tenants && all.every((t) => t.state === 'running');
     }, 600_000);
     const allRunningS = (performance.now() - t0) / 1000;
-    await new Promise((r) => setTimeout(r, 3000));
+    // Idle means after the start's own work: every bot's first count sync (5 s after it polls) and its first
+    // long poll's answer (the first getUpdates is a short poll), so the window holds the steady state only.
+    await new Promise((r) => setTimeout(r, (LONG_POLL_S + 5) * 1000));
     const pids = () => [process.pid, web.pid, ...supervisor.hosts().map((h) => h.pid!)];
     const idleS = Number(process.env.BENCH_IDLE_S ?? 20);
     const before = await Promise.all(pids().map(cpuTicks));

@@ -25,6 +25,7 @@ import {
   TelegramNoAnswerError,
 } from './errors.ts';
 import { DEFAULT_BREATHER_MS, FloodGate } from './flood.ts';
+import type { FetchLike } from './http.ts';
 import { DEFAULT_TIMEOUT_MS, isPacedMethod, METHOD_NAME, timeoutFor } from './methods.ts';
 import { type ChatKey, chatKeyOf, Pacing, type PacingLimits, TELEGRAM_LIMITS } from './pacing.ts';
 import { backoffMs, failureKind, retryRuleFor } from './retry.ts';
@@ -52,8 +53,8 @@ export interface CallOptions {
 export interface BotApiOptions {
   /** Bot API root without the `/bot<token>` part, e.g. `https://api.telegram.org`. */
   apiRoot: string;
-  /** `fetch` to use (tests inject one), default the global fetch (undici, keep-alive). */
-  fetch?: typeof fetch;
+  /** A `fetch` to send with (tests inject one); by default node:http(s) with keep-alive agents (http.ts). */
+  fetch?: FetchLike;
   /** Clock for waits (tests inject a fake one). */
   clock?: Clock;
   /** Random numbers in [0, 1) for the backoff's jitter. */

@@ -7,9 +7,9 @@
  * - {@link TelegramNoAnswerError}: no usable answer — a network error, a timeout, the caller aborting, or a
  *   reply that is not the Bot API's JSON (an HTML page, a proxy's 502) — with a short `reason`.
  *
- * Neither ever holds the bot token: the token is part of the request URL, and fetch's own errors (undici's,
- * node-fetch's) can quote that URL, so they are never attached as `cause` or copied into a field. A
- * reason is built from an error's `code` only (`ECONNREFUSED`, `UND_ERR_SOCKET`); Telegram's description
+ * Neither ever holds the bot token: the token is part of the request URL, and network errors (node's, an
+ * injected fetch's) can quote that URL, so they are never attached as `cause` or copied into a field. A
+ * reason is built from an error's `code` only (`ECONNREFUSED`, `ECONNRESET`); Telegram's description
  * is passed through {@link scrubTokens} as well, in case a proxy answering in the Bot API's shape echoes
  * the URL.
  */

@@ -1,29 +1,24 @@
 /**
- * One HTTP request to the Bot API: `POST <apiRoot>/bot<token>/<method>` with a JSON body, through the
- * global fetch (undici, which keeps connections alive and reuses them), bounded by a timeout and the
- * caller's AbortSignal. https://core.telegram.org/bots/api#making-requests
+ * One HTTP request to the Bot API: `POST <apiRoot>/bot<token>/<method>` with a JSON body, over keep-alive
+ * connections (http.ts), bounded by a timeout and the caller's AbortSignal.
+ * https://core.telegram.org/bots/api#making-requests
  *
  * The answer is Telegram's JSON `{ ok, result }` or `{ ok: false, error_code, description, parameters }`
  * whatever the HTTP status; anything else (an HTML page, a truncated body, a proxy's 502) is a
- * {@link TelegramNoAnswerError}. The URL holds the token, so nothing of fetch's own errors is kept but
- * their `code`, and the body of an answer that is not the Bot API's is never quoted (a proxy's error page
+ * {@link TelegramNoAnswerError}. The URL holds the token, so nothing of a network error is kept but
+ * its `code`, and the body of an answer that is not the Bot API's is never quoted (a proxy's error page
  * may echo the URL).
  */
-import {
-  networkReason,
-  type ResponseParameters,
-  scrubTokens,
-  TelegramApiError,
-  TelegramNoAnswerError,
-} from './errors.ts';
+import { type ResponseParameters, scrubTokens, TelegramApiError, TelegramNoAnswerError } from './errors.ts';
+import { type FetchLike, httpPost, type Post, PostFailure, postWithFetch } from './http.ts';
 
 /** Where and how requests go. */
 export interface TransportOptions {
   /** Bot API root without the `/bot<token>` part, e.g. `https://api.telegram.org`. */
   apiRoot: string;
   token: string;
-  /** `fetch` to use (tests inject one), default the global fetch. */
-  fetch?: typeof fetch;
+  /** A `fetch` to send with (tests inject one); by default node:http(s) with keep-alive agents. */
+  fetch?: FetchLike;
 }
 
 /** The longest description kept of an error answer (characters). */
@@ -49,11 +44,11 @@ function parametersOf(raw: unknown): ResponseParameters {
 /** Sends Bot API requests of one token. */
 export class Transport {
   private readonly base: string;
-  private readonly doFetch: typeof fetch;
+  private readonly post: Post;
 
   constructor(private readonly options: TransportOptions) {
     this.base = `${options.apiRoot.replace(/\/+$/, '')}/bot${options.token}/`;
-    this.doFetch = options.fetch ?? fetch;
+    this.post = options.fetch ? postWithFetch(options.fetch) : httpPost;
   }
 
   /**
@@ -68,32 +63,23 @@ export class Transport {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<unknown> {
-    if (signal?.aborted) throw new TelegramNoAnswerError(method, 'aborted', 'cancelled before it was sent');
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
     let status: number;
     let text: string;
     try {
-      const response = await this.doFetch(this.base + method, {
-        method: 'POST',
+      ({ status, text } = await this.post({
+        url: this.base + method,
         headers:
           body === undefined
             ? { accept: 'application/json' }
-            : {
-                accept: 'application/json',
-                'content-type': 'application/json',
-              },
+            : { accept: 'application/json', 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body }),
-        signal: combined,
-      });
-      status = response.status;
-      text = await response.text();
+        timeoutMs,
+        ...(signal ? { signal } : {}),
+      }));
     } catch (err) {
-      if (signal?.aborted) throw new TelegramNoAnswerError(method, 'aborted', 'cancelled by the caller');
-      if (timeout.aborted) {
-        throw new TelegramNoAnswerError(method, 'timeout', `no answer within ${secondsText(timeoutMs)}`);
-      }
-      throw new TelegramNoAnswerError(method, 'network', networkReason(err));
+      if (!(err instanceof PostFailure)) throw new TelegramNoAnswerError(method, 'network', 'network error');
+      const reason = err.kind === 'timeout' ? `no answer within ${secondsText(timeoutMs)}` : err.reason;
+      throw new TelegramNoAnswerError(method, err.kind, reason);
     }
     let answer: unknown;
     try {

@@ -119,7 +119,7 @@ describe('TelegramNoAnswerError', () => {
         res.write(`{"ok":true,"result":"${req.url}`);
         setImmediate(() => res.socket?.destroy());
       },
-      { kind: 'network', reason: 'network error UND_ERR_SOCKET' },
+      { kind: 'network', reason: 'network error ECONNRESET' },
     ],
     ['an empty body', (_req, res) => res.end(), { kind: 'not-bot-api', status: 200 }],
   ];
