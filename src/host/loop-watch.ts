@@ -4,8 +4,10 @@
  * that bot. Measuring every callback costs about 1 µs per promise continuation (async_hooks before/after
  * with promise hooks), too much to pay all the time; so it is adaptive:
  *
- * - always on, nearly free: a 100 ms interval timer measures how late it fires (the event-loop delay, the
- *   host heartbeat's p99 and max), with `monitorEventLoopDelay` for the histogram;
+ * - always on, nearly free: an interval timer ({@link tickMsFor}: a quarter of `blockedMs`, at most 250 ms)
+ *   measures how late it fires, which is the event-loop delay the host heartbeat reports (p99 and max).
+ *   Four wake-ups a second, not the fifty of `monitorEventLoopDelay` at 20 ms: with a process per bot
+ *   (`BOTS_PER_HOST=1`) a hundred idle hosts would otherwise cost a third of a core doing nothing;
  * - when the loop was held for half of `blockedMs` or more while the host used that much CPU (a tick late
  *   because the OS ran other processes is no stall of ours), the callback timing is switched on for
  *   {@link SUSPICION_WINDOW_MS}: every callback of a bot that runs `blockedMs` or longer calls `onBlocked`
@@ -14,7 +16,7 @@
  *   for seconds on every update (the case quarantine exists for) is named within two updates.
  */
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 
 /** How long callback timing stays on after a stall (ms). */
 export const SUSPICION_WINDOW_MS = 30_000;
@@ -23,7 +25,14 @@ function cpuMicros(): number {
   const { user, system } = process.cpuUsage();
   return user + system;
 }
-const TICK_MS = 100;
+/**
+ * The watch's timer period (ms): short enough that any callback of `blockedMs` or longer makes a tick at
+ * least `blockedMs / 2` late (the stall that switches callback timing on), so at most a quarter of it;
+ * 250 ms when attribution is off.
+ */
+export function tickMsFor(blockedMs: number): number {
+  return blockedMs > 0 ? Math.max(10, Math.min(250, Math.floor(blockedMs / 4))) : 250;
+}
 
 const owner = new AsyncLocalStorage<string>();
 
@@ -38,7 +47,7 @@ export function ownerOf(): string | undefined {
 }
 
 export interface LoopWatch {
-  /** Event-loop delay since the last call (ms): p99 and max; resets the histogram. */
+  /** Event-loop delay since the last call (ms): p99 and max of the ticks' lateness; starts a new window. */
   takeDelay(): { p99Ms: number; maxMs: number };
   /** Whether callback timing is on now (a stall was seen within the suspicion window). */
   readonly timing: boolean;
@@ -51,8 +60,9 @@ export interface LoopWatch {
  * @param onBlocked called with the bot's key and the callback's duration (ms)
  */
 export function watchLoop(blockedMs: number, onBlocked: (key: string, ms: number) => void): LoopWatch {
-  const histogram = monitorEventLoopDelay({ resolution: 20 });
-  histogram.enable();
+  const tickMs = tickMsFor(blockedMs);
+  /** How late each tick fired since the last takeDelay (ms). */
+  let lateness: number[] = [];
   const stack: Array<[number, string | undefined]> = [];
   /** Process CPU time (µs) and wall time (ms) at the last tick: a blocking callback began after it. */
   let tickCpu = cpuMicros();
@@ -77,10 +87,11 @@ export function watchLoop(blockedMs: number, onBlocked: (key: string, ms: number
   const tick = setInterval(() => {
     const now = performance.now();
     const cpu = cpuMicros();
-    const stall = now - last - TICK_MS;
-    const busyMs = (cpu - tickCpu) / 1000 - TICK_MS;
+    const stall = now - last - tickMs;
+    const busyMs = (cpu - tickCpu) / 1000 - tickMs;
     last = now;
     tickCpu = cpu;
+    if (lateness.length < 10_000) lateness.push(Math.max(0, stall));
     if (blockedMs <= 0) return;
     // A late tick is a stall of ours only if we were running meanwhile (not waiting for the OS).
     if (stall >= blockedMs / 2 && busyMs >= blockedMs / 2) {
@@ -94,14 +105,15 @@ export function watchLoop(blockedMs: number, onBlocked: (key: string, ms: number
       hook.disable();
       timing = false;
     }
-  }, TICK_MS);
+  }, tickMs);
   tick.unref();
   return {
     takeDelay() {
-      const p99Ms = histogram.percentile(99) / 1e6;
-      const maxMs = histogram.max / 1e6;
-      histogram.reset();
-      return { p99Ms: Number.isFinite(p99Ms) ? p99Ms : 0, maxMs: Number.isFinite(maxMs) ? maxMs : 0 };
+      const sorted = lateness.sort((a, b) => a - b);
+      lateness = [];
+      if (sorted.length === 0) return { p99Ms: 0, maxMs: 0 };
+      const p99Ms = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? 0;
+      return { p99Ms, maxMs: sorted[sorted.length - 1] ?? 0 };
     },
     get timing() {
       return timing;
@@ -109,7 +121,6 @@ export function watchLoop(blockedMs: number, onBlocked: (key: string, ms: number
     stop() {
       clearInterval(tick);
       hook.disable();
-      histogram.disable();
     },
   };
 }

@@ -1,7 +1,10 @@
 /**
  * Mirrors the status store to the `bot_status` table so the admin panel (another process, maybe
  * another machine) can show each bot's state. Writes are coalesced: a tenant whose status changed
- * several times while a write was in flight is written once more with its latest status. When the
+ * several times while a write was in flight is written once more with its latest status, and the dirty
+ * tenants are written together, up to {@link STATUS_BATCH} in one statement (a thousand bots' heartbeats
+ * are a few statements, not a thousand). A status the table refuses (SQLSTATE 22/23) is left out with a
+ * warning, without holding up the others. When the
  * database is unreachable the dirty tenants are kept and written when it answers again. A tenant dropped
  * from the store (its config disabled or deleted) still gets its last status written. With the state go
  * the bot host the bot runs in (`host_id`) and, when that host is its own, why (`isolation`).
@@ -21,11 +24,22 @@ export interface StatusMirrorOptions {
   retryMs?: number;
 }
 
+/** The most statuses written by one statement. */
+export const STATUS_BATCH = 500;
+
+/**
+ * Upserts the statuses of one jsonb array (one bind parameter, whatever the number of rows); a tenant
+ * deleted meanwhile is skipped.
+ */
 const UPSERT = `
   insert into bot_status (tenant_id, state, reason, detail, pid, restarts, bot_username, since, heartbeat_at,
                           poll_failing_since, poll_error_code, isolation, host_id, updated_at)
-  select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()
-   where exists (select 1 from tenants where id = ?)
+  select u.tenant_id, u.state, u.reason, u.detail, u.pid, u.restarts, u.bot_username, u.since, u.heartbeat_at,
+         u.poll_failing_since, u.poll_error_code, u.isolation, u.host_id, now()
+    from jsonb_to_recordset(?::jsonb) as u(tenant_id integer, state text, reason text, detail text, pid integer,
+           restarts integer, bot_username text, since timestamptz, heartbeat_at timestamptz,
+           poll_failing_since timestamptz, poll_error_code integer, isolation text, host_id text)
+   where exists (select 1 from tenants t where t.id = u.tenant_id)
   on conflict (tenant_id) do update set
     state = excluded.state, reason = excluded.reason, detail = excluded.detail, pid = excluded.pid,
     restarts = excluded.restarts, bot_username = coalesce(excluded.bot_username, bot_status.bot_username),
@@ -45,6 +59,15 @@ function isolationColumn(isolation: string | null, logger: Logger): IsolationRea
   return null;
 }
 
+/**
+ * Whether a failed write was refused for its data (SQLSTATE class 22, data exception, or 23, integrity
+ * constraint violation), not for the connection: only then are the rows retried one by one.
+ */
+function isRowError(err: unknown): boolean {
+  const e = err as { code?: unknown; sqlState?: unknown };
+  return [e.code, e.sqlState].some((c) => typeof c === 'string' && /^2[23][0-9A-Z]{3}$/.test(c));
+}
+
 export interface StatusMirror {
   /** Resolves when every change seen so far has been written (or failed). */
   flush(): Promise<void>;
@@ -60,43 +83,67 @@ export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
   let retryTimer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  const write = async (status: TenantStatus) => {
-    const tenantId = Number(status.tenantId);
-    if (!Number.isSafeInteger(tenantId)) return; // not a database tenant (tests with synthetic ids)
-    await options.query(UPSERT, [
-      tenantId,
-      status.state,
-      status.reason,
-      status.detail?.slice(0, 2000) ?? null,
-      status.pid,
-      status.restarts,
-      status.botUsername,
-      new Date(status.since),
-      status.lastHeartbeatAt ? new Date(status.lastHeartbeatAt) : null,
-      status.pollFailingSince ? new Date(status.pollFailingSince) : null,
-      status.pollErrorCode,
-      isolationColumn(status.isolation, logger),
-      status.hostId,
-      tenantId,
-    ]);
+  const row = (status: TenantStatus) => ({
+    tenant_id: Number(status.tenantId),
+    state: status.state,
+    reason: status.reason,
+    detail: status.detail?.slice(0, 2000) ?? null,
+    pid: status.pid,
+    restarts: status.restarts,
+    bot_username: status.botUsername,
+    since: new Date(status.since).toISOString(),
+    heartbeat_at: status.lastHeartbeatAt ? new Date(status.lastHeartbeatAt).toISOString() : null,
+    poll_failing_since: status.pollFailingSince ? new Date(status.pollFailingSince).toISOString() : null,
+    poll_error_code: status.pollErrorCode,
+    isolation: isolationColumn(status.isolation, logger),
+    host_id: status.hostId,
+  });
+  const write = async (statuses: TenantStatus[]) => {
+    // Not database tenants (tests with synthetic ids) are left out.
+    const rows = statuses.filter((s) => Number.isSafeInteger(Number(s.tenantId))).map(row);
+    if (rows.length > 0) await options.query(UPSERT, [JSON.stringify(rows)]);
+  };
+
+  /** The database is unreachable: keep what is not written yet and try again in a while. */
+  const retryLater = (rest: Array<[string, TenantStatus]>, err: unknown) => {
+    for (const [tenantId, status] of rest) if (!dirty.has(tenantId)) dirty.set(tenantId, status);
+    logger.debug({ err }, 'could not write bot status; will retry');
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      kick();
+    }, options.retryMs ?? 2000);
+  };
+  /** The table refused this status for its data: written again it would be refused again (until it changes). */
+  const refused = (status: TenantStatus, err: unknown) => {
+    written.set(status.tenantId, status);
+    logger.warn({ err, tenant: status.tenantId }, 'the bot_status table refused a status; it is left out');
   };
 
   const drain = async () => {
     while (dirty.size > 0 && !stopped) {
-      const [tenantId, status] = dirty.entries().next().value as [string, TenantStatus];
-      dirty.delete(tenantId);
+      const batch = [...dirty].slice(0, STATUS_BATCH);
+      for (const [tenantId] of batch) dirty.delete(tenantId);
       try {
-        await write(status);
-        written.set(tenantId, status);
+        await write(batch.map(([, status]) => status));
+        for (const [tenantId, status] of batch) written.set(tenantId, status);
+        continue;
       } catch (err) {
-        if (!dirty.has(tenantId)) dirty.set(tenantId, status);
-        logger.debug({ err }, 'could not write bot status; will retry');
-        clearTimeout(retryTimer);
-        retryTimer = setTimeout(() => {
-          retryTimer = undefined;
-          kick();
-        }, options.retryMs ?? 2000);
-        return;
+        if (!isRowError(err)) return retryLater(batch, err);
+        if (batch.length === 1) {
+          refused(batch[0]![1], err);
+          continue;
+        }
+      }
+      // One refused row must not hold up the others: write them one by one.
+      for (const [index, [tenantId, status]] of batch.entries()) {
+        try {
+          await write([status]);
+          written.set(tenantId, status);
+        } catch (err) {
+          if (!isRowError(err)) return retryLater(batch.slice(index), err);
+          refused(status, err);
+        }
       }
     }
   };

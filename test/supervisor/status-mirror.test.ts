@@ -86,4 +86,38 @@ describe('status mirror: bot hosts', () => {
       mirror.stop();
     }
   });
+
+  it('writes many tenants in one statement, and a row the table refuses does not hold up the others', async () => {
+    const store = createStatusStore();
+    const statements: string[] = [];
+    const counting = <T>(sql: string, params?: unknown[]) => {
+      statements.push(sql);
+      return query<T>(sql, params);
+    };
+    const mirror = startStatusMirror({ store, query: counting, logger: testLogger() });
+    try {
+      const ids: number[] = [];
+      for (let i = 0; i < 40; i++) ids.push(await insertTenant(db, `batched_${i}`, null));
+      for (const [i, id] of ids.entries())
+        store.trigger.report({
+          status: { tenantId: String(id), state: 'running', pid: 100 + i, hostId: '1' },
+        });
+      await mirror.flush();
+      for (const [i, id] of ids.entries()) expect((await rowOf(id))?.pid).toBe(100 + i);
+      expect(statements.length).toBeLessThan(ids.length);
+
+      // A state the check constraint refuses (no machine has it): its neighbours are still written.
+      const [bad, ...good] = ids;
+      store.trigger.report({
+        status: { tenantId: String(bad), state: 'bogus' as never, pid: 1, hostId: '1' },
+      });
+      for (const id of good)
+        store.trigger.report({ status: { tenantId: String(id), state: 'stopped', pid: null, hostId: null } });
+      await mirror.flush();
+      for (const id of good) expect((await rowOf(id))?.state).toBe('stopped');
+      expect((await rowOf(bad!))?.state).toBe('running');
+    } finally {
+      mirror.stop();
+    }
+  });
 });
