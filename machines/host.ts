@@ -72,6 +72,8 @@ export interface HostLogParams {
   kind: HostKind;
   pid: number | null;
   detail?: string;
+  /** HOST.CLOSE had been asked: the host was told to go (an exit is expected, not a fault). */
+  closing: boolean;
   at: number;
 }
 
@@ -125,6 +127,7 @@ const log = (event: HostLogCode) =>
       kind: context.kind,
       pid: context.pid,
       ...(context.detail ? { detail: context.detail } : {}),
+      closing: context.closing,
       at: context.lastEventAt,
     }),
   }) as const;

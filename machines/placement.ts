@@ -105,6 +105,11 @@ export function validatePlacementPolicy(policy: PlacementPolicy): PlacementPolic
   return policy;
 }
 
+/** Shared hosts to keep: `sharedHosts`, or one per CPU core (`cores`, at least 1) when it is 0. */
+export function sharedHostCount(policy: Pick<PlacementPolicy, 'sharedHosts'>, cores: number): number {
+  return policy.sharedHosts > 0 ? policy.sharedHosts : Math.max(1, cores);
+}
+
 /** Merges overrides into the defaults and validates the result. */
 export function resolvePlacementPolicy(overrides: Partial<PlacementPolicy> = {}): PlacementPolicy {
   return validatePlacementPolicy({ ...DEFAULT_PLACEMENT_POLICY, ...overrides });

@@ -74,6 +74,7 @@ export function log(event: TenantLogCode, extra: { delay?: boolean; detail?: boo
       at: context.lastEventAt,
       ...(extra.delay ? { delayMs: context.retryDelayMs } : {}),
       ...(extra.detail && context.lastError !== null ? { detail: context.lastError } : {}),
+      ...(event === 'isolated' && context.isolation ? { reason: context.isolation.reason } : {}),
       ...(event === 'polling-failing' && context.pollError
         ? { detail: describePollError(context.pollError) }
         : {}),

@@ -144,6 +144,8 @@ export interface TenantLogParams {
   at: number;
   delayMs?: number;
   detail?: string;
+  /** For `isolated`: why the bot is moved to a host of its own. */
+  reason?: IsolationReason;
 }
 
 export interface TenantContext {

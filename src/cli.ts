@@ -32,7 +32,9 @@ program
 
 program
   .command('supervise')
-  .description('run the supervisor alone: one bot per tenant, hot-reloaded from the database')
+  .description(
+    'run the supervisor alone: the bots of all tenants, in shared bot hosts, hot-reloaded from the database',
+  )
   .option('--inspect', 'stream the live machines to the Stately inspector (see docs/inspector.md)')
   .action(async (opts: { inspect?: boolean }) =>
     run(async () => (await import('./commands/supervise.ts')).superviseCommand(opts)),

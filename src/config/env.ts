@@ -61,11 +61,36 @@ export class ConfigError extends Error {
   }
 }
 
-const port = z.coerce
-  .number({ error: 'is not a number' })
-  .int({ error: 'must be a whole number' })
-  .min(0, { error: 'must be between 0 and 65535' })
-  .max(65535, { error: 'must be between 0 and 65535' });
+/**
+ * A whole number written in plain decimal digits (no `0x`, exponent, fraction or sign tricks), within
+ * [min, max]; `belowMin` is the sentence for a value under `min`. Out of range says the range, even for
+ * a number too large for JavaScript to hold exactly.
+ */
+function wholeNumber(
+  min: number,
+  max: number,
+  belowMin: string,
+  aboveMax: string = `must be at most ${max}`,
+) {
+  return z
+    .string()
+    .trim()
+    .transform((v, ctx) => {
+      const fail = (message: string) => {
+        ctx.issues.push({ code: 'custom', message, input: v });
+        return z.NEVER;
+      };
+      if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(v)) return fail('is not a number');
+      if (!/^-?\d+$/.test(v)) return fail('must be a whole number');
+      if (v.startsWith('-') && /[1-9]/.test(v)) return fail(belowMin);
+      const n = Number(v);
+      if (n < min) return fail(belowMin);
+      if (n > max) return fail(aboveMax);
+      return n;
+    });
+}
+
+const port = wholeNumber(0, 65535, 'must be between 0 and 65535', 'must be between 0 and 65535');
 
 const postgresUrl = z
   .string()
@@ -132,30 +157,15 @@ const VARIABLES = {
     example: '10',
   },
   STOP_TIMEOUT_MS: {
-    schema: z.coerce
-      .number({ error: 'is not a number' })
-      .int({ error: 'must be a whole number of milliseconds' })
-      .min(100, { error: 'must be at least 100 ms' })
-      .max(600_000, { error: 'must be at most 600000 ms' })
-      .default(5000),
+    schema: wholeNumber(100, 600_000, 'must be at least 100 ms', 'must be at most 600000 ms').default(5000),
     example: '5000',
   },
   BOT_HOSTS: {
-    schema: z.coerce
-      .number({ error: 'is not a number' })
-      .int({ error: 'must be a whole number' })
-      .min(0, { error: 'must be 0 (one per CPU core) or more' })
-      .max(256, { error: 'must be at most 256' })
-      .default(0),
+    schema: wholeNumber(0, 256, 'must be 0 (one per CPU core) or more').default(0),
     example: '0',
   },
   BOTS_PER_HOST: {
-    schema: z.coerce
-      .number({ error: 'is not a number' })
-      .int({ error: 'must be a whole number' })
-      .min(1, { error: 'must be at least 1 (1 = a process per bot)' })
-      .max(100_000, { error: 'must be at most 100000' })
-      .default(1000),
+    schema: wholeNumber(1, 100_000, 'must be at least 1 (1 = a process per bot)').default(1000),
     example: '1000',
   },
   APP_SECRET: {

@@ -30,6 +30,8 @@ export interface TenantWords {
   delayS: string | null;
   /** Extra detail (the last error), or null. */
   detail: string | null;
+  /** Why the bot is isolated (`crash-loop`, `event-loop-blocked`, `memory`), or null. */
+  reason: string | null;
 }
 
 /** Every sentence, one function per line. */
@@ -57,8 +59,15 @@ export interface LogMessages {
     other(event: string, t: TenantWords): string;
   };
   supervisor: {
-    started(checkIntervalS: number): string;
-    summary(c: { running: number; starting: number; stopped: number; checkIntervalS: number }): string;
+    started(checkIntervalS: number, hosts: { shared: number; botsPerHost: number }): string;
+    summary(c: {
+      running: number;
+      starting: number;
+      /** In a backoff before their next start (default 0). */
+      restarting?: number;
+      stopped: number;
+      checkIntervalS: number;
+    }): string;
     noConfig(adminUrl: string, checkIntervalS: number): string;
     unusable(name: string, id: string, problem: string): string;
     shuttingDown(bots: number, stopTimeoutMs: number): string;
@@ -117,17 +126,29 @@ const en: LogMessages = {
       `bot ${whoEn(t)} is degraded: Telegram refuses its polling (${t.detail ?? 'getUpdates failed'}); it keeps retrying`,
     pollingRecovered: (t) => `bot ${whoEn(t)} polls again (no longer degraded)`,
     isolated: (t) =>
-      `bot ${whoEn(t)} harmed its neighbours in a shared bot host; moving it to a host of its own${dash(t.detail)}`,
+      t.reason === 'event-loop-blocked'
+        ? `bot ${whoEn(t)} held its shared bot host's event loop too long; restarting it now in a host of its own (isolated: event-loop-blocked)${dash(t.detail)}`
+        : t.reason === 'memory'
+          ? `bot ${whoEn(t)} took its shared bot host over the memory budget; restarting it now in a host of its own (isolated: memory)${dash(t.detail)}`
+          : `bot ${whoEn(t)} keeps exiting while sharing a bot host; restarting it in a host of its own in ${inEn(t)} (isolated: ${t.reason ?? 'crash-loop'})${dash(t.detail)}`,
     terminated: (t) => `bot stopped: ${whoEn(t)}`,
     other: (event, t) => `${event}: ${whoEn(t)}${dash(t.detail)}`,
   },
   supervisor: {
-    started: (s) =>
+    started: (s, h) =>
       'supervisor started: one bot per tenant, hot-reloaded — a new, changed, disabled or deleted bot config ' +
-      `takes effect at once (NOTIFY) or within ${s} s (poll); crashed bots restart with backoff`,
+      `takes effect at once (NOTIFY) or within ${s} s (poll); crashed bots restart with backoff; ` +
+      (h.botsPerHost === 1
+        ? 'each bot runs in a process of its own (BOTS_PER_HOST=1)'
+        : `bots run in ${plural(h.shared, 'shared bot host')} of up to ${h.botsPerHost} bots each`),
     summary: (c) =>
       `running: ${plural(c.running, 'bot')}` +
-      (c.starting > 0 ? ` (${c.starting} starting)` : '') +
+      (c.starting > 0 || (c.restarting ?? 0) > 0
+        ? ` (${[
+            ...(c.starting > 0 ? [`${c.starting} starting`] : []),
+            ...((c.restarting ?? 0) > 0 ? [`${c.restarting} restarting`] : []),
+          ].join(', ')})`
+        : '') +
       (c.stopped > 0 ? `, ${c.stopped} stopped` : '') +
       ` | next check in ${c.checkIntervalS} s`,
     noConfig: (url, s) => `no active bot config yet — configure a token at ${url}; checking again in ${s} s`,
@@ -184,17 +205,29 @@ const zhCN: LogMessages = {
       `机器人 ${whoZh(t)} 运行降级：Telegram 拒绝其轮询（${t.detail ?? 'getUpdates 失败'}）；将持续重试`,
     pollingRecovered: (t) => `机器人 ${whoZh(t)} 已恢复轮询（不再降级）`,
     isolated: (t) =>
-      `机器人 ${whoZh(t)} 影响了共享宿主进程中的其他机器人；正将其移至独立的宿主进程${dash(t.detail)}`,
+      t.reason === 'event-loop-blocked'
+        ? `机器人 ${whoZh(t)} 长时间占用共享宿主进程的事件循环；现在将其在独立的宿主进程中重启（isolated: event-loop-blocked）${dash(t.detail)}`
+        : t.reason === 'memory'
+          ? `机器人 ${whoZh(t)} 使共享宿主进程超出内存预算；现在将其在独立的宿主进程中重启（isolated: memory）${dash(t.detail)}`
+          : `机器人 ${whoZh(t)} 在共享宿主进程中反复退出；${inZh(t)}后在独立的宿主进程中重启（isolated: ${t.reason ?? 'crash-loop'}）${dash(t.detail)}`,
     terminated: (t) => `机器人已停止：${whoZh(t)}`,
     other: (event, t) => `${event}：${whoZh(t)}${dash(t.detail)}`,
   },
   supervisor: {
-    started: (s) =>
+    started: (s, h) =>
       '监管进程已启动：每个租户一个机器人，热加载 — 新增、更改、停用或删除的机器人配置' +
-      `立即生效（NOTIFY），最迟 ${s} 秒内生效（轮询）；崩溃的机器人按退避策略重启`,
+      `立即生效（NOTIFY），最迟 ${s} 秒内生效（轮询）；崩溃的机器人按退避策略重启；` +
+      (h.botsPerHost === 1
+        ? '每个机器人运行在独立的进程中（BOTS_PER_HOST=1）'
+        : `机器人运行在 ${h.shared} 个共享宿主进程中，每个最多 ${h.botsPerHost} 个`),
     summary: (c) =>
       `运行中：${c.running} 个机器人` +
-      (c.starting > 0 ? `（${c.starting} 个启动中）` : '') +
+      (c.starting > 0 || (c.restarting ?? 0) > 0
+        ? `（${[
+            ...(c.starting > 0 ? [`${c.starting} 个启动中`] : []),
+            ...((c.restarting ?? 0) > 0 ? [`${c.restarting} 个重启中`] : []),
+          ].join('，')}）`
+        : '') +
       (c.stopped > 0 ? `，${c.stopped} 个已停止` : '') +
       ` | ${c.checkIntervalS} 秒后再次检查`,
     noConfig: (url, s) => `尚无启用的机器人配置 — 请在 ${url} 配置令牌；${s} 秒后再次检查`,

@@ -20,7 +20,7 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fromCallback } from 'xstate';
 import type { HostProcessCommand, HostProcessEvent, HostProcessInput } from '../../machines/host.ts';
-import { type HostKind, type PlacementPolicy, placeBot } from '../../machines/placement.ts';
+import { type HostKind, type PlacementPolicy, placeBot, sharedHostCount } from '../../machines/placement.ts';
 import type { FatalReason, PollError } from '../bot/ipc.ts';
 import { type FromHost, fromHost, type ToHost } from '../host/ipc.ts';
 import type { Logger } from '../log/logger.ts';
@@ -52,6 +52,8 @@ export interface HostStatus {
   bots: number;
   loopDelayP99Ms: number | null;
   rssBytes: number | null;
+  /** When the host last said it is alive (ready or heartbeat), epoch ms; null before it is ready. */
+  lastHeartbeatAt: number | null;
 }
 
 type StartFields = Omit<
@@ -82,6 +84,7 @@ interface HostRecord {
   spare: boolean;
   loopDelayP99Ms: number | null;
   rssBytes: number | null;
+  lastHeartbeatAt: number | null;
 }
 
 export interface HostPoolOptions {
@@ -141,7 +144,7 @@ function relayLines(stream: NodeJS.ReadableStream | null, logger: Logger): void 
 /** Creates the pool. Hosts are opened on demand, and one spare once the first bot is placed. */
 export function createHostPool(options: HostPoolOptions): HostPool {
   const { logger, policy } = options;
-  const sharedHosts = policy.sharedHosts > 0 ? policy.sharedHosts : Math.max(1, availableParallelism());
+  const sharedHosts = sharedHostCount(policy, availableParallelism());
   const records = new Map<string, HostRecord>();
   /** The host of each tenant's current bot (for outbox wake-ups). */
   const hostOfTenant = new Map<string, HostRecord>();
@@ -169,6 +172,7 @@ export function createHostPool(options: HostPoolOptions): HostPool {
       spare,
       loopDelayP99Ms: null,
       rssBytes: null,
+      lastHeartbeatAt: null,
     };
     records.set(hostId, record);
     options.command({ type: 'HOST.OPEN', hostId, kind });
@@ -271,6 +275,7 @@ export function createHostPool(options: HostPoolOptions): HostPool {
         const message = parsed.data;
         if (message.type === 'host-ready') {
           if (record.state === 'starting') record.state = 'up';
+          record.lastHeartbeatAt = message.at;
           for (const queued of record.queue.splice(0)) if (proc.connected) proc.send(queued, () => undefined);
           emit({ type: 'HOST.READY', pid: proc.pid ?? 0, at: message.at });
           return;
@@ -278,6 +283,7 @@ export function createHostPool(options: HostPoolOptions): HostPool {
         if (message.type === 'heartbeat') {
           record.loopDelayP99Ms = message.loopDelayP99Ms;
           record.rssBytes = message.rssBytes;
+          record.lastHeartbeatAt = message.at;
           emit({ type: 'HOST.HEARTBEAT', at: message.at });
           for (const beat of message.bots) {
             const bot = record.bots.get(keyOf(beat.tenantId, beat.incarnation));
@@ -408,6 +414,7 @@ export function createHostPool(options: HostPoolOptions): HostPool {
         bots: r.bots.size,
         loopDelayP99Ms: r.loopDelayP99Ms,
         rssBytes: r.rssBytes,
+        lastHeartbeatAt: r.lastHeartbeatAt,
       }));
     },
     close() {

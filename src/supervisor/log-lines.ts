@@ -22,6 +22,7 @@ export function tenantLogLine(
     username: botUsername,
     delayS: p.delayMs !== undefined ? (p.delayMs / 1000).toFixed(p.delayMs < 10_000 ? 1 : 0) : null,
     detail: p.detail ? p.detail : null,
+    reason: p.reason ?? null,
   };
   switch (p.event) {
     case 'starting':

@@ -6,9 +6,10 @@
  * Data flow: config source → `CONFIG.SNAPSHOT` → supervisor reconciles → tenant machines → bot
  * processes; tenant `reportStatus` → status store → `bot_status` table and `GET /status`.
  */
+import { availableParallelism } from 'node:os';
 import { type Actor, createActor, toPromise } from 'xstate';
 import { type HostLogParams, type HostReport, hostMachine } from '../../machines/host.ts';
-import { type PlacementPolicy, resolvePlacementPolicy } from '../../machines/placement.ts';
+import { type PlacementPolicy, resolvePlacementPolicy, sharedHostCount } from '../../machines/placement.ts';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../../machines/policy.ts';
 import { type SupervisorLogParams, supervisorMachine } from '../../machines/supervisor.ts';
 import { type StatusReport, type TenantLogParams, tenantMachine } from '../../machines/tenant.ts';
@@ -167,8 +168,13 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
       logEvent: (_, params: HostLogParams) => {
         const who = `bot host ${params.hostId} (${params.kind}${params.pid ? `, pid ${params.pid}` : ''})`;
         if (params.event === 'ready') logger.debug({ host: params.hostId }, `${who} is ready`);
-        else if (params.event === 'exited')
+        else if (params.event === 'exited' && params.closing)
           logger.debug({ host: params.hostId }, `${who} ended: ${params.detail}`);
+        else if (params.event === 'exited')
+          logger.warn(
+            { host: params.hostId, event: 'host-exited' },
+            `${who} ended unexpectedly (${params.detail ?? 'no exit status'}); the bots it ran restart`,
+          );
         else
           logger.warn(
             { host: params.hostId, event: params.event },
@@ -209,7 +215,12 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
       logEvent: (_, params: TenantLogParams) => {
         const line = tenantLogLine(params, usernames.get(params.tenantId) ?? null);
         logger[line.level](
-          { tenant: params.tenantId, event: params.event, delayMs: params.delayMs },
+          {
+            tenant: params.tenantId,
+            event: params.event,
+            delayMs: params.delayMs,
+            ...(params.reason ? { reason: params.reason } : {}),
+          },
           line.text,
         );
       },
@@ -308,7 +319,11 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     summary.checked(changed);
   };
 
-  logger.info(msg.started(options.checkIntervalS));
+  const sharedHosts = sharedHostCount(placement, availableParallelism());
+  logger.info(
+    { sharedHosts, botsPerHost: placement.botsPerHost },
+    msg.started(options.checkIntervalS, { shared: sharedHosts, botsPerHost: placement.botsPerHost }),
+  );
 
   const configSource = startConfigSource({
     url: options.databaseUrl,

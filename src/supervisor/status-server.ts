@@ -76,6 +76,8 @@ export function buildStatusServer(options: StatusServerOptions): FastifyInstance
       bots: h.bots,
       event_loop_delay_p99_ms: h.loopDelayP99Ms,
       rss_bytes: h.rssBytes,
+      // A host silent for policy.silentHostMs (15 s) is killed; until then this shows how long it has been.
+      last_heartbeat_at: h.lastHeartbeatAt ? new Date(h.lastHeartbeatAt).toISOString() : null,
     }));
     return { counts: countByState(context), database_up: options.databaseUp(), tenants, hosts };
   });

@@ -72,7 +72,8 @@ export function createSummary(options: SummaryOptions): Summary {
       { event: 'summary', counts },
       msg.summary({
         running: counts.running,
-        starting: counts.starting + counts.restarting + counts.idle,
+        starting: counts.starting + counts.idle,
+        restarting: counts.restarting,
         stopped: counts.stopped,
         checkIntervalS: options.checkIntervalS,
       }),

@@ -56,6 +56,7 @@ describe('tenant machine: quarantine', () => {
     });
     expect(h.logs.at(-1)).toMatchObject({
       event: 'isolated',
+      reason: 'event-loop-blocked',
       detail: 'quarantine: blocked the event loop for 1400 ms',
     });
     expect(h.statuses.at(-1)).toMatchObject({ state: 'restarting', isolation: 'event-loop-blocked' });
@@ -106,7 +107,12 @@ describe('tenant machine: a crash loop in a shared host isolates first', () => {
       unstableRuns: 0,
       retryDelayMs: 32_000,
     });
-    expect(h.logs.at(-1)).toMatchObject({ event: 'isolated', delayMs: 32_000, detail: 'exit code 1' });
+    expect(h.logs.at(-1)).toMatchObject({
+      event: 'isolated',
+      reason: 'crash-loop',
+      delayMs: 32_000,
+      detail: 'exit code 1',
+    });
     expect(h.statuses.at(-1)).toMatchObject({ state: 'restarting', reason: null, isolation: 'crash-loop' });
     h.advance(32_000);
     expect(h.liveChild()?.input).toMatchObject({ incarnation: 7, isolated: true });
@@ -161,7 +167,7 @@ describe('tenant machine: a crash loop in a shared host isolates first', () => {
       unstableRuns: 0,
       recentExits: [],
     });
-    expect(h.logs.at(-1)).toMatchObject({ event: 'isolated', detail: 'start-timeout' });
+    expect(h.logs.at(-1)).toMatchObject({ event: 'isolated', reason: 'crash-loop', detail: 'start-timeout' });
     h.exitClean();
     expect(h.snapshot.value).toEqual({ restarting: 'backoff' });
     h.advance(h.context.retryDelayMs);

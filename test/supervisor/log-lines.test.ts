@@ -52,7 +52,7 @@ const EXPECTED: Record<(typeof LOG_LANGUAGES)[number], Record<TenantLogCode, str
       'bot alpha (tenant 7) is degraded: Telegram refuses its polling (exit code 1); it keeps retrying',
     'polling-recovered': 'bot alpha (tenant 7) polls again (no longer degraded)',
     isolated:
-      'bot alpha (tenant 7) harmed its neighbours in a shared bot host; moving it to a host of its own — exit code 1',
+      'bot alpha (tenant 7) keeps exiting while sharing a bot host; restarting it in a host of its own in 2.5 s (isolated: crash-loop) — exit code 1',
     terminated: 'bot stopped: alpha (tenant 7)',
   },
   'zh-CN': {
@@ -75,7 +75,7 @@ const EXPECTED: Record<(typeof LOG_LANGUAGES)[number], Record<TenantLogCode, str
     'polling-failing': '机器人 alpha（租户 7） 运行降级：Telegram 拒绝其轮询（exit code 1）；将持续重试',
     'polling-recovered': '机器人 alpha（租户 7） 已恢复轮询（不再降级）',
     isolated:
-      '机器人 alpha（租户 7） 影响了共享宿主进程中的其他机器人；正将其移至独立的宿主进程 — exit code 1',
+      '机器人 alpha（租户 7） 在共享宿主进程中反复退出；2.5 秒后在独立的宿主进程中重启（isolated: crash-loop） — exit code 1',
     terminated: '机器人已停止：alpha（租户 7）',
   },
 };
@@ -108,6 +108,23 @@ describe('tenantLogLine', () => {
   it('without a delay, a retry is "in a moment" / "片刻后"', () => {
     expect(tenantLogLine(params('conflict'), null, 'en').text).toMatch(/retrying in a moment$/);
     expect(tenantLogLine(params('conflict'), null, 'zh-CN').text).toMatch(/片刻后重试$/);
+  });
+
+  it('an isolation names its reason, and blames the bot only for what it did (loop, memory)', () => {
+    const text = (reason: TenantLogParams['reason'], language: 'en' | 'zh-CN' = 'en') =>
+      tenantLogLine(params('isolated', { reason, delayMs: 4000 }), null, language).text;
+    expect(text('crash-loop')).toBe(
+      'bot alpha (tenant 7) keeps exiting while sharing a bot host; restarting it in a host of its own in 4.0 s (isolated: crash-loop)',
+    );
+    expect(text('event-loop-blocked')).toBe(
+      "bot alpha (tenant 7) held its shared bot host's event loop too long; restarting it now in a host of its own (isolated: event-loop-blocked)",
+    );
+    expect(text('memory')).toBe(
+      'bot alpha (tenant 7) took its shared bot host over the memory budget; restarting it now in a host of its own (isolated: memory)',
+    );
+    for (const reason of ['crash-loop', 'event-loop-blocked', 'memory'] as const) {
+      expect(text(reason, 'zh-CN')).toContain(`（isolated: ${reason}）`);
+    }
   });
 
   it('levels: problems warn, stops that need a person are errors, the rest info', () => {

@@ -125,6 +125,18 @@ describe('summary line (status store driven)', () => {
     expect(
       logMessages('en').supervisor.summary({ running: 1, starting: 0, stopped: 0, checkIntervalS: 5 }),
     ).toBe('running: 1 bot | next check in 5 s');
+    expect(
+      logMessages('en').supervisor.summary({
+        running: 2,
+        starting: 1,
+        restarting: 3,
+        stopped: 0,
+        checkIntervalS: 5,
+      }),
+    ).toBe('running: 2 bots (1 starting, 3 restarting) | next check in 5 s');
+    expect(zh.summary({ running: 2, starting: 0, restarting: 1, stopped: 0, checkIntervalS: 5 })).toBe(
+      '运行中：2 个机器人（1 个重启中） | 5 秒后再次检查',
+    );
   });
 });
 
