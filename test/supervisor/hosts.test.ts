@@ -80,7 +80,8 @@ describe('bot hosts', () => {
     const hosts = h.supervisor.hosts().filter((x) => x.kind === 'shared');
     expect(hosts).toHaveLength(3);
     expect(hosts.map((x) => x.bots)).toEqual([10, 10, 10]);
-    for (const x of hosts) expect(x.lastHeartbeatAt, 'a ready host has said it is alive').toEqual(expect.any(Number));
+    for (const x of hosts)
+      expect(x.lastHeartbeatAt, 'a ready host has said it is alive').toEqual(expect.any(Number));
     const victim = hosts[0]!;
     const inVictim = tenants.filter((t) => h.status(t.id)!.pid === victim.pid);
     const others = tenants.filter((t) => h.status(t.id)!.pid !== victim.pid);
