@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -92,6 +92,32 @@ export async function withServer<T>(run: (adminUrl: string) => Promise<T>): Prom
   } finally {
     await server.stop();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The conditions a figure is measured under, as one line: the PostgreSQL server (version, DATABASE_URL or
+ * embedded, fsync and synchronous_commit as the server reports them) and the machine (CPUs, load average).
+ */
+export async function conditionsOf(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ version: string; fsync: string; sync: string }>(
+      "select current_setting('server_version') as version, current_setting('fsync') as fsync, " +
+        "current_setting('synchronous_commit') as sync",
+    );
+    const row = rows[0];
+    const load = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+    const where = process.env.DATABASE_URL ? `DATABASE_URL (${new URL(url).host})` : 'embedded';
+    return (
+      `PostgreSQL ${row?.version} ${where}, fsync ${row?.fsync}, synchronous_commit ${row?.sync}; ` +
+      `${cpus().length} CPUs, load ${load}`
+    );
+  } finally {
+    await client.end();
   }
 }
 

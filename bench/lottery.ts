@@ -25,6 +25,7 @@ import { createSeedCipher } from '../src/lottery/seed-cipher.ts';
 import { startSupervisor } from '../src/supervisor/runtime.ts';
 import {
   cipher,
+  conditionsOf,
   freshDatabase,
   logger,
   percentile,
@@ -170,6 +171,7 @@ async function joins(adminUrl: string, sandbox: Sandbox): Promise<void> {
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 200);
   const rate = Number(process.env.BENCH_JOIN_RATE ?? 1000);
   const world = await setup(adminUrl, sandbox, 'tgl_bench_joins');
+  console.log(`joins conditions: ${await conditionsOf(world.db.url)}`);
   try {
     const ids = await users(sandbox, total * 2, 'joiner');
     const first = await publish(world.sql, world.tenantId, world.channel, 1);
@@ -209,6 +211,7 @@ async function joins(adminUrl: string, sandbox: Sandbox): Promise<void> {
 async function announce(adminUrl: string, sandbox: Sandbox): Promise<void> {
   const count = Number(process.env.BENCH_WINNERS ?? 1000);
   const world = await setup(adminUrl, sandbox, 'tgl_bench_announce');
+  console.log(`announce conditions: ${await conditionsOf(world.db.url)}`);
   try {
     await sandbox.client.setLimits({ botMessagesPerSecond: 30, chatMessagesPerMinute: 20 });
     const ids = await users(sandbox, count, 'winner');
@@ -286,18 +289,6 @@ async function announce(adminUrl: string, sandbox: Sandbox): Promise<void> {
   }
 }
 
-/** The conditions a figure was measured under: the database server, fsync, the machine's load. */
-async function conditions(sql: Sql, url: string): Promise<string> {
-  const [row] = await sql.query<{ version: string; fsync: string }>(
-    "select current_setting('server_version') as version, current_setting('fsync') as fsync",
-  );
-  const load = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-  const where = process.env.DATABASE_URL ? `DATABASE_URL (${new URL(url).host})` : 'embedded';
-  return `PostgreSQL ${row?.version} ${where}, fsync ${row?.fsync}; ${cpus().length} CPUs, load ${load}`;
-}
-
 /** Samples this process's RSS every 20 ms while `work` runs; resolves with its value and the peak. */
 async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; peakMiB: number }> {
   let peak = process.memoryUsage().rss;
@@ -342,7 +333,7 @@ async function drawFromDatabase(adminUrl: string, sandbox: Sandbox): Promise<voi
   const winners = Number(process.env.BENCH_DRAW_WINNERS ?? 200_000);
   const world = await setup(adminUrl, sandbox, 'tgl_bench_draw');
   try {
-    console.log(`draw conditions: ${await conditions(world.sql, world.db.url)}`);
+    console.log(`draw conditions: ${await conditionsOf(world.db.url)}`);
     const lottery = await bigLottery(
       world,
       [
@@ -369,7 +360,7 @@ async function drawFromDatabase(adminUrl: string, sandbox: Sandbox): Promise<voi
       quantity: Math.min(perPrize, winners - i * perPrize),
     }));
     const huge = await bigLottery(world, prizes, count);
-    console.log(`draw conditions: ${await conditions(world.sql, world.db.url)}`);
+    console.log(`draw conditions: ${await conditionsOf(world.db.url)}`);
     const rssHuge = process.memoryUsage().rss;
     const big = await withPeakRss(() => drawNow({ sql: world.sql, seedCipher }, world.tenantId, huge.id));
     const [queued] = await world.sql.query<{ n: string }>(

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { startSupervisor } from '../src/supervisor/runtime.ts';
 import {
   cipher,
+  conditionsOf,
   freshDatabase,
   logger,
   percentile,
@@ -137,6 +138,7 @@ export async function main(): Promise<void> {
   const sandbox = await startSandboxProcess();
   try {
     await withServer(async (adminUrl) => {
+      console.log(`conditions: ${await conditionsOf(adminUrl)}`);
       if (process.env.BENCH_PART !== 'cold') {
         const notify = await reactionTime(adminUrl, sandbox, true, 10);
         console.log(
