@@ -17,7 +17,6 @@
  * (comma list of `joins`, `announce`, `draw`; default all).
  * Run: `npm run bench -- lottery` or `npx tsx bench/lottery.ts`.
  */
-import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Sql, sqlFromOrm } from '../src/db/sql.ts';
 import { createLottery, drawNow, joinLottery, publishLottery } from '../src/lottery/index.ts';
