@@ -2,13 +2,11 @@
  * Types and pure helpers of the tenant machine (machines/tenant.ts): its input, context, events, the
  * child-process protocol and the params of the actions the runtime injects.
  */
+import type { IsolationReason, RunningReason, StoppedReason, TenantState } from '../src/contracts/bot.ts';
 import type { RestartPolicy } from './policy.ts';
 
-/** Why a tenant is `stopped`, shown in the admin panel. */
-export type StoppedReason = 'invalid-token' | 'token-conflict' | 'crash-loop' | 'disabled' | 'shutdown';
-
-/** Top-level states of the tenant machine, as reported by `reportStatus`. */
-export type TenantState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopped';
+/** The shared vocabulary (src/contracts/bot.ts): states, stop, isolation and degraded reasons. */
+export type { IsolationReason, RunningReason, StoppedReason, TenantState };
 
 /** Input of the tenant machine. The bot token is never here: the runtime resolves it by `tenantId`. */
 export interface TenantInput {
@@ -23,12 +21,6 @@ export interface TenantInput {
   /** Seed of the jitter PRNG; default derived from tenantId, so tenants retrying together spread out. */
   jitterSeed?: number;
 }
-
-/**
- * Why a tenant's bot was moved to a bot host of its own (machines/placement.ts states the rules):
- * its bot crash-looped in a shared host, blocked its host's event loop, or sent its host over the memory budget.
- */
-export type IsolationReason = 'crash-loop' | 'event-loop-blocked' | 'memory';
 
 /**
  * What the bot reports when it ends on its own: a Telegram error (F2: kind, Bot API error_code, description),
@@ -54,9 +46,6 @@ export interface PollError {
   errorCode?: number;
   description: string;
 }
-
-/** Why a running bot is degraded (a reason on `running`, not a stop). */
-export type RunningReason = 'polling-failing';
 
 /** Events the child process actor (`botProcess`) sends back. `at` is epoch ms, stamped by the runtime. */
 export type ChildEvent =

@@ -13,6 +13,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Folder → the folders (or single files) it may import besides itself. */
 const RULES: Record<string, string[]> = {
   machines: [],
+  'src/contracts': [],
   'src/config': ['src/log/messages.ts'],
   'src/log': [],
   'src/security': [],
@@ -88,8 +89,12 @@ function importsOf(file: string): string[] {
   return found;
 }
 
+/** What every folder may import: the shared vocabularies (pure constants, no imports of their own). */
+const EVERYONE = ['src/contracts'];
+
 function allowed(from: string, target: string): boolean {
   if (target === from || target.startsWith(`${from}/`)) return true;
+  if (EVERYONE.some((rule) => target.startsWith(`${rule}/`))) return true;
   const rules = RULES[from] ?? [];
   return rules.some((rule) => rule === '*' || target === rule || target.startsWith(`${rule}/`));
 }
@@ -124,6 +129,16 @@ describe('import rules (docs/architecture.md)', () => {
       }
     }
     expect(impure).toEqual([]);
+  });
+
+  it('src/contracts/ imports nothing outside itself, not even a package (machines and the panel use it)', () => {
+    const outside: string[] = [];
+    for (const file of sources(join(root, 'src/contracts'))) {
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('./')) outside.push(`${relative(root, file)} imports ${spec}`);
+      }
+    }
+    expect(outside).toEqual([]);
   });
 
   it('a package with one home is imported there only', () => {

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { fatalReason, pollError } from '../bot/ipc.ts';
-import { BOT_TOKEN_PATTERN } from '../security/bot-token.ts';
+import { BOT_TOKEN_PATTERN } from '../contracts/bot.ts';
 
 export { EXIT_CODES, type FatalReason, fatalReason, type PollError, pollError } from '../bot/ipc.ts';
 

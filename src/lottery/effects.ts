@@ -4,7 +4,7 @@
  * Telegram's refusals into final (never retried) and the F7 delivery outcomes.
  * Texts matched: https://core.telegram.org/api/errors and docs/telegram-faults.md (F7, F17).
  */
-import type { DeliveryStatus } from '../db/entities/lottery.ts';
+import type { DeliveryStatus } from '../contracts/lottery.ts';
 import type { Sql } from '../db/sql.ts';
 import type { OutboxRow } from './outbox.ts';
 

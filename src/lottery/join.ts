@@ -7,11 +7,12 @@
  * are written by one statement under the lottery's row lock, so the N-th entry is the last one and a
  * draw in progress (which holds that lock) is never joined into.
  */
+import type { EntrySource } from '../contracts/lottery.ts';
 import type { Sql } from '../db/sql.ts';
 import { checkConditions, type Entrant, type MembershipCheck } from './conditions.ts';
 import type { JoinCondition, Language } from './model.ts';
 
-export type JoinSource = 'button' | 'deeplink' | 'keyword';
+export type JoinSource = EntrySource;
 
 export type JoinOutcome =
   | {

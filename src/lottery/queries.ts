@@ -2,6 +2,7 @@
  * Read models for the admin API: entries (cursor-paged, searchable), winners with their delivery
  * outcome, the tenant's chats. Cursors are opaque strings (the last entry id, base64url).
  */
+import type { DeliveryStatus, EntrySource, WinnerStatus } from '../contracts/lottery.ts';
 import { type Sql, toDate, toDateOrNull, withStatementTimeout } from '../db/sql.ts';
 
 export interface EntryView {
@@ -11,7 +12,7 @@ export interface EntryView {
   lastName: string | null;
   username: string | null;
   languageCode: string | null;
-  source: 'button' | 'deeplink' | 'keyword';
+  source: EntrySource;
   startedBot: boolean;
   joinedAt: Date;
 }
@@ -154,9 +155,9 @@ export interface WinnerView {
   position: number;
   prize: { id: number; name: string };
   user: { id: number; firstName: string; lastName: string | null; username: string | null };
-  status: 'active' | 'replaced';
+  status: WinnerStatus;
   replacedReason: string | null;
-  delivery: { status: string; error: string | null; deliveredAt: Date | null };
+  delivery: { status: DeliveryStatus; error: string | null; deliveredAt: Date | null };
 }
 
 /** A lottery's winners by position (replaced ones included). */
@@ -170,9 +171,9 @@ export async function listWinners(sql: Sql, lotteryId: number): Promise<WinnerVi
     first_name: string;
     last_name: string | null;
     username: string | null;
-    status: 'active' | 'replaced';
+    status: WinnerStatus;
     replaced_reason: string | null;
-    delivery_status: string;
+    delivery_status: DeliveryStatus;
     delivery_error: string | null;
     delivered_at: Date | string | null;
   }>(

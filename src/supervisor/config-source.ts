@@ -8,7 +8,9 @@
  * (so the running bots keep running) and retries with backoff (1 s doubling to 30 s); when it answers
  * again it says so (`onDatabaseUp`) and delivers a fresh snapshot.
  */
+
 import pg from 'pg';
+import type { UnusableReason } from '../contracts/bot.ts';
 import { isUniqueViolation } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import { logMessages } from '../log/messages.ts';
@@ -35,7 +37,7 @@ export interface ActiveConfig {
 export interface UnusableConfig {
   tenantId: string;
   tenantName: string;
-  reason: 'token-unreadable' | 'invalid-token' | 'token-conflict';
+  reason: UnusableReason;
   /** For the log (never contains the token). */
   problem: string;
 }

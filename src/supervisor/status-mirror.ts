@@ -9,7 +9,7 @@
  * from the store (its config disabled or deleted) still gets its last status written. With the state go
  * the bot host the bot runs in (`host_id`) and, when that host is its own, why (`isolation`).
  */
-import { ISOLATION_REASONS, type IsolationReason } from '../db/entities/tenant.ts';
+import { ISOLATION_REASONS, type IsolationReason } from '../contracts/bot.ts';
 import type { Logger } from '../log/logger.ts';
 import type { StatusStore, TenantStatus } from './status-store.ts';
 

@@ -4,13 +4,13 @@
  * admin panel) and serves it at `GET /status`.
  */
 import { createStore } from '@xstate/store';
-import type { BotState } from '../db/entities/tenant.ts';
+import type { TenantState } from '../contracts/bot.ts';
 
 /** One tenant's bot as people see it. Times are epoch ms. */
 export interface TenantStatus {
   tenantId: string;
   tenantName: string;
-  state: BotState;
+  state: TenantState;
   /** Why it is stopped or restarting: `invalid-token`, `token-conflict`, `crash-loop`, `disabled`, ... */
   reason: string | null;
   detail: string | null;
@@ -97,8 +97,8 @@ export function createStatusStore() {
 export type StatusStore = ReturnType<typeof createStatusStore>;
 
 /** Count tenants by state, e.g. `{ running: 3, stopped: 1 }`. */
-export function countByState(context: StatusContext): Record<BotState, number> {
-  const counts: Record<BotState, number> = { idle: 0, starting: 0, running: 0, restarting: 0, stopped: 0 };
+export function countByState(context: StatusContext): Record<TenantState, number> {
+  const counts: Record<TenantState, number> = { idle: 0, starting: 0, running: 0, restarting: 0, stopped: 0 };
   for (const t of Object.values(context.tenants)) counts[t.state]++;
   return counts;
 }

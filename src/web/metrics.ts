@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { BOT_STATES, ISOLATION_REASONS } from '../db/entities/tenant.ts';
+import { ISOLATION_REASONS, TENANT_STATES } from '../contracts/bot.ts';
 import type { PlatformCounts } from './repositories/stats.ts';
 
 export interface WebMetrics {
@@ -68,7 +68,7 @@ export function createWebMetrics(processMetrics = true): WebMetrics {
     async render(counts) {
       databaseUp.set(counts ? 1 : 0);
       if (counts) {
-        for (const state of new Set<string>([...BOT_STATES, ...Object.keys(counts.botsByState)])) {
+        for (const state of new Set<string>([...TENANT_STATES, ...Object.keys(counts.botsByState)])) {
           bots.set({ state }, counts.botsByState[state] ?? 0);
         }
         for (const reason of new Set<string>([...ISOLATION_REASONS, ...Object.keys(counts.botsIsolated)])) {

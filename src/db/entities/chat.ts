@@ -1,15 +1,7 @@
 /** A chat a tenant's bot was added to, promoted in or removed from (kept current from `my_chat_member`). */
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { CHAT_MEMBER_STATUSES, CHAT_TYPES } from '../../contracts/chat.ts';
 import { Tenant } from './tenant.ts';
-
-export const CHAT_MEMBER_STATUSES = [
-  'creator',
-  'administrator',
-  'member',
-  'restricted',
-  'left',
-  'kicked',
-] as const;
 
 export const Chat = defineEntity({
   name: 'Chat',
@@ -17,7 +9,7 @@ export const Chat = defineEntity({
   properties: {
     tenant: () => p.manyToOne(Tenant).primary().deleteRule('cascade'),
     chatId: p.bigint('number').primary(),
-    type: p.enum(['private', 'group', 'supergroup', 'channel'] as const),
+    type: p.enum([...CHAT_TYPES]),
     title: p.string().length(256).nullable(),
     username: p.string().length(64).nullable(),
     botStatus: p.enum([...CHAT_MEMBER_STATUSES]),

@@ -4,10 +4,13 @@
  * (validation, lifecycle) live in src/lottery/.
  */
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import {
+  DELIVERY_STATUSES,
+  ENTRY_SOURCES,
+  LOTTERY_STATUSES,
+  WINNER_STATUSES,
+} from '../../contracts/lottery.ts';
 import { Tenant } from './tenant.ts';
-
-export const LOTTERY_STATUSES = ['draft', 'open', 'drawing', 'drawn', 'cancelled'] as const;
-export type LotteryStatus = (typeof LOTTERY_STATUSES)[number];
 
 /** A condition an entrant must meet to win. */
 export type JoinCondition =
@@ -105,23 +108,11 @@ export const Entry = defineEntity({
     languageCode: p.string().length(16).nullable(),
     isBot: p.boolean().default(false),
     startedBot: p.boolean().default(false),
-    source: p.enum(['button', 'deeplink', 'keyword'] as const).default('button'),
+    source: p.enum([...ENTRY_SOURCES]).default('button'),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });
 export type Entry = InferEntity<typeof Entry>;
-
-export const DELIVERY_STATUSES = [
-  'pending',
-  'delivered',
-  'blocked',
-  'never-started',
-  'deactivated',
-  'failed',
-  /** Replaced before their message went out: none was sent. */
-  'not-sent',
-] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const Winner = defineEntity({
   name: 'Winner',
@@ -132,7 +123,7 @@ export const Winner = defineEntity({
     entry: () => p.manyToOne(Entry).deleteRule('cascade'),
     prize: () => p.manyToOne(Prize).deleteRule('cascade'),
     position: p.integer(),
-    status: p.enum(['active', 'replaced'] as const).default('active'),
+    status: p.enum([...WINNER_STATUSES]).default('active'),
     replacedReason: p.text().nullable(),
     replacedAt: p.datetime().nullable(),
     deliveryStatus: p.enum([...DELIVERY_STATUSES]).default('pending'),

@@ -3,9 +3,8 @@
  * send is never lost on restart and never made twice (`dedupe_key` is unique per tenant).
  */
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { OUTBOX_STATUSES } from '../../contracts/lottery.ts';
 import { Tenant } from './tenant.ts';
-
-export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
 
 export const OutboxMessage = defineEntity({
   name: 'OutboxMessage',

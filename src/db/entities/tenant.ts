@@ -4,6 +4,8 @@
  * the tables themselves are created by the committed migrations.
  */
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { ROLES } from '../../contracts/account.ts';
+import { ISOLATION_REASONS, TENANT_STATES } from '../../contracts/bot.ts';
 
 export const Tenant = defineEntity({
   name: 'Tenant',
@@ -14,7 +16,7 @@ export const Tenant = defineEntity({
     /** Look-alike key of the username (src/db/username-skeleton.ts), unique; null for legacy look-alikes. */
     usernameSkeleton: p.text().nullable(),
     passwordHash: p.text().hidden().lazy(),
-    role: p.enum(['admin', 'organiser'] as const).default('organiser'),
+    role: p.enum([...ROLES]).default('organiser'),
     locale: p.text().default('zh-CN'),
     displayName: p.string().length(128).nullable(),
     disabled: p.boolean().default(false),
@@ -50,23 +52,12 @@ export const BotConfig = defineEntity({
 });
 export type BotConfig = InferEntity<typeof BotConfig>;
 
-export const BOT_STATES = ['idle', 'starting', 'running', 'restarting', 'stopped'] as const;
-export type BotState = (typeof BOT_STATES)[number];
-
-/**
- * Why a bot runs in a bot host of its own (`bot_status.isolation`): it crash-looped while sharing a host,
- * held the host's event loop, or sent the host over its memory budget (machines/tenant-types.ts
- * `IsolationReason`; the check constraint of Migration20261202700000Hosts).
- */
-export const ISOLATION_REASONS = ['crash-loop', 'event-loop-blocked', 'memory'] as const;
-export type IsolationReason = (typeof ISOLATION_REASONS)[number];
-
 export const BotStatus = defineEntity({
   name: 'BotStatus',
   tableName: 'bot_status',
   properties: {
     tenant: () => p.oneToOne(Tenant).primary().owner().deleteRule('cascade'),
-    state: p.enum([...BOT_STATES]),
+    state: p.enum([...TENANT_STATES]),
     reason: p.text().nullable(),
     detail: p.text().nullable(),
     pid: p.integer().nullable(),

@@ -2,7 +2,9 @@
  * zod schemas for every control API body and query: the one place that says what each endpoint takes.
  * Unknown keys are refused so a typo never passes silently.
  */
+
 import { z } from 'zod';
+import { CHAT_MEMBER_STATUSES, CHAT_TYPES } from '../../contracts/chat.ts';
 
 const id = z.number().int().safe();
 const positiveId = id.positive();
@@ -59,7 +61,7 @@ export const botRefBody = z.object({ bot_id: positiveId }).strict();
 
 export const createChatBody = z
   .object({
-    type: z.enum(['group', 'supergroup', 'channel', 'private']),
+    type: z.enum(CHAT_TYPES),
     title: z.string().min(1).max(128),
     username: username.optional(),
   })
@@ -101,7 +103,7 @@ const rights = z
 export const memberBody = z
   .object({
     user_id: positiveId,
-    status: z.enum(['creator', 'administrator', 'member', 'restricted', 'left', 'kicked']),
+    status: z.enum(CHAT_MEMBER_STATUSES),
     is_member: z.boolean().optional(),
     can_send_messages: z.boolean().optional(),
     rights: rights.optional(),

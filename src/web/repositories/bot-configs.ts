@@ -3,6 +3,7 @@
  * the table's trigger, which NOTIFYs the supervisor: saving is all it takes to (re)start or stop a bot.
  * The token ciphertext is written here but never read back by the web.
  */
+import type { TenantState } from '../../contracts/bot.ts';
 import { type Sql, toDate, toDateOrNull } from '../../db/sql.ts';
 
 /** A tenant's bot config with the bot's live status (null before the supervisor reported one). */
@@ -16,7 +17,7 @@ export interface BotConfigRecord {
   restartRequestedAt: Date | null;
   updatedAt: Date;
   status: {
-    state: string;
+    state: TenantState;
     reason: string | null;
     detail: string | null;
     since: Date;
@@ -43,7 +44,7 @@ interface BotConfigRow {
   config_hash: string | null;
   restart_requested_at: Date | string | null;
   updated_at: Date | string;
-  state: string | null;
+  state: TenantState | null;
   reason: string | null;
   detail: string | null;
   since: Date | string | null;

@@ -2,6 +2,7 @@
  * Queries on `tenants` (organiser accounts). Usernames are unique case-insensitively (`lower(username)`)
  * and by look-alike skeleton (`username_skeleton`, src/db/username-skeleton.ts).
  */
+import type { TenantState } from '../../contracts/bot.ts';
 import { type Sql, toDate } from '../../db/sql.ts';
 import { normaliseUsername, usernameSkeleton } from '../../db/username-skeleton.ts';
 
@@ -23,7 +24,7 @@ export interface TenantListItem extends TenantRecord {
   bot: {
     username: string | null;
     enabled: boolean;
-    state: string | null;
+    state: TenantState | null;
     reason: string | null;
     /** How old the supervisor's last heartbeat of the bot is (ms, by the database's clock); null without a status. */
     reportAgeMs: number | null;
@@ -171,7 +172,7 @@ export const tenantRepository = {
         has_bot: boolean;
         bot_username: string | null;
         enabled: boolean | null;
-        state: string | null;
+        state: TenantState | null;
         reason: string | null;
         report_age_ms: number | null;
         isolation: string | null;

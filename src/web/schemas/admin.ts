@@ -1,7 +1,8 @@
 /** Schemas of the platform admin's routes. */
 
 import { z } from 'zod';
-import { ISOLATION_REASONS } from '../../db/entities/tenant.ts';
+import { ROLES } from '../../contracts/account.ts';
+import { BOT_STATES, ISOLATION_REASONS } from '../../contracts/bot.ts';
 import type { TenantListItem, TenantRecord } from '../repositories/tenants.ts';
 import { shownState } from '../services/bot-liveness.ts';
 import { isolationReason } from './bot.ts';
@@ -36,7 +37,7 @@ export const tenantView = z
   .object({
     id: z.number().int(),
     username: z.string(),
-    role: z.enum(['admin', 'organiser']),
+    role: z.enum(ROLES),
     disabled: z.boolean(),
     created_at: instant,
   })
@@ -52,7 +53,7 @@ export const tenantListView = z
             username: z.string().nullable(),
             enabled: z.boolean(),
             state: z
-              .string()
+              .enum(BOT_STATES)
               .nullable()
               .describe(
                 'as GET /api/bot shows it (degraded, isolated, unknown, ...); null before its first report',

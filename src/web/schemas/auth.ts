@@ -1,5 +1,7 @@
 /** Schemas of the account routes: sign-up, sign-in, password change, the signed-in account and its sessions. */
+
 import { z } from 'zod';
+import { ROLES } from '../../contracts/account.ts';
 import type { TenantRecord } from '../repositories/tenants.ts';
 import { REGISTRATION_MODES } from '../web-env.ts';
 import { instant, iso, newPasswordSchema, usernameSchema } from './common.ts';
@@ -33,7 +35,7 @@ export const meView = z
   .object({
     id: z.number().int(),
     username: z.string(),
-    role: z.enum(['admin', 'organiser']),
+    role: z.enum(ROLES),
     locale: z.string(),
     display_name: z.string().nullable(),
     created_at: instant,

@@ -1,8 +1,7 @@
 /** Schemas of the bot config routes. The token goes in, and never comes out: only `token_hint`. */
 
 import { z } from 'zod';
-import { ISOLATION_REASONS } from '../../db/entities/tenant.ts';
-import { BOT_TOKEN_PATTERN } from '../../security/bot-token.ts';
+import { BOT_STATES, BOT_TOKEN_PATTERN, ISOLATION_REASONS } from '../../contracts/bot.ts';
 import type { BotConfigRecord } from '../repositories/bot-configs.ts';
 import { shownState } from '../services/bot-liveness.ts';
 import { instant, iso } from './common.ts';
@@ -39,7 +38,7 @@ export const botView = z
     status: z
       .object({
         state: z
-          .string()
+          .enum(BOT_STATES)
           .describe(
             'idle, starting, running, degraded (running, but getUpdates fails), isolated (running, in a bot host of its own: see isolation_reason), restarting, stopped, or unknown (running was reported, but no heartbeat for 90 s); unknown wins over degraded, degraded over isolated',
           ),

@@ -8,7 +8,7 @@
  * conditions, 1–10 publish targets, a join keyword of ≤ 64 characters, a reroll reason of 1–500.
  */
 import { z } from 'zod';
-import { LOTTERY_STATUSES } from '../../db/entities/lottery.ts';
+import { LOTTERY_STATUSES } from '../../contracts/lottery.ts';
 import {
   decodeCursor,
   LANGUAGES,

@@ -2,7 +2,9 @@
  * Schemas of the lottery read models (docs/api-lotteries.md): entries, winners, the bot's chats and the
  * public draw proof, with the mappings from the domain's views (src/lottery/queries.ts).
  */
+
 import { z } from 'zod';
+import { DELIVERY_STATUSES, ENTRY_SOURCES, WINNER_STATUSES } from '../../contracts/lottery.ts';
 import { drawProofSchema } from '../../lottery/fairness/index.ts';
 import type { ChatView, EntryView, WinnerView } from '../../lottery/index.ts';
 import { instant, iso } from './common.ts';
@@ -14,7 +16,7 @@ export const entryView = z
     first_name: z.string(),
     last_name: z.string().nullable(),
     username: z.string().nullable(),
-    source: z.enum(['button', 'deeplink', 'keyword']),
+    source: z.enum(ENTRY_SOURCES),
     joined_at: instant,
   })
   .describe('Entry');
@@ -51,12 +53,12 @@ export const winnerView = z
       last_name: z.string().nullable(),
       username: z.string().nullable(),
     }),
-    status: z.enum(['active', 'replaced']),
+    status: z.enum(WINNER_STATUSES),
     replaced_reason: z.string().nullable(),
     delivery: z
       .object({
         status: z
-          .string()
+          .enum(DELIVERY_STATUSES)
           .describe(
             'pending, delivered, blocked, never-started, deactivated, failed or not-sent (replaced before it went out)',
           ),

@@ -11,6 +11,7 @@
  *
  * Every other state is shown as reported.
  */
+import type { BotState, TenantState } from '../../contracts/bot.ts';
 
 /**
  * How old the last heartbeat of a running bot may be (ms). The supervisor writes a heartbeat alone at
@@ -19,26 +20,17 @@
  */
 export const STATUS_FRESH_MS = 90_000;
 
-export const SHOWN_STATES = [
-  'idle',
-  'starting',
-  'running',
-  'degraded',
-  'isolated',
-  'restarting',
-  'stopped',
-  'unknown',
-] as const;
-export type ShownState = (typeof SHOWN_STATES)[number];
+/** The states shown (src/contracts/bot.ts `BOT_STATES`). */
+export type ShownState = BotState;
 
 /**
  * The state to show for a reported `state`/`reason`/`isolation` whose last heartbeat is `reportAgeMs`
  * old (ms). The reason is the reported one, except `not-reporting` for `unknown`.
  */
 export function shownState(
-  status: { state: string; reason: string | null; reportAgeMs: number; isolation?: string | null },
+  status: { state: TenantState; reason: string | null; reportAgeMs: number; isolation?: string | null },
   freshMs = STATUS_FRESH_MS,
-): { state: ShownState | string; reason: string | null } {
+): { state: ShownState; reason: string | null } {
   if (status.state !== 'running') return { state: status.state, reason: status.reason };
   // One state is shown, so the most urgent truth wins: not-reporting > degraded > isolated > running.
   // - not-reporting first: without a fresh heartbeat nothing else in the row is known to hold now

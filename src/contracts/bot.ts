@@ -1,0 +1,56 @@
+/**
+ * The vocabulary of a tenant's bot, declared once: the tenant machine's states (also `bot_status.state`), the
+ * states the API and panel show, why a bot stops or is isolated, and the shape of a bot token. Machines, the
+ * supervisor, the web, the bot hosts and the panel import these; the database's CHECK constraints are tested
+ * against them (test/contracts/database-enums.test.ts).
+ */
+
+/** Top-level states of the tenant machine (machines/tenant.ts), as `bot_status.state` stores them. */
+export const TENANT_STATES = ['idle', 'starting', 'running', 'restarting', 'stopped'] as const;
+export type TenantState = (typeof TENANT_STATES)[number];
+
+/**
+ * States of a bot as the API and the panel show them: the machine's, plus `degraded` (running while getUpdates
+ * fails), `isolated` (running in a bot host of its own) and `unknown` (running was reported, no heartbeat since).
+ */
+export const BOT_STATES = [...TENANT_STATES, 'degraded', 'isolated', 'unknown'] as const;
+export type BotState = (typeof BOT_STATES)[number];
+
+/** Why a tenant's machine is `stopped` (machines/tenant.ts). */
+export const STOPPED_REASONS = [
+  'invalid-token',
+  'token-conflict',
+  'crash-loop',
+  'disabled',
+  'shutdown',
+] as const;
+export type StoppedReason = (typeof STOPPED_REASONS)[number];
+
+/**
+ * Why a bot config cannot be used at all, found by the supervisor before any bot starts: the token does not
+ * decrypt or has no token's shape, or the config holds a stop Telegram asked for (401, a lasting 409).
+ */
+export const UNUSABLE_REASONS = ['token-unreadable', 'invalid-token', 'token-conflict'] as const;
+export type UnusableReason = (typeof UNUSABLE_REASONS)[number];
+
+/** Why a running bot is degraded (a reason on `running`, not a stop). */
+export const RUNNING_REASONS = ['polling-failing'] as const;
+export type RunningReason = (typeof RUNNING_REASONS)[number];
+
+/** Every `bot_status.reason`: a stop, an unusable config, or a degraded run. */
+export const BOT_REASONS = [...new Set([...STOPPED_REASONS, ...UNUSABLE_REASONS, ...RUNNING_REASONS])];
+export type BotReason = StoppedReason | UnusableReason | RunningReason;
+
+/**
+ * Why a tenant's bot runs in a bot host of its own (machines/placement.ts states the rules): it crash-looped in
+ * a shared host, held its host's event loop, or sent its host over the memory budget.
+ */
+export const ISOLATION_REASONS = ['crash-loop', 'event-loop-blocked', 'memory'] as const;
+export type IsolationReason = (typeof ISOLATION_REASONS)[number];
+
+/**
+ * The shape of a Telegram bot token: `<bot id>:<secret>` as @BotFather shows it, the bot id 1-20 digits and the
+ * secret 20-100 URL-safe characters (Telegram's are 35 today). Anchored. It says nothing about whether
+ * Telegram accepts the token (getMe does).
+ */
+export const BOT_TOKEN_PATTERN = /^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$/;
