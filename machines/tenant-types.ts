@@ -66,7 +66,11 @@ export type TenantCommand =
 
 export type TenantEvent = ChildEvent | TenantCommand;
 
-/** Events the machine sends to the child: STOP = graceful (SIGTERM), KILL = SIGKILL. Both idempotent (F4). */
+/**
+ * Events the machine sends to the child: STOP = graceful, KILL = at once (its bot host passes them on; a
+ * host that does not confirm a KILL is SIGKILLed). Both idempotent and safe at any moment, before the
+ * child is ready too (F4).
+ */
 export type ChildCommand = { type: 'STOP' } | { type: 'KILL' };
 
 /** Input of the `botProcess` actor; the runtime resolves the token from `tenantId`. */

@@ -1,6 +1,6 @@
 /**
- * What the bot answers a join with: the callback answer (≤ 200 characters, F10) or the private reply
- * to `/start join_<id>`, in the user's language. Pure: outcome in, text out.
+ * What the bot answers a join with: the callback answer (≤ 200 characters, answerCallbackQuery's limit)
+ * or the private reply to `/start join_<id>`, in the user's language. Pure: outcome in, text out.
  */
 import type { JoinOutcome } from '../lottery/join.ts';
 import type { Language } from '../lottery/model.ts';

@@ -15,10 +15,10 @@
  * - network error, timeout, an answer that is not the Bot API's, or 5xx (the seam never retries a send:
  *   it may have been delivered) → this row and its chat wait with backoff (1 s doubling to 60 s); failed
  *   after 20 attempts;
+ * - any other 4xx (403 blocked, 400 chat not found, …) → `failed` for good, effects applied (F7).
  *
  * Order is kept only where Telegram needs it, within one chat: sends into other chats go on while one
  * chat waits (issue: three 429s and twenty 500s held 60 winner messages back for six minutes).
- * - any other 4xx (403 blocked, 400 chat not found, …) → `failed` for good, effects applied (F7).
  *
  * It wakes on `wake()` (the supervisor relays NOTIFY `outbox_pending`; the bot's own enqueues call it),
  * on the next row's `not_before`, and otherwise polls every `pollMs`. `stop()` finishes the send in

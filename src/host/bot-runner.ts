@@ -11,8 +11,8 @@
  * - `kill()`: polling is aborted at once; the outbox finishes its send in flight in the background and a
  *   later runner of the same tenant in this host waits for it (`outboxDone`) before it sends, so no message
  *   goes twice; code 0;
- * - on its own: 401, 409 or another fatal polling error (F2), or `fail()` (an uncaught error of this bot,
- *   or its host quarantining it); code from EXIT_CODES, with the reason.
+ * - on its own: 401 (F3), 409 (F1) or another fatal polling error (F2), or `fail()` (an uncaught error of
+ *   this bot, or its host quarantining it); code from EXIT_CODES, with the reason.
  */
 
 import { CountSync } from '../bot/count-sync.ts';

@@ -1,5 +1,5 @@
 /**
- * Faults of a bot's life (docs/telegram-faults.md F1-F3, F6, F18) with real processes, a real
+ * Faults of a bot's life (docs/telegram-faults.md F1, F3, F6, F18) with real processes, a real
  * PostgreSQL and the sandbox: revoked token, two deployments on one token, a child that ignores stop,
  * a child that stops heartbeating, a crash loop, and the database going away and coming back.
  */
