@@ -19,13 +19,20 @@ export const LOTTERY_ERROR_CODES = [
 ] as const;
 export type LotteryErrorCode = (typeof LOTTERY_ERROR_CODES)[number];
 
-/** A rule of the lottery was broken; `message` says which and what to do. */
+/**
+ * A rule of the lottery was broken: `code` says which (as data, for the web's table of HTTP errors and the
+ * bot's replies), `message` says what to do in a sentence, and `path` names the input field at fault in the
+ * domain's own names (`['drawTrigger', 'count']`), or is empty when no one field is.
+ */
 export class LotteryError extends Error {
+  readonly path: readonly (string | number)[];
   constructor(
     readonly code: LotteryErrorCode,
     message: string,
+    options: { path?: readonly (string | number)[] } = {},
   ) {
     super(message);
     this.name = 'LotteryError';
+    this.path = options.path ?? [];
   }
 }

@@ -83,7 +83,9 @@ export function parseInput(raw: unknown): LotteryInput {
   const parsed = lotteryInputSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new LotteryError('invalid_lottery', `${issue.path.join('.') || 'lottery'}: ${issue.message}`);
+    throw new LotteryError('invalid_lottery', issue.message, {
+      path: issue.path.filter((key) => typeof key !== 'symbol'),
+    });
   }
   const input = parsed.data;
   const winners = winnerCount(input.prizes);
@@ -91,7 +93,8 @@ export function parseInput(raw: unknown): LotteryInput {
     // The draw would happen with fewer entries than prizes, so some prizes could never be won.
     throw new LotteryError(
       'invalid_lottery',
-      `draw_trigger.count: draw at ${winners} entries or more (the prizes have ${winners} winners)`,
+      `draw at ${winners} entries or more (the prizes have ${winners} winners)`,
+      { path: ['drawTrigger', 'count'] },
     );
   }
   return input;
@@ -157,7 +160,9 @@ export function openLotteryChanges(current: LotteryRecord, next: LotteryInput, a
   }
   for (const p of next.prizes) {
     if (p.id !== undefined && !current.prizes.some((c) => c.id === p.id))
-      throw new LotteryError('invalid_lottery', `prizes: there is no prize ${p.id} in this lottery`);
+      throw new LotteryError('invalid_lottery', `there is no prize ${p.id} in this lottery`, {
+        path: ['prizes'],
+      });
   }
   const before = current.prizes.map((p) => ({ name: p.name, quantity: p.quantity }));
   const after = next.prizes.map((p) => ({ name: p.name, quantity: p.quantity }));

@@ -30,13 +30,12 @@ export async function rerollWinners(
 ): Promise<LotteryRecord> {
   const reason = request.reason.trim();
   if (reason.length === 0 || reason.length > MAX_REASON_LENGTH) {
-    throw new LotteryError(
-      'invalid_lottery',
-      `reason: give a reason of 1 to ${MAX_REASON_LENGTH} characters`,
-    );
+    throw new LotteryError('invalid_lottery', `give a reason of 1 to ${MAX_REASON_LENGTH} characters`, {
+      path: ['reason'],
+    });
   }
   if (request.winnerIds.length === 0)
-    throw new LotteryError('invalid_lottery', 'winner_ids: name at least one winner');
+    throw new LotteryError('invalid_lottery', 'name at least one winner', { path: ['winnerIds'] });
   return sql.transaction(async (tx) => {
     const lottery = await findLottery(tx, tenantId, lotteryId, { lock: true });
     if (!lottery) throw new LotteryError('lottery_not_found', 'No lottery with this id.');

@@ -236,6 +236,7 @@ describe('lottery lifecycle', () => {
     ).rejects.toMatchObject({
       code: 'invalid_lottery',
       message: expect.stringContaining('3 entries or more'),
+      path: ['drawTrigger', 'count'], // the field, as data: the web names it draw_trigger.count
     });
   });
 

@@ -83,15 +83,24 @@ const API_CODES: Record<LotteryErrorCode, ErrorCode> = {
   invalid_lottery: 'validation_failed',
 };
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/**
+ * A domain field path in the API's names: each key in snake_case (`drawTrigger` → `draw_trigger`, as every
+ * field of docs/api-lotteries.md is named), array indexes as they are, joined with dots.
+ */
+export function apiFieldPath(path: readonly (string | number)[]): string {
+  return path
+    .map((key) =>
+      typeof key === 'number' ? String(key) : key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+    )
+    .join('.');
+}
 
-/** A domain error as the API's error; anything else is rethrown as it is. */
+/** A domain error as the API's error (its code through API_CODES); anything else is rethrown as it is. */
 export function lotteryApiError(err: unknown): unknown {
   if (!(err instanceof LotteryError)) return err;
   if (err.code === 'invalid_lottery') {
-    // The domain names fields in camelCase (`drawTrigger.at: …`); the API's fields are snake_case.
-    const message = err.message.replace(/^[A-Za-z0-9_.]+(?=:)/, snake);
-    return new ApiError('validation_failed', `Invalid request: ${message}.`);
+    const field = apiFieldPath(err.path) || 'lottery';
+    return new ApiError('validation_failed', `Invalid request: ${field}: ${err.message}.`);
   }
   return new ApiError(API_CODES[err.code], err.message);
 }
@@ -144,7 +153,7 @@ export class LotteryService {
     return this.audited(tenantId, 'lottery.edited', async (deps) => ({
       result: await editLottery(deps, tenantId, id, patch),
       lotteryId: id,
-      detail: { fields: Object.keys(patch).map(snake) },
+      detail: { fields: Object.keys(patch).map((key) => apiFieldPath([key])) },
     }));
   }
 
