@@ -11,7 +11,7 @@ import { refreshEntryCounts } from '../lottery/join.ts';
 import { enqueue, type OutboxItem } from '../lottery/outbox.ts';
 import { botUsername, chatNames } from '../lottery/posts.ts';
 import { postKeyboard, postText } from '../lottery/render.ts';
-import { findLottery } from '../lottery/store.ts';
+import { findLotteries } from '../lottery/store.ts';
 
 export interface CountSyncOptions {
   sql: Sql;
@@ -90,9 +90,19 @@ export class CountSync {
     if (posts.length === 0) return;
     const names = await chatNames(sql, tenantId);
     const username = await botUsername(sql, tenantId);
+    // Every stale post's lottery in one read (a lottery posted to several chats is read once).
+    const lotteries = new Map(
+      (
+        await findLotteries(
+          sql,
+          tenantId,
+          posts.map((p) => p.lottery_id),
+        )
+      ).map((l) => [l.id, l]),
+    );
     const items: OutboxItem[] = [];
     for (const post of posts) {
-      const lottery = await findLottery(sql, tenantId, post.lottery_id);
+      const lottery = lotteries.get(post.lottery_id);
       if (lottery?.status !== 'open') continue;
       items.push({
         tenantId,

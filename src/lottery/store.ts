@@ -120,6 +120,22 @@ export async function findLottery(
   return (await attach(sql, rows))[0] ?? null;
 }
 
+/** A tenant's lotteries of the given ids, in one read (with their prizes and posts); missing ids are left out. */
+export async function findLotteries(
+  sql: Sql,
+  tenantId: number,
+  ids: readonly number[],
+): Promise<LotteryRecord[]> {
+  const wanted = [...new Set(ids)].filter((id) => Number.isSafeInteger(id) && id >= 1 && id <= 2_147_483_647);
+  if (wanted.length === 0) return [];
+  const rows = await sql.query<LotteryRow>(
+    `select ${COLUMNS} from ${FROM}
+      where l.tenant_id = ? and l.id = any(string_to_array(?, ',')::int[]) order by l.id`,
+    [tenantId, wanted.join(',')],
+  );
+  return attach(sql, rows);
+}
+
 /** A tenant's lotteries, newest first, optionally of one status. */
 export async function listLotteries(
   sql: Sql,
