@@ -11,7 +11,7 @@ import { refreshEntryCounts } from '../lottery/join.ts';
 import { enqueue, type OutboxItem } from '../lottery/outbox.ts';
 import { botUsername, chatNames } from '../lottery/posts.ts';
 import { postKeyboard, postText } from '../lottery/render.ts';
-import { findLotteries } from '../lottery/store.ts';
+import { findLotteries, stalePosts } from '../lottery/store.ts';
 
 export interface CountSyncOptions {
   sql: Sql;
@@ -21,16 +21,6 @@ export interface CountSyncOptions {
   /** Called after edits were queued (wakes the outbox worker). */
   onQueued: () => void;
 }
-
-const STALE_POSTS = `
-  select p.id, p.chat_id, p.lottery_id
-    from lottery_posts p join lotteries l on l.id = p.lottery_id
-    left join lottery_counts c on c.lottery_id = l.id
-   where l.tenant_id = ? and l.status = 'open' and p.message_id is not null
-     and p.shown_entry_count <> greatest(l.entry_count, coalesce(c.entry_count, 0))
-     and not exists (select 1 from outbox_messages o
-                      where o.tenant_id = ? and o.ref_id = p.id and o.kind in ('count-edit', 'post-edit')
-                        and o.status in ('pending', 'sending'))`;
 
 export class CountSync {
   private dirty = true;
@@ -83,10 +73,7 @@ export class CountSync {
     this.lastRunAt = Date.now();
     const { sql, tenantId } = this.options;
     await refreshEntryCounts(sql, tenantId);
-    const posts = await sql.query<{ id: number; chat_id: string; lottery_id: number }>(STALE_POSTS, [
-      tenantId,
-      tenantId,
-    ]);
+    const posts = await stalePosts(sql, tenantId);
     if (posts.length === 0) return;
     const names = await chatNames(sql, tenantId);
     const username = await botUsername(sql, tenantId);
@@ -96,19 +83,19 @@ export class CountSync {
         await findLotteries(
           sql,
           tenantId,
-          posts.map((p) => p.lottery_id),
+          posts.map((p) => p.lotteryId),
         )
       ).map((l) => [l.id, l]),
     );
     const items: OutboxItem[] = [];
     for (const post of posts) {
-      const lottery = lotteries.get(post.lottery_id);
+      const lottery = lotteries.get(post.lotteryId);
       if (lottery?.status !== 'open') continue;
       items.push({
         tenantId,
         method: 'editMessageText',
         payload: {
-          chat_id: Number(post.chat_id),
+          chat_id: post.chatId,
           text: postText(lottery, names),
           parse_mode: 'HTML',
           link_preview_options: { is_disabled: true },

@@ -23,6 +23,7 @@
  */
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
+import { recordChat } from '../lottery/chats-store.ts';
 import {
   type Entrant,
   type MembershipCheck,
@@ -43,6 +44,7 @@ import { MEMBERSHIP_TIMEOUT_MS } from '../lottery/membership-client.ts';
 import { enqueue } from '../lottery/outbox.ts';
 import { chatNames } from '../lottery/posts.ts';
 import { joinDeepLink, parseJoinCallback, parseStartPayload } from '../lottery/render.ts';
+import { openLotteryByKeyword } from '../lottery/store.ts';
 import { languageFor, texts } from '../lottery/texts.ts';
 import { callbackAnswer, startReply } from './join-replies.ts';
 import { sequentialize } from './sequence.ts';
@@ -333,19 +335,15 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
     if (!lottery || !message.text || !message.from || message.chat.type === 'private') return next();
     const keyword = storable(message.text)!.trim();
     if (keyword.length === 0 || keyword.length > 64) return next();
-    const [row] = await lottery.sql.query<{ id: number }>(
-      `select id from lotteries where tenant_id = ? and status = 'open' and join_keyword = ?
-         and publish_targets @> ?::jsonb order by id desc limit 1`,
-      [lottery.tenantId, keyword, JSON.stringify([message.chat.id])],
-    );
-    if (!row) return next();
-    const target = await loadJoinLottery(lottery.sql, lottery.tenantId, row.id);
+    const lotteryId = await openLotteryByKeyword(lottery.sql, lottery.tenantId, message.chat.id, keyword);
+    if (lotteryId === null) return next();
+    const target = await loadJoinLottery(lottery.sql, lottery.tenantId, lotteryId);
     if (!target) return next();
-    const outcome = await join(lottery, row.id, message.from, 'keyword');
+    const outcome = await join(lottery, lotteryId, message.from, 'keyword');
     // In the group only the result matters to the user; answer in private when they started the bot.
     const started = outcome.kind === 'joined' ? outcome.startedBot : false;
     if (started || outcome.kind !== 'joined') {
-      logger.debug({ lottery: row.id, outcome: outcome.kind }, 'keyword join');
+      logger.debug({ lottery: lotteryId, outcome: outcome.kind }, 'keyword join');
     }
     if (started) {
       await reply(
@@ -372,22 +370,14 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
     for (const [key, value] of Object.entries(update.new_chat_member)) {
       if (typeof value === 'boolean') rights[key] = value;
     }
-    await lottery.sql.query(
-      `insert into chats (tenant_id, chat_id, type, title, username, bot_status, rights)
-       values (?, ?, ?, ?, ?, ?, ?::jsonb)
-       on conflict (tenant_id, chat_id) do update set type = excluded.type, title = excluded.title,
-         username = excluded.username, bot_status = excluded.bot_status, rights = excluded.rights,
-         check_failed_at = null, check_error = null, updated_at = now()`,
-      [
-        lottery.tenantId,
-        chat.id,
-        chat.type,
-        chat.title?.slice(0, 256) ?? null,
-        chat.username ?? null,
-        status,
-        JSON.stringify(rights),
-      ],
-    );
+    await recordChat(lottery.sql, lottery.tenantId, {
+      chatId: chat.id,
+      type: chat.type,
+      title: chat.title ?? null,
+      username: chat.username ?? null,
+      botStatus: status,
+      rights,
+    });
   });
 
   bot.catch((err, ctx) => {

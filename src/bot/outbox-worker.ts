@@ -37,6 +37,7 @@ import {
   retryLater,
   unclaim,
 } from '../lottery/outbox.ts';
+import { postMessageId } from '../lottery/store.ts';
 import { type BotApi, DEFAULT_BREATHER_MS } from '../telegram/index.ts';
 
 /**
@@ -247,15 +248,12 @@ export class OutboxWorker {
     const { sql, logger } = this.options;
     const payload = { ...row.payload };
     if (EDIT_KINDS.has(row.kind) && payload.message_id === undefined && row.refId !== null) {
-      const [post] = await sql.query<{ message_id: string | null }>(
-        'select message_id from lottery_posts where id = ?',
-        [row.refId],
-      );
-      if (!post?.message_id) {
+      const messageId = await postMessageId(sql, row.refId);
+      if (messageId === null) {
         await fail(sql, row.id, null, 'the post was never sent, so there is nothing to edit');
         return null;
       }
-      payload.message_id = Number(post.message_id);
+      payload.message_id = messageId;
     }
     let result: unknown;
     try {

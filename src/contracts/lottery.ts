@@ -1,7 +1,8 @@
 /**
  * The vocabulary of a lottery (抽奖), declared once: its statuses, how an entry came in, a winner's status and
  * the delivery of their message, and the outbox's statuses. The database's CHECK constraints are tested against
- * these (test/contracts/database-enums.test.ts).
+ * these (test/contracts/database-enums.test.ts). Also the shapes of the lottery's JSON columns
+ * (`join_conditions`, `draw_trigger`, `changes`); their rules (validation, lifecycle) live in src/lottery/.
  */
 
 /** A lottery's life: draft → open → drawing → drawn, or cancelled (docs/lottery.md). */
@@ -32,3 +33,23 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** An outbox message's life (src/lottery/outbox.ts). */
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/** A condition an entrant must meet to win (`lotteries.join_conditions`). */
+export type JoinCondition =
+  | { kind: 'member'; chatId: number }
+  | { kind: 'has-username' }
+  | { kind: 'not-bot' };
+
+/** When the draw happens (`lotteries.draw_trigger`). `at` is an ISO-8601 instant. */
+export type DrawTrigger =
+  | { kind: 'time'; at: string }
+  | { kind: 'entries'; count: number }
+  | { kind: 'manual' };
+
+/** One recorded edit of an open lottery (`lotteries.changes`; only easier or later changes are allowed). */
+export interface LotteryChange {
+  at: string;
+  field: string;
+  from: unknown;
+  to: unknown;
+}

@@ -1,12 +1,12 @@
 /**
- * MikroORM (6.6, PostgreSQL driver) set up for the platform: the entity list, the committed migrations
- * and pino for its logs. Entities are mapped with `defineEntity`, so no decorator metadata is needed.
+ * MikroORM (6.6, PostgreSQL driver) set up for the platform: its connection pool, the committed migrations
+ * and pino for its logs. No entities: the schema is the migrations' SQL, and every query is SQL in its
+ * table's repository (docs/architecture.md, "One schema").
  */
 
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../log/logger.ts';
-import { entities } from './entities/index.ts';
 import { migrationsList } from './migrations/index.ts';
 
 export type Orm = MikroORM;
@@ -27,7 +27,7 @@ export async function createOrm(options: CreateOrmOptions): Promise<Orm> {
   const log = options.logger.child({ component: 'orm' });
   return MikroORM.init({
     clientUrl: options.url,
-    entities,
+    entities: [],
     extensions: [Migrator],
     pool: { min: 0, max: options.poolMax ?? 10 },
     discovery: { warnWhenNoEntities: false },

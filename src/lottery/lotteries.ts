@@ -11,6 +11,7 @@
  * @throws LotteryError (errors.ts) for every broken rule; database errors as they come.
  */
 import type { Sql } from '../db/sql.ts';
+import { adminChats } from './chats-store.ts';
 import { LotteryError } from './errors.ts';
 import { commitment, generateSeed } from './fairness/index.ts';
 import {
@@ -23,7 +24,7 @@ import {
   winnerCount,
 } from './model.ts';
 import { enqueuePostEdits, enqueuePosts } from './posts.ts';
-import { adminChats, findLottery, insertLottery, updateLottery } from './store.ts';
+import { findLottery, insertLottery, updateLottery } from './store.ts';
 
 /** Encrypts and decrypts a lottery's secret seed at rest (AES-256-GCM, src/security/token-cipher.ts). */
 export interface SeedCipher {

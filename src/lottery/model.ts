@@ -4,8 +4,7 @@
  * ≤ 5 join conditions, 1–10 publish targets, a join keyword of 1–64 characters.
  */
 import { z } from 'zod';
-import type { LotteryStatus } from '../contracts/lottery.ts';
-import type { DrawTrigger, JoinCondition, LotteryChange } from '../db/entities/lottery.ts';
+import type { DrawTrigger, JoinCondition, LotteryChange, LotteryStatus } from '../contracts/lottery.ts';
 
 export type { DrawTrigger, JoinCondition, LotteryChange, LotteryStatus };
 

@@ -243,13 +243,49 @@ async function replacePrizes(
   }
 }
 
-/** The chats among `chatIds` where the tenant's bot is creator or administrator. */
-export async function adminChats(sql: Sql, tenantId: number, chatIds: number[]): Promise<Set<number>> {
-  if (chatIds.length === 0) return new Set();
-  const rows = await sql.query<{ chat_id: string }>(
-    `select chat_id from chats where tenant_id = ? and chat_id = any(string_to_array(?, ',')::bigint[])
-       and bot_status in ('creator', 'administrator')`,
-    [tenantId, chatIds.join(',')],
+/** The tenant's newest open lottery posted in `chatId` whose join keyword is `keyword`, or null. */
+export async function openLotteryByKeyword(
+  sql: Sql,
+  tenantId: number,
+  chatId: number,
+  keyword: string,
+): Promise<number | null> {
+  const [row] = await sql.query<{ id: number }>(
+    `select id from lotteries where tenant_id = ? and status = 'open' and join_keyword = ?
+       and publish_targets @> ?::jsonb order by id desc limit 1`,
+    [tenantId, keyword, JSON.stringify([chatId])],
   );
-  return new Set(rows.map((r) => Number(r.chat_id)));
+  return row?.id ?? null;
+}
+
+/** A post whose shown entry count is behind its open lottery's and that has no edit pending. */
+export interface StalePost {
+  id: number;
+  chatId: number;
+  lotteryId: number;
+}
+
+/** The tenant's posts of open lotteries whose shown count differs from the count, with no edit queued. */
+export async function stalePosts(sql: Sql, tenantId: number): Promise<StalePost[]> {
+  const rows = await sql.query<{ id: number; chat_id: string; lottery_id: number }>(
+    `select p.id, p.chat_id, p.lottery_id
+       from lottery_posts p join lotteries l on l.id = p.lottery_id
+       left join lottery_counts c on c.lottery_id = l.id
+      where l.tenant_id = ? and l.status = 'open' and p.message_id is not null
+        and p.shown_entry_count <> greatest(l.entry_count, coalesce(c.entry_count, 0))
+        and not exists (select 1 from outbox_messages o
+                         where o.tenant_id = ? and o.ref_id = p.id and o.kind in ('count-edit', 'post-edit')
+                           and o.status in ('pending', 'sending'))`,
+    [tenantId, tenantId],
+  );
+  return rows.map((r) => ({ id: r.id, chatId: Number(r.chat_id), lotteryId: r.lottery_id }));
+}
+
+/** The Telegram message id of post `postId`, or null while the post has not been sent. */
+export async function postMessageId(sql: Sql, postId: number): Promise<number | null> {
+  const [post] = await sql.query<{ message_id: string | null }>(
+    'select message_id from lottery_posts where id = ?',
+    [postId],
+  );
+  return post?.message_id ? Number(post.message_id) : null;
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
-import { BotConfig, BotStatus, Tenant } from '../../src/db/entities/index.ts';
 import { migrationsList } from '../../src/db/migrations/index.ts';
 import { createOrm, migrate } from '../../src/db/orm.ts';
+import { sqlFromOrm } from '../../src/db/sql.ts';
 import { createTestDatabase, type TestDatabase, testLogger } from '../helpers/db.ts';
 
 const TABLES = [
@@ -63,24 +63,24 @@ describe(`migrations (${inject('databaseKind')} PostgreSQL)`, () => {
     }
   });
 
-  it('maps the entities onto the migrated tables (insert and read back through the ORM)', async () => {
+  it('a tenant with its bot config reads back as written (defaults from the schema)', async () => {
     const db = await openDatabase({ databaseUrl: test.url, dataDir: '/nonexistent' }, testLogger());
     try {
-      const em = db.orm.em.fork();
-      const tenant = em.create(Tenant, { username: 'alice', passwordHash: 'x', role: 'admin' });
-      em.create(BotConfig, {
-        tenant,
-        tokenEncrypted: 'v1.a.b.c',
-        botId: 7_000_000_001,
-        botUsername: 'alice_bot',
-      });
-      await em.flush();
-      const read = await db.orm.em
-        .fork()
-        .findOneOrFail(BotConfig, { tenant: tenant.id }, { populate: ['tenant'] });
-      expect(read.botId).toBe(7_000_000_001);
-      expect(read.enabled).toBe(true);
-      expect(read.tenant.username).toBe('alice');
+      const sql = sqlFromOrm(db.orm);
+      const [tenant] = await sql.query<{ id: number }>(
+        "insert into tenants (username, password_hash, role) values ('alice', 'x', 'admin') returning id",
+      );
+      await sql.query(
+        `insert into bot_configs (tenant_id, token_encrypted, bot_id, bot_username)
+         values (?, 'v1.a.b.c', 7000000001, 'alice_bot')`,
+        [tenant!.id],
+      );
+      const [read] = await sql.query<{ bot_id: string; enabled: boolean; username: string }>(
+        `select c.bot_id, c.enabled, t.username from bot_configs c join tenants t on t.id = c.tenant_id
+          where c.tenant_id = ?`,
+        [tenant!.id],
+      );
+      expect(read).toEqual({ bot_id: '7000000001', enabled: true, username: 'alice' });
     } finally {
       await db.close();
     }
@@ -99,27 +99,27 @@ describe(`migrations (${inject('databaseKind')} PostgreSQL)`, () => {
     }
   });
 
-  it('maps the bot host columns of bot_status, and refuses an isolation reason it does not know', async () => {
+  it('keeps the bot host columns of bot_status, and refuses an isolation reason it does not know', async () => {
     const db = await openDatabase({ databaseUrl: test.url, dataDir: '/nonexistent' }, testLogger());
     try {
-      const em = db.orm.em.fork();
-      const tenant = em.create(Tenant, { username: 'isolated_owner', passwordHash: 'x' });
-      em.create(BotStatus, {
-        tenant,
-        state: 'running',
-        since: new Date(),
-        isolation: 'event-loop-blocked',
-        hostId: '7',
-      });
-      await em.flush();
-      const read = await db.orm.em.fork().findOneOrFail(BotStatus, { tenant: tenant.id });
-      expect(read).toMatchObject({ isolation: 'event-loop-blocked', hostId: '7' });
-      const conn = db.orm.em.getConnection();
-      await conn.execute('update bot_status set isolation = null, host_id = null where tenant_id = ?', [
-        tenant.id,
+      const sql = sqlFromOrm(db.orm);
+      const [tenant] = await sql.query<{ id: number }>(
+        "insert into tenants (username, password_hash) values ('isolated_owner', 'x') returning id",
+      );
+      await sql.query(
+        `insert into bot_status (tenant_id, state, since, isolation, host_id)
+         values (?, 'running', now(), 'event-loop-blocked', '7')`,
+        [tenant!.id],
+      );
+      const [read] = await sql.query('select isolation, host_id from bot_status where tenant_id = ?', [
+        tenant!.id,
+      ]);
+      expect(read).toEqual({ isolation: 'event-loop-blocked', host_id: '7' });
+      await sql.query('update bot_status set isolation = null, host_id = null where tenant_id = ?', [
+        tenant!.id,
       ]);
       await expect(
-        conn.execute("update bot_status set isolation = 'bad-luck' where tenant_id = ?", [tenant.id]),
+        sql.query("update bot_status set isolation = 'bad-luck' where tenant_id = ?", [tenant!.id]),
       ).rejects.toThrow(/bot_status_isolation_check/);
     } finally {
       await db.close();
