@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import { ISOLATION_REASONS } from '../../db/entities/tenant.ts';
 import type { TenantListItem, TenantRecord } from '../repositories/tenants.ts';
-import { shownState } from '../services/bot-liveness.ts';
-import { isolationReason } from './bot.ts';
+import { SHOWN_STATES } from '../services/bot-liveness.ts';
+import { apiShownState, isolationReason } from './bot.ts';
 import { instant, iso } from './common.ts';
 
 export const tenantIdParams = z.strictObject({
@@ -52,7 +52,7 @@ export const tenantListView = z
             username: z.string().nullable(),
             enabled: z.boolean(),
             state: z
-              .string()
+              .enum(SHOWN_STATES)
               .nullable()
               .describe(
                 'as GET /api/bot shows it (degraded, isolated, unknown, ...); null before its first report',
@@ -99,7 +99,7 @@ export function toTenantListItem(item: TenantListItem): z.output<typeof tenantLi
       enabled: bot.enabled,
       ...(bot.state === null
         ? { state: null, reason: bot.reason }
-        : shownState({
+        : apiShownState({
             state: bot.state,
             reason: bot.reason,
             reportAgeMs: bot.reportAgeMs ?? 0,

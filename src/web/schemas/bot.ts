@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { ISOLATION_REASONS } from '../../db/entities/tenant.ts';
 import { BOT_TOKEN_PATTERN } from '../../security/bot-token.ts';
 import type { BotConfigRecord } from '../repositories/bot-configs.ts';
-import { shownState } from '../services/bot-liveness.ts';
-import { instant, iso } from './common.ts';
+import { SHOWN_STATES, type ShownState, shownState } from '../services/bot-liveness.ts';
+import { instant, iso, known } from './common.ts';
 
 /** A bot token as @BotFather shows it: `<bot id>:<secret>`. Surrounding spaces are ignored. */
 export const tokenSchema = z
@@ -39,7 +39,7 @@ export const botView = z
     status: z
       .object({
         state: z
-          .string()
+          .enum(SHOWN_STATES)
           .describe(
             'idle, starting, running, degraded (running, but getUpdates fails), isolated (running, in a bot host of its own: see isolation_reason), restarting, stopped, or unknown (running was reported, but no heartbeat for 90 s); unknown wins over degraded, degraded over isolated',
           ),
@@ -93,6 +93,19 @@ export function isolationReason(isolation: string | null): (typeof ISOLATION_REA
   return ISOLATION_REASONS.find((reason) => reason === isolation) ?? null;
 }
 
+/**
+ * The state and reason the API shows for a bot's status row (services/bot-liveness.ts), the state as one of
+ * {@link SHOWN_STATES}: `bot_status.state`'s check constraint allows only the states a bot can report.
+ * @throws Error when the row holds a state this list does not know
+ */
+export function apiShownState(status: Parameters<typeof shownState>[0]): {
+  state: ShownState;
+  reason: string | null;
+} {
+  const shown = shownState(status);
+  return { state: known(SHOWN_STATES, shown.state, 'bot_status.state'), reason: shown.reason };
+}
+
 /** A bot config as the API shows it. */
 export function toBotView(config: BotConfigRecord): BotView {
   return {
@@ -103,7 +116,7 @@ export function toBotView(config: BotConfigRecord): BotView {
     updated_at: iso(config.updatedAt),
     restart_requested_at: iso(config.restartRequestedAt),
     status: config.status && {
-      ...shownState(config.status),
+      ...apiShownState(config.status),
       detail: config.status.detail,
       since: iso(config.status.since),
       restarts: config.status.restarts,

@@ -7,7 +7,10 @@ import { ERROR_CATALOGUE, type ErrorCode } from '../errors.ts';
 
 const CODES = Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]];
 
-/** The one error shape: `{ error: { code, message } }`. */
+/**
+ * The one error shape: `{ error: { code, message } }`. Named (`id`), so the OpenAPI document holds it once
+ * as `components.schemas.Error` and every error response refers to it.
+ */
 export const errorSchema = z
   .object({
     error: z.object({
@@ -15,7 +18,7 @@ export const errorSchema = z
       message: z.string().describe('a sentence for people: what went wrong and how to fix it'),
     }),
   })
-  .describe('Error');
+  .meta({ id: 'Error', description: 'Error' });
 
 /**
  * Response schemas for the error statuses a route can answer with (so the OpenAPI document lists
@@ -53,6 +56,18 @@ export const noContent = z.null().describe('No content');
 
 /** An ISO-8601 instant in a response. */
 export const instant = z.string().describe('ISO-8601 date-time');
+
+/**
+ * `value` as one of `values`: for a column whose check constraint allows only those (the database is the
+ * source of the rule), so the API can answer with an enum.
+ * @throws Error naming the column and the value when the database holds another (a constraint changed
+ *   without this list)
+ */
+export function known<const T extends string>(values: readonly T[], value: string, column: string): T {
+  const found = values.find((v) => v === value);
+  if (found === undefined) throw new Error(`${column} holds "${value}", not one of ${values.join(', ')}`);
+  return found;
+}
 
 /** Date → ISO string (null stays null). */
 export function iso(date: Date): string;

@@ -3,9 +3,10 @@
  * public draw proof, with the mappings from the domain's views (src/lottery/queries.ts).
  */
 import { z } from 'zod';
+import { DELIVERY_STATUSES } from '../../db/entities/lottery.ts';
 import { drawProofSchema } from '../../lottery/fairness/index.ts';
 import type { ChatView, EntryView, WinnerView } from '../../lottery/index.ts';
-import { instant, iso } from './common.ts';
+import { instant, iso, known } from './common.ts';
 
 export const entryView = z
   .object({
@@ -56,7 +57,7 @@ export const winnerView = z
     delivery: z
       .object({
         status: z
-          .string()
+          .enum(DELIVERY_STATUSES)
           .describe(
             'pending, delivered, blocked, never-started, deactivated, failed or not-sent (replaced before it went out)',
           ),
@@ -84,7 +85,7 @@ export function toWinnerView(winner: WinnerView): z.output<typeof winnerView> {
     status: winner.status,
     replaced_reason: winner.replacedReason,
     delivery: {
-      status: winner.delivery.status,
+      status: known(DELIVERY_STATUSES, winner.delivery.status, 'winners.delivery_status'),
       error: winner.delivery.error,
       delivered_at: iso(winner.delivery.deliveredAt),
     },
