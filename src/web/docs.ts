@@ -1,12 +1,14 @@
 /**
  * The OpenAPI document (`GET /api/docs/json`) and its browsable reference (`/api/docs`), generated
- * from the routes' zod schemas. Register before the routes: @fastify/swagger collects them as they are
- * added.
+ * from the routes' zod schemas; a schema named with `.meta({ id })` (the error body, a JSON value) is
+ * written once under `components.schemas` and referred to. Register before the routes: @fastify/swagger
+ * collects them as they are added. The admin panel's types are generated from this document
+ * (`npm run gen:api`, scripts/api-types.ts).
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { createJsonSchemaTransform } from 'fastify-type-provider-zod';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { CSRF_HEADER, SESSION_COOKIE } from './auth/cookies.ts';
 
 export const DOCS_PREFIX = '/api/docs';
@@ -41,6 +43,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         },
       },
     },
+    transformObject: createJsonSchemaTransformObject({}),
     transform: createJsonSchemaTransform({
       skipList: [
         DOCS_PREFIX,

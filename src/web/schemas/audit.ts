@@ -42,6 +42,24 @@ export const adminAuditQuery = z.strictObject({
     .optional(),
 });
 
+/**
+ * Any JSON value. Named (`id`) because it is recursive: fastify-type-provider-zod 7 leaves out the
+ * definitions of an unnamed recursive schema (`z.json()`), so the document referred to nothing; a named
+ * one becomes `components.schemas.JsonValue`, which refers to itself.
+ */
+const jsonValue: z.ZodType<z.core.util.JSONType> = z
+  .lazy(() =>
+    z.union([
+      z.string(),
+      z.number(),
+      z.boolean(),
+      z.null(),
+      z.array(jsonValue),
+      z.record(z.string(), jsonValue),
+    ]),
+  )
+  .meta({ id: 'JsonValue', description: 'any JSON value' });
+
 export const auditEventView = z
   .object({
     id: z.number().int(),
@@ -51,7 +69,7 @@ export const auditEventView = z
     actor: z.string().describe('`tenant:<id>` of whoever acted, or `system`'),
     action: z.string().describe('dotted verb, e.g. `auth.signed_in`'),
     subject: z.string().nullable(),
-    detail: z.record(z.string(), z.json()).describe('what else is known: address, user agent, counts, ...'),
+    detail: z.record(z.string(), jsonValue).describe('what else is known: address, user agent, counts, ...'),
   })
   .describe('AuditEvent');
 

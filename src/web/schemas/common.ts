@@ -7,7 +7,10 @@ import { ERROR_CATALOGUE, type ErrorCode } from '../errors.ts';
 
 const CODES = Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]];
 
-/** The one error shape: `{ error: { code, message } }`. */
+/**
+ * The one error shape: `{ error: { code, message } }`. Named (`id`), so the OpenAPI document holds it once
+ * as `components.schemas.Error` and every error response refers to it.
+ */
 export const errorSchema = z
   .object({
     error: z.object({
@@ -15,7 +18,7 @@ export const errorSchema = z
       message: z.string().describe('a sentence for people: what went wrong and how to fix it'),
     }),
   })
-  .describe('Error');
+  .meta({ id: 'Error', description: 'Error' });
 
 /**
  * Response schemas for the error statuses a route can answer with (so the OpenAPI document lists

@@ -8,6 +8,8 @@ export const CHANNEL: Chat = {
   username: 'mychannel',
   bot_status: 'administrator',
   is_admin: true,
+  check_error: null,
+  check_failed_at: null,
   updated_at: '2026-11-01T00:00:00.000Z',
 };
 
@@ -18,6 +20,8 @@ export const GROUP: Chat = {
   username: null,
   bot_status: 'administrator',
   is_admin: true,
+  check_error: null,
+  check_failed_at: null,
   updated_at: '2026-11-01T00:00:00.000Z',
 };
 
@@ -29,6 +33,8 @@ export const NOT_ADMIN: Chat = {
   username: null,
   bot_status: 'member',
   is_admin: false,
+  check_error: null,
+  check_failed_at: null,
   updated_at: '2026-11-01T00:00:00.000Z',
 };
 

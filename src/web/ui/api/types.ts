@@ -1,222 +1,111 @@
 /**
- * The API's resources as the panel receives them (snake_case, times as ISO-8601 UTC strings). Accounts and
- * bot: src/web/schemas/*.ts; lotteries, entries, winners and chats: docs/api-lotteries.md.
+ * The API's resources as the panel receives and sends them (snake_case, times as ISO-8601 UTC strings),
+ * named for the panel. None is written by hand: each is taken from schema.gen.ts, which `npm run gen:api`
+ * generates from the API's own OpenAPI document (its zod schemas in src/web/schemas/), so a change of a
+ * schema that the panel does not follow breaks `npm run typecheck:ui`. What each field means: the
+ * document's descriptions (in schema.gen.ts, and at /api/docs), and docs/api-lotteries.md.
  */
+import type { components, paths } from './schema.gen.ts';
 
-export type Role = 'admin' | 'organiser';
+type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
 
-export interface Me {
-  id: number;
-  username: string;
-  role: Role;
-  locale: string;
-  display_name: string | null;
-  created_at: string;
-  csrf_token: string;
-}
+/** The methods `path` has in the API (a method it lacks is `?: never` in schema.gen.ts). */
+type MethodOf<P extends keyof paths> = {
+  [M in Method]-?: undefined extends paths[P][M] ? never : M;
+}[Method];
 
-export type RegistrationMode = 'open' | 'invite' | 'closed';
+type Operation<P extends keyof paths, M extends MethodOf<P>> = paths[P][M];
 
+type JsonOf<R> = R extends { content: { 'application/json': infer T } } ? T : never;
+
+/** The JSON of the success answer (200, 201 or 202) of `method path`, e.g. `Answer<'/api/bot', 'get'>`. */
+export type Answer<P extends keyof paths, M extends MethodOf<P>> =
+  Operation<P, M> extends { responses: infer R }
+    ? R extends { 200: infer S }
+      ? JsonOf<S>
+      : R extends { 201: infer S }
+        ? JsonOf<S>
+        : R extends { 202: infer S }
+          ? JsonOf<S>
+          : never
+    : never;
+
+/** The JSON request body of `method path`. */
+export type RequestBody<P extends keyof paths, M extends MethodOf<P>> =
+  Operation<P, M> extends { requestBody?: infer B } ? JsonOf<NonNullable<B>> : never;
+
+/**
+ * The query parameters of `method path` as the panel passes them: only names the API takes, each a string
+ * or a number (http.ts sends them as text; null and undefined are left out).
+ */
+export type Query<P extends keyof paths, M extends MethodOf<P>> =
+  Operation<P, M> extends { parameters: { query?: infer Q } }
+    ? { [K in keyof NonNullable<Q>]?: string | number | null }
+    : never;
+
+/** The API's error body, `{ error: { code, message } }`. */
+export type ApiError = components['schemas']['Error'];
+/** A machine code of the API's error catalogue (src/web/errors.ts). */
+export type ErrorCode = ApiError['error']['code'];
+
+/** The signed-in account, with the CSRF token to send on changes. */
+export type Me = Answer<'/api/me', 'get'>;
+export type Role = Me['role'];
+export type RegistrationMode = Answer<'/api/auth/options', 'get'>['registration'];
+
+/** One session of the signed-in account (GET /api/me/sessions). */
+export type AccountSession = Answer<'/api/me/sessions', 'get'>['items'][number];
+
+/** The signed-in tenant's bot config and the supervisor's last report (GET /api/bot). */
+export type Bot = Answer<'/api/bot', 'get'>;
+export type BotStatus = NonNullable<Bot['status']>;
 /**
  * States of a bot as the API shows them; `idle` before it first started, `degraded` = running while
  * getUpdates fails, `isolated` = running in a bot host of its own (see `isolation_reason`), `unknown` =
  * running was reported but no heartbeat came for 90 s (unknown wins over degraded, degraded over isolated).
  */
-export type BotState =
-  | 'idle'
-  | 'starting'
-  | 'running'
-  | 'degraded'
-  | 'isolated'
-  | 'restarting'
-  | 'stopped'
-  | 'unknown';
-
+export type BotState = BotStatus['state'];
 /** Why a bot runs in a bot host of its own: it harmed the bots it shared one with. */
-export type IsolationReason = 'crash-loop' | 'event-loop-blocked' | 'memory';
-
-/** One session of the signed-in account (GET /api/me/sessions). */
-export interface AccountSession {
-  id: string;
-  created_at: string;
-  last_seen_at: string;
-  expires_at: string;
-  user_agent: string | null;
-  address: string | null;
-  current: boolean;
-}
-
-export interface BotStatus {
-  state: BotState | string;
-  /** Why it is stopped or restarting: `invalid-token`, `token-conflict`, `crash-loop`, `disabled`, ... */
-  reason: string | null;
-  detail: string | null;
-  since: string;
-  restarts: number;
-  /** The supervisor's last heartbeat of this bot (or when the state began). */
-  reported_at: string;
-  /** Degraded: getUpdates failing since, and Telegram's error code. */
-  polling_failing_since: string | null;
-  polling_error_code: number | null;
-  /** Why it runs in a bot host of its own; null while it shares one. */
-  isolation_reason: IsolationReason | null;
-  /** The bot host it runs in; null when it runs nowhere. */
-  host_id: string | null;
-}
-
-export interface Bot {
-  username: string | null;
-  bot_id: number | null;
-  enabled: boolean;
-  /** "…" and the last 4 characters of the saved token. */
-  token_hint: string | null;
-  updated_at: string;
-  restart_requested_at: string | null;
-  status: BotStatus | null;
-}
-
-/** A JSON value as the API sends it (an audit event's detail). */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** One audit log event (GET /api/admin/audit, GET /api/me/audit). */
-export interface AuditEvent {
-  id: number;
-  at: string;
-  tenant_id: number | null;
-  tenant_name: string | null;
-  /** `tenant:<id>` of whoever acted, or `system`. */
-  actor: string;
-  /** Dotted verb, e.g. `auth.signed_in`. */
-  action: string;
-  subject: string | null;
-  detail: Record<string, JsonValue>;
-}
+export type IsolationReason = NonNullable<BotStatus['isolation_reason']>;
 
 /** A page of audit events, newest first; pass `next_before` as `before` for the older ones. */
-export interface AuditPage {
-  items: AuditEvent[];
-  next_before: number | null;
+export type AuditPage = Answer<'/api/admin/audit', 'get'>;
+/** One audit log event (GET /api/admin/audit, GET /api/me/audit). */
+export type AuditEvent = AuditPage['items'][number];
+/** A JSON value as the API sends it (an audit event's detail). */
+export type JsonValue = components['schemas']['JsonValue'];
+
+/** One tenant in the platform admin's list, with its bot's state. */
+export type TenantItem = Answer<'/api/admin/tenants', 'get'>['items'][number];
+
+export type Lottery = Answer<'/api/lotteries/{id}', 'get'>;
+export type LotteryStatus = Lottery['status'];
+export type Language = Lottery['language'];
+export type Prize = Lottery['prizes'][number];
+export type JoinCondition = Lottery['join_conditions'][number];
+export type DrawTrigger = Lottery['draw_trigger'];
+
+/**
+ * Every member of the union `T`, in the order written: the type refuses a list that misses a member
+ * (`values` becomes `never`) or names one `T` does not have.
+ */
+function everyOf<T extends string>() {
+  return <const A extends readonly T[]>(values: [T] extends [A[number]] ? A : never): A => values;
 }
 
-export interface TenantItem {
-  id: number;
-  username: string;
-  role: Role;
-  disabled: boolean;
-  created_at: string;
-  bot: {
-    username: string | null;
-    enabled: boolean;
-    state: string | null;
-    reason: string | null;
-    isolation_reason: IsolationReason | null;
-    host_id: string | null;
-  } | null;
-}
+/** The lottery states, in their life's order (the list page's filter): the shared vocabulary. */
+export { LOTTERY_STATUSES } from '../../../contracts/lottery.ts';
+/** The languages a lottery's posts and messages can be in. */
+export const LANGUAGES = everyOf<Language>()(['zh-CN', 'en']);
 
-export const LOTTERY_STATUSES = ['draft', 'open', 'drawing', 'drawn', 'cancelled'] as const;
-export type LotteryStatus = (typeof LOTTERY_STATUSES)[number];
+/** The body of `POST /api/lotteries`. */
+export type CreateLotteryBody = RequestBody<'/api/lotteries', 'post'>;
+/** The body of `PATCH /api/lotteries/:id`: any subset of the fields (prizes may carry their `id`). */
+export type LotteryBody = RequestBody<'/api/lotteries/{id}', 'patch'>;
 
-export const LANGUAGES = ['zh-CN', 'en'] as const;
-export type Language = (typeof LANGUAGES)[number];
-
-export interface Prize {
-  id: number;
-  name: string;
-  quantity: number;
-}
-
-export type JoinCondition =
-  | { kind: 'member'; chat_id: number }
-  | { kind: 'has-username' }
-  | { kind: 'not-bot' };
-
-export type DrawTrigger =
-  | { kind: 'manual' }
-  | { kind: 'time'; at: string }
-  | { kind: 'entries'; count: number };
-
-export interface Lottery {
-  id: number;
-  title: string;
-  description: string;
-  status: LotteryStatus;
-  language: Language;
-  prizes: Prize[];
-  winner_count: number;
-  join_conditions: JoinCondition[];
-  draw_trigger: DrawTrigger;
-  publish_targets: number[];
-  join_keyword: string | null;
-  commitment: string | null;
-  entry_count: number;
-  changes: { at: string; field: string; from: unknown; to: unknown }[];
-  posts: { chat_id: number; message_id: number | null }[];
-  created_at: string;
-  updated_at: string;
-  published_at: string | null;
-  drawn_at: string | null;
-  cancelled_at: string | null;
-}
-
-/** The body of `POST /api/lotteries`; `PATCH` takes any subset (prizes may carry their `id`). */
-export interface LotteryBody {
-  title?: string;
-  description?: string;
-  language?: Language;
-  prizes?: { id?: number; name: string; quantity: number }[];
-  join_conditions?: JoinCondition[];
-  draw_trigger?: DrawTrigger;
-  publish_targets?: number[];
-  join_keyword?: string | null;
-}
-
-export interface TelegramUser {
-  id: number;
-  first_name: string;
-  last_name: string | null;
-  username: string | null;
-}
-
-export interface Entry {
-  id: number;
-  user_id: number;
-  first_name: string;
-  last_name: string | null;
-  username: string | null;
-  source: string;
-  joined_at: string;
-}
-
-export type DeliveryStatus =
-  | 'pending'
-  | 'delivered'
-  | 'blocked'
-  | 'never-started'
-  | 'deactivated'
-  | 'failed'
-  | 'not-sent';
-
-export interface Winner {
-  id: number;
-  position: number;
-  prize: { id: number; name: string };
-  user: TelegramUser;
-  status: 'active' | 'replaced';
-  replaced_reason: string | null;
-  delivery: { status: DeliveryStatus | string; error: string | null; delivered_at: string | null } | null;
-}
-
-export interface Chat {
-  chat_id: number;
-  type: string;
-  title: string | null;
-  username: string | null;
-  bot_status: string;
-  is_admin: boolean;
-  updated_at: string;
-}
-
-export interface Page<T> {
-  items: T[];
-}
+export type Entry = Answer<'/api/lotteries/{id}/entries', 'get'>['items'][number];
+export type Winner = Answer<'/api/lotteries/{id}/winners', 'get'>['items'][number];
+export type TelegramUser = Winner['user'];
+export type DeliveryStatus = Winner['delivery']['status'];
+/** A chat the tenant's bot is in (GET /api/chats). */
+export type Chat = Answer<'/api/chats', 'get'>['items'][number];

@@ -3,7 +3,7 @@
  * only the changed fields for `PATCH` of an open lottery (which accepts nothing else). The draw time goes
  * out as an ISO-8601 UTC string; the picker gave it in the browser's time zone.
  */
-import type { DrawTrigger, JoinCondition, Lottery, LotteryBody } from '../api/types.ts';
+import type { CreateLotteryBody, DrawTrigger, JoinCondition, Lottery, LotteryBody } from '../api/types.ts';
 import type { LotteryForm } from './form-model.ts';
 
 export function triggerBody(form: LotteryForm): DrawTrigger {
@@ -28,7 +28,7 @@ function prizesBody(form: LotteryForm, withIds: boolean): NonNullable<LotteryBod
 }
 
 /** The body of `POST /api/lotteries`. Call it on a form that passed validation. */
-export function createBody(form: LotteryForm): LotteryBody {
+export function createBody(form: LotteryForm): CreateLotteryBody {
   const keyword = form.keyword.trim();
   return {
     title: form.title.trim(),
