@@ -10,6 +10,7 @@
  *
  * @throws LotteryError (errors.ts) for every broken rule; database errors as they come.
  */
+import { botConfigRepository } from '../db/repositories/bot-configs.ts';
 import type { Sql } from '../db/sql.ts';
 import { adminChats } from './chats-store.ts';
 import { LotteryError } from './errors.ts';
@@ -250,11 +251,7 @@ export async function publishLottery(
     if (current.status !== 'draft') {
       throw new LotteryError('lottery_not_draft', `This lottery is already ${current.status}.`);
     }
-    const [bot] = await sql.query(
-      'select 1 from bot_configs where tenant_id = ? and token_encrypted is not null',
-      [tenantId],
-    );
-    if (!bot) {
+    if (!(await botConfigRepository.hasToken(sql, tenantId))) {
       throw new LotteryError(
         'bot_not_configured',
         'No bot is configured yet: save a token from @BotFather first.',

@@ -3,6 +3,7 @@
  * it; edits name the post by `ref_id` and the bot process reads the message id at send time, so an edit
  * queued before its post was sent still reaches the right message.
  */
+import { botConfigRepository } from '../db/repositories/bot-configs.ts';
 import type { Sql } from '../db/sql.ts';
 import type { LotteryRecord } from './model.ts';
 import { enqueue, type OutboxItem } from './outbox.ts';
@@ -20,12 +21,8 @@ export async function chatNames(sql: Sql, tenantId: number): Promise<Map<number,
 }
 
 /** The bot's username (from getMe, saved with its config), or null. */
-export async function botUsername(sql: Sql, tenantId: number): Promise<string | null> {
-  const [row] = await sql.query<{ bot_username: string | null }>(
-    'select bot_username from bot_configs where tenant_id = ?',
-    [tenantId],
-  );
-  return row?.bot_username ?? null;
+export function botUsername(sql: Sql, tenantId: number): Promise<string | null> {
+  return botConfigRepository.botUsername(sql, tenantId);
 }
 
 interface PostRow {

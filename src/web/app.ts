@@ -8,7 +8,7 @@
  * (accounts, bot config, lotteries and chats, platform admin) and its OpenAPI reference at `/api/docs`.
  *
  * Layout: routes (routes/) are thin; services (services/) hold the rules and the access checks;
- * repositories (repositories/) hold the SQL.
+ * repositories (src/db/repositories/, shared with the supervisor and the lottery) hold the SQL.
  */
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
@@ -17,6 +17,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Orm } from '../db/orm.ts';
+import { statsRepository } from '../db/repositories/stats.ts';
 import { type Sql, sqlFromOrm } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import { createSeedCipher } from '../lottery/index.ts';
@@ -31,7 +32,6 @@ import { installErrorHandling } from './error-handler.ts';
 import { rateLimited } from './errors.ts';
 import { createHeavyLimiter, type HeavyLimiter } from './heavy-limit.ts';
 import { createWebMetrics } from './metrics.ts';
-import { statsRepository } from './repositories/stats.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { botRoutes } from './routes/bot.ts';

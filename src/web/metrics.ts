@@ -13,7 +13,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { ISOLATION_REASONS, TENANT_STATES } from '../contracts/bot.ts';
-import type { PlatformCounts } from './repositories/stats.ts';
+import type { PlatformCounts } from '../db/repositories/stats.ts';
 
 export interface WebMetrics {
   readonly registry: Registry;

@@ -14,12 +14,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Table → the one module holding its SQL. */
 const HOMES: Record<string, string> = {
-  tenants: 'src/web/repositories/tenants.ts',
-  bot_configs: 'src/web/repositories/bot-configs.ts',
+  tenants: 'src/db/repositories/tenants.ts',
+  bot_configs: 'src/db/repositories/bot-configs.ts',
   bot_status: 'src/supervisor/status-mirror.ts',
-  sessions: 'src/web/repositories/sessions.ts',
-  audit_events: 'src/web/repositories/audit.ts',
-  invites: 'src/web/repositories/invites.ts',
+  sessions: 'src/db/repositories/sessions.ts',
+  audit_events: 'src/db/repositories/audit.ts',
+  invites: 'src/db/repositories/invites.ts',
   lotteries: 'src/lottery/store.ts',
   prizes: 'src/lottery/store.ts',
   lottery_posts: 'src/lottery/store.ts',
@@ -34,11 +34,7 @@ const HOMES: Record<string, string> = {
 
 /** `table file` pairs of statements not in their table's home yet (the move goes on; the list only shrinks). */
 const NOT_YET_MOVED = new Set([
-  'bot_configs src/lottery/lotteries.ts',
-  'bot_configs src/lottery/posts.ts',
   'bot_configs src/supervisor/config-source.ts',
-  'bot_configs src/web/services/membership.ts',
-  'bot_status src/web/repositories/stats.ts',
   'bot_users src/lottery/join.ts',
   'chats src/lottery/join.ts',
   'chats src/lottery/posts.ts',
@@ -49,7 +45,6 @@ const NOT_YET_MOVED = new Set([
   'lotteries src/lottery/draw-lottery.ts',
   'lotteries src/lottery/join.ts',
   'lotteries src/lottery/lotteries.ts',
-  'lotteries src/web/repositories/stats.ts',
   'lottery_posts src/lottery/effects.ts',
   'lottery_posts src/lottery/posts.ts',
   'outbox_messages src/lottery/winners-store.ts',
@@ -57,6 +52,12 @@ const NOT_YET_MOVED = new Set([
   'winners src/lottery/queries.ts',
   'winners src/lottery/reroll-winners.ts',
 ]);
+
+/**
+ * Read models that count across tables for one screen or one scrape, and write nothing: their statements read
+ * any table (the platform counts of GET /metrics).
+ */
+const READ_MODELS = new Set(['src/db/repositories/stats.ts']);
 
 /** Folders whose SQL is not the platform's tables: migrations (the schema itself), the sandbox (no database). */
 const SKIPPED = new Set(['migrations', 'sandbox', 'ui', 'node_modules']);
@@ -83,6 +84,11 @@ function statementsOf(text: string): string[] {
   return found;
 }
 
+/** Whether a statement writes (insert, update, delete), not only reads. */
+function isWrite(statement: string): boolean {
+  return /\b(?:insert\s+into|update|delete\s+from)\s+[a-z_]+\b/i.test(statement);
+}
+
 /** The table a statement belongs to: the one it writes, else the first it reads from; null if none of ours. */
 function tableOf(statement: string): string | null {
   const ours = (name: string | undefined) => name !== undefined && name in HOMES;
@@ -99,7 +105,9 @@ describe("one home for each table's SQL", () => {
     const rel = relative(root, file);
     for (const statement of statementsOf(readFileSync(file, 'utf8'))) {
       const table = tableOf(statement);
-      if (table && HOMES[table] !== rel) pairs.add(`${table} ${rel}`);
+      if (!table || HOMES[table] === rel) continue;
+      if (READ_MODELS.has(rel) && !isWrite(statement)) continue;
+      pairs.add(`${table} ${rel}`);
     }
   }
 

@@ -198,7 +198,10 @@ function expectWellFormed(res: LightMyRequestResponse, what: string): void {
 }
 
 describe(`fuzz (seed ${SEED.toString(16)}, ${VALUES} values)`, () => {
-  it('no state-changing endpoint answers 5xx, and every error has the error shape', async () => {
+  // Hundreds of requests: the time it takes is not what this test is about, so it gets room on a busy machine.
+  it('no state-changing endpoint answers 5xx, and every error has the error shape', {
+    timeout: 180_000,
+  }, async () => {
     const admin = await signedUp(world.app, 'fuzz_admin');
     const adminId = ((await admin.request('GET', '/api/me')).json() as { id: number }).id;
     const headers = await mintSession(adminId);

@@ -16,7 +16,7 @@ import { SEARCH_TEXT, searchClause } from '../../src/lottery/queries.ts';
 import { installErrorHandling, toApiError } from '../../src/web/error-handler.ts';
 import { createHeavyLimiter } from '../../src/web/heavy-limit.ts';
 import { createWebMetrics } from '../../src/web/metrics.ts';
-import type { PlatformCounts } from '../../src/web/repositories/stats.ts';
+import type { PlatformCounts } from '../../src/db/repositories/stats.ts';
 import { metricsRoutes } from '../../src/web/routes/metrics.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { Browser, createWebWorld, errorOf, type WebWorld } from './helpers.ts';

@@ -1,7 +1,7 @@
 /**
  * `GET /metrics`: Prometheus text exposition (see metrics.ts for what is measured), cheap and closed:
  * - the platform counts are read at most once per {@link METRICS_CACHE_MS} (15 s; concurrent scrapes
- *   share one read), and the read itself touches no entry row (repositories/stats.ts);
+ *   share one read), and the read itself touches no entry row (src/db/repositories/stats.ts);
  * - with a metrics token (`METRICS_TOKEN`) a scrape must send `Authorization: Bearer <token>` (401
  *   otherwise); without one only loopback clients are served (403 otherwise), e.g. a Prometheus or an
  *   agent on the same host. Behind a reverse proxy on the same host set `TRUST_PROXY`, or the proxy's
@@ -11,9 +11,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { PlatformCounts } from '../../db/repositories/stats.ts';
 import { ApiError } from '../errors.ts';
 import type { WebMetrics } from '../metrics.ts';
-import type { PlatformCounts } from '../repositories/stats.ts';
 import { errorResponses } from '../schemas/common.ts';
 
 /** How long one read of the platform counts is served, in milliseconds. */

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ROLES } from '../../contracts/account.ts';
 import { BOT_STATES, ISOLATION_REASONS } from '../../contracts/bot.ts';
-import type { TenantListItem, TenantRecord } from '../repositories/tenants.ts';
+import type { TenantListItem, TenantRecord } from '../../db/repositories/tenants.ts';
 import { shownState } from '../services/bot-liveness.ts';
 import { isolationReason } from './bot.ts';
 import { instant, iso } from './common.ts';

@@ -1,6 +1,6 @@
 /** Schemas of the audit log reads: `GET /api/admin/audit` and `GET /api/me/audit`. */
 import { z } from 'zod';
-import type { AuditRecord } from '../repositories/audit.ts';
+import type { AuditRecord } from '../../db/repositories/audit.ts';
 import { instant, iso } from './common.ts';
 
 const limit = z.coerce

@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import { ROLES } from '../../contracts/account.ts';
-import type { TenantRecord } from '../repositories/tenants.ts';
+import type { TenantRecord } from '../../db/repositories/tenants.ts';
 import { REGISTRATION_MODES } from '../web-env.ts';
 import { instant, iso, newPasswordSchema, usernameSchema } from './common.ts';
 

@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import { BOT_STATES, BOT_TOKEN_PATTERN, ISOLATION_REASONS } from '../../contracts/bot.ts';
-import type { BotConfigRecord } from '../repositories/bot-configs.ts';
+import type { BotConfigRecord } from '../../db/repositories/bot-configs.ts';
 import { shownState } from '../services/bot-liveness.ts';
 import { instant, iso } from './common.ts';
 

@@ -5,13 +5,13 @@
  * The guard lets only admins reach these methods; the service re-checks the role anyway.
  */
 
+import { auditRepository, tenantActor } from '../../db/repositories/audit.ts';
+import { inviteRepository } from '../../db/repositories/invites.ts';
+import { sessionRepository } from '../../db/repositories/sessions.ts';
+import { type TenantListItem, type TenantRecord, tenantRepository } from '../../db/repositories/tenants.ts';
 import type { Sql } from '../../db/sql.ts';
 import { newInviteCode, sha256Hex } from '../auth/secrets.ts';
 import { ApiError } from '../errors.ts';
-import { auditRepository, tenantActor } from '../repositories/audit.ts';
-import { inviteRepository } from '../repositories/invites.ts';
-import { sessionRepository } from '../repositories/sessions.ts';
-import { type TenantListItem, type TenantRecord, tenantRepository } from '../repositories/tenants.ts';
 import type { AuthContext } from './auth-service.ts';
 
 /** Invite codes stay valid this long (ms). */

@@ -4,8 +4,9 @@
  * changes, sessions ended, and its account being registered, disabled or enabled. A delay imposed on a
  * whole address (`scope: address`) names no account, so it is only in the admin's log.
  */
+
+import { type AuditRecord, auditRepository } from '../../db/repositories/audit.ts';
 import type { Sql } from '../../db/sql.ts';
-import { type AuditRecord, auditRepository } from '../repositories/audit.ts';
 import { requireAdmin } from './admin-service.ts';
 import type { AuthContext } from './auth-service.ts';
 

@@ -7,16 +7,16 @@
  * comes first; sign-out, and the admin disabling the tenant, delete it at once.
  */
 
+import { auditRepository, tenantActor } from '../../db/repositories/audit.ts';
+import { inviteRepository } from '../../db/repositories/invites.ts';
+import { sessionRepository } from '../../db/repositories/sessions.ts';
+import { type Role, type TenantRecord, tenantRepository } from '../../db/repositories/tenants.ts';
 import { isUniqueViolation, type Sql } from '../../db/sql.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import { assertStrongPassword } from '../auth/password-strength.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../auth/passwords.ts';
 import { type CsrfTokens, newSessionId, sha256Hex } from '../auth/secrets.ts';
 import { ApiError, rateLimited } from '../errors.ts';
-import { auditRepository, tenantActor } from '../repositories/audit.ts';
-import { inviteRepository } from '../repositories/invites.ts';
-import { sessionRepository } from '../repositories/sessions.ts';
-import { type Role, type TenantRecord, tenantRepository } from '../repositories/tenants.ts';
 import type { RegistrationMode } from '../web-env.ts';
 
 /** Session lifetimes; every default in one place. */

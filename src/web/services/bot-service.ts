@@ -8,16 +8,16 @@
  * and it never reaches a response, a log line or an audit event.
  */
 
-import { isUniqueViolation, type Sql } from '../../db/sql.ts';
-import type { TokenCipher } from '../../security/token-cipher.ts';
-import { configHash } from '../../supervisor/config-hash.ts';
-import { ApiError } from '../errors.ts';
-import { auditRepository, tenantActor } from '../repositories/audit.ts';
+import { auditRepository, tenantActor } from '../../db/repositories/audit.ts';
 import {
   BOT_ID_UNIQUE_INDEX,
   type BotConfigRecord,
   botConfigRepository,
-} from '../repositories/bot-configs.ts';
+} from '../../db/repositories/bot-configs.ts';
+import { isUniqueViolation, type Sql } from '../../db/sql.ts';
+import type { TokenCipher } from '../../security/token-cipher.ts';
+import { configHash } from '../../supervisor/config-hash.ts';
+import { ApiError } from '../errors.ts';
 import {
   type BotIdentity,
   TelegramApiError,

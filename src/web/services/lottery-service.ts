@@ -6,6 +6,8 @@
  *
  * The draw proof is the one public read: it is looked up by lottery id alone.
  */
+
+import { auditRepository, tenantActor } from '../../db/repositories/audit.ts';
 import type { Sql } from '../../db/sql.ts';
 import type { DrawProof } from '../../lottery/fairness/index.ts';
 import {
@@ -41,7 +43,6 @@ import type { LotteryStatus } from '../../lottery/model.ts';
 import { ApiError, type ErrorCode } from '../errors.ts';
 import { createHeavyLimiter, type HeavyLimiter, type Release } from '../heavy-limit.ts';
 import { createProofCache, type ProofBody, type ProofCache, type ProofStamp } from '../proof-cache.ts';
-import { auditRepository, tenantActor } from '../repositories/audit.ts';
 
 export interface LotteryServiceOptions {
   sql: Sql;

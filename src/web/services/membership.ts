@@ -3,6 +3,7 @@
  * src/lottery/membership-client.ts) with the token read from `bot_configs` and decrypted with the
  * bot-token cipher. The token lives only inside the returned function; it is never logged.
  */
+import { botConfigRepository } from '../../db/repositories/bot-configs.ts';
 import type { Sql } from '../../db/sql.ts';
 import { createMembershipCheck, type MembershipCheck } from '../../lottery/index.ts';
 import type { TokenCipher } from '../../security/token-cipher.ts';
@@ -28,14 +29,11 @@ export function tenantMembership(
   options: TenantMembershipOptions,
 ): (tenantId: number) => Promise<MembershipCheck | null> {
   return async (tenantId) => {
-    const [row] = await options.sql.query<{ token_encrypted: string | null }>(
-      'select token_encrypted from bot_configs where tenant_id = ?',
-      [tenantId],
-    );
-    if (!row?.token_encrypted) return null;
+    const sealed = await botConfigRepository.tokenCiphertext(options.sql, tenantId);
+    if (!sealed) return null;
     let token: string;
     try {
-      token = options.cipher.decrypt(row.token_encrypted);
+      token = options.cipher.decrypt(sealed);
     } catch {
       return null;
     }

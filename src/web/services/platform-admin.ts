@@ -4,12 +4,13 @@
  * and password pass the same rules as a sign-up (schema and password strength) over the web (the `RegisterBody` schema), the password
  * is stored as the web stores it (passwords.ts), and the creation is audited.
  */
+
+import { auditRepository } from '../../db/repositories/audit.ts';
+import { type TenantRecord, tenantRepository } from '../../db/repositories/tenants.ts';
 import { isUniqueViolation, type Sql } from '../../db/sql.ts';
 import { assertStrongPassword } from '../auth/password-strength.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { ApiError } from '../errors.ts';
-import { auditRepository } from '../repositories/audit.ts';
-import { type TenantRecord, tenantRepository } from '../repositories/tenants.ts';
 import { registerBody } from '../schemas/auth.ts';
 
 /** A refusal a person can act on: the message says what is wrong (never the password). */

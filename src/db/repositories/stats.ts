@@ -1,5 +1,5 @@
 /** Counts for the Prometheus gauges, read at scrape time (cached by routes/metrics.ts); no table scan of entries. */
-import type { Sql } from '../../db/sql.ts';
+import type { Sql } from '../sql.ts';
 
 export interface PlatformCounts {
   /** Bots per supervisor state (`bot_status.state`). */

@@ -3,8 +3,8 @@
  * and by look-alike skeleton (`username_skeleton`, src/db/username-skeleton.ts).
  */
 import type { TenantState } from '../../contracts/bot.ts';
-import { type Sql, toDate } from '../../db/sql.ts';
-import { normaliseUsername, usernameSkeleton } from '../../db/username-skeleton.ts';
+import { type Sql, toDate } from '../sql.ts';
+import { normaliseUsername, usernameSkeleton } from '../username-skeleton.ts';
 
 export type Role = 'admin' | 'organiser';
 

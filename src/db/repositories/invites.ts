@@ -1,5 +1,5 @@
 /** Queries on `invites`: single-use invite codes, stored as SHA-256. */
-import type { Sql } from '../../db/sql.ts';
+import type { Sql } from '../sql.ts';
 
 export const inviteRepository = {
   /** Store a new code (its hash) with its expiry. */

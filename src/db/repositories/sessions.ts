@@ -3,7 +3,7 @@
  * `expires_at` is in the future and its tenant is not disabled. The API names a session by its
  * `public_id` (a random UUID), never by the hash.
  */
-import { type Sql, toDate } from '../../db/sql.ts';
+import { type Sql, toDate } from '../sql.ts';
 import type { Role } from './tenants.ts';
 
 /** A valid session and the tenant it signs in. */

@@ -3,7 +3,7 @@
  * Reads page newest first by id (`before` = the last id of the previous page), on the primary key or on
  * `(tenant_id, id)` (Migration20261202600000AuditIndex).
  */
-import { type Sql, toDate } from '../../db/sql.ts';
+import { type Sql, toDate } from '../sql.ts';
 
 export interface AuditInput {
   /** The tenant the event is about (shown to that tenant). */

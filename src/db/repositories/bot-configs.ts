@@ -4,7 +4,7 @@
  * The token ciphertext is written here but never read back by the web.
  */
 import type { TenantState } from '../../contracts/bot.ts';
-import { type Sql, toDate, toDateOrNull } from '../../db/sql.ts';
+import { type Sql, toDate, toDateOrNull } from '../sql.ts';
 
 /** A tenant's bot config with the bot's live status (null before the supervisor reported one). */
 export interface BotConfigRecord {
@@ -177,5 +177,32 @@ export const botConfigRepository = {
       [tenantId],
     );
     return rows.length > 0;
+  },
+
+  /** Whether the tenant has saved a token (publishing a lottery needs a bot). */
+  async hasToken(db: Pick<Sql, 'query'>, tenantId: number): Promise<boolean> {
+    const rows = await db.query(
+      'select 1 from bot_configs where tenant_id = ? and token_encrypted is not null',
+      [tenantId],
+    );
+    return rows.length > 0;
+  },
+
+  /** The bot's username (from getMe, saved with its config), or null. */
+  async botUsername(db: Pick<Sql, 'query'>, tenantId: number): Promise<string | null> {
+    const [row] = await db.query<{ bot_username: string | null }>(
+      'select bot_username from bot_configs where tenant_id = ?',
+      [tenantId],
+    );
+    return row?.bot_username ?? null;
+  },
+
+  /** The token's ciphertext (for a process that may decrypt it), or null without a token. Never logged. */
+  async tokenCiphertext(db: Pick<Sql, 'query'>, tenantId: number): Promise<string | null> {
+    const [row] = await db.query<{ token_encrypted: string | null }>(
+      'select token_encrypted from bot_configs where tenant_id = ?',
+      [tenantId],
+    );
+    return row?.token_encrypted ?? null;
   },
 };
