@@ -7,7 +7,7 @@
  */
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
-import { refreshEntryCounts } from '../lottery/join.ts';
+import { refreshEntryCounts } from '../lottery/entries-store.ts';
 import { enqueue, type OutboxItem } from '../lottery/outbox.ts';
 import { botUsername, chatNames } from '../lottery/posts.ts';
 import { postKeyboard, postText } from '../lottery/render.ts';

@@ -23,6 +23,7 @@
  */
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
+import { hasStartedBot, recordBlocked } from '../lottery/bot-users-store.ts';
 import { recordChat } from '../lottery/chats-store.ts';
 import {
   type Entrant,
@@ -31,20 +32,17 @@ import {
   membershipOfError,
 } from '../lottery/conditions.ts';
 import {
-  hasStartedBot,
   type JoinLottery,
   type JoinOutcome,
   type JoinPhase,
   joinLottery,
-  loadJoinLottery,
-  recordBlocked,
   recordStarted,
 } from '../lottery/join.ts';
 import { MEMBERSHIP_TIMEOUT_MS } from '../lottery/membership-client.ts';
 import { enqueue } from '../lottery/outbox.ts';
 import { chatNames } from '../lottery/posts.ts';
 import { joinDeepLink, parseJoinCallback, parseStartPayload } from '../lottery/render.ts';
-import { openLotteryByKeyword } from '../lottery/store.ts';
+import { loadJoinLottery, openLotteryByKeyword } from '../lottery/store.ts';
 import { languageFor, texts } from '../lottery/texts.ts';
 import { callbackAnswer, startReply } from './join-replies.ts';
 import { sequentialize } from './sequence.ts';

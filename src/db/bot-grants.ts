@@ -18,7 +18,7 @@ interface TableGrant {
 
 /** The bot role's privileges, table by table (docs/database.md lists the same). */
 export const BOT_TABLE_GRANTS: Readonly<Record<string, TableGrant>> = {
-  // Join (join.ts: loadJoinLottery, the join statements, the keyword join) and the post updater (store.ts
+  // Join (store.ts: loadJoinLottery and the keyword join; entries-store.ts: the join statements) and the post updater (store.ts
   // findLottery). `for update` / `for share` need UPDATE on a column; the seed stays unreadable.
   lotteries: {
     select: [

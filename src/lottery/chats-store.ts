@@ -46,3 +46,11 @@ export async function adminChats(sql: Sql, tenantId: number, chatIds: number[]):
   );
   return new Set(rows.map((r) => Number(r.chat_id)));
 }
+
+/** Marks a chat whose membership check failed (shown to the organiser with the chats). */
+export async function flagChat(sql: Sql, tenantId: number, chatId: number, error: string): Promise<void> {
+  await sql.query(
+    'update chats set check_failed_at = now(), check_error = ? where tenant_id = ? and chat_id = ?',
+    [error, tenantId, chatId],
+  );
+}

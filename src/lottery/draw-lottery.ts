@@ -26,6 +26,7 @@
 import type { Sql } from '../db/sql.ts';
 import type { MembershipCheck } from './conditions.ts';
 import { applyWinningConditions, type CheckedDraw } from './draw-conditions.ts';
+import { entriesOf, entryUserIds } from './entries-store.ts';
 import { LotteryError } from './errors.ts';
 import { fromHex } from './fairness/bytes.ts';
 import { createDrawProof, type DrawProof } from './fairness/index.ts';
@@ -33,14 +34,7 @@ import type { SeedCipher } from './lotteries.ts';
 import type { LotteryRecord } from './model.ts';
 import { chatNames, enqueuePostEdits } from './posts.ts';
 import { findLottery } from './store.ts';
-import {
-  enqueueAnnouncements,
-  entriesOf,
-  entryUserIds,
-  insertReplacedAtDraw,
-  insertWinners,
-  saveProof,
-} from './winners-store.ts';
+import { enqueueAnnouncements, insertReplacedAtDraw, insertWinners, saveProof } from './winners-store.ts';
 
 export { CHECK_CONCURRENCY, maxConditionChecks } from './draw-conditions.ts';
 

@@ -4,8 +4,10 @@
  * Telegram's refusals into final (never retried) and the F7 delivery outcomes.
  * Texts matched: https://core.telegram.org/api/errors and docs/telegram-faults.md (F7, F17).
  */
+
 import type { DeliveryStatus } from '../contracts/lottery.ts';
 import type { Sql } from '../db/sql.ts';
+import { recordBlocked } from './bot-users-store.ts';
 import type { OutboxRow } from './outbox.ts';
 
 /** The F7 outcome of a private message Telegram refused with `description`. */
@@ -68,11 +70,7 @@ export async function applyFailed(
     ]);
     const chatId = Number(row.payload.chat_id);
     if (status === 'blocked' && Number.isSafeInteger(chatId)) {
-      await sql.query(
-        `insert into bot_users (tenant_id, tg_user_id, blocked_at) values (?, ?, now())
-         on conflict (tenant_id, tg_user_id) do update set blocked_at = now(), updated_at = now()`,
-        [row.tenantId, chatId],
-      );
+      await recordBlocked(sql, row.tenantId, chatId);
     }
   }
 }

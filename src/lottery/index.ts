@@ -4,6 +4,8 @@
  * draw (draw-lottery.ts), rerolls (reroll-winners.ts), the outbox (outbox.ts, effects.ts), the read
  * models (queries.ts) and the texts (texts.ts, render.ts). The fairness core is in fairness/.
  */
+
+export { recordBlocked } from './bot-users-store.ts';
 export {
   type Entrant,
   type Membership,
@@ -13,7 +15,7 @@ export {
 } from './conditions.ts';
 export { type DrawDeps, type DrawOutcome, drawIfOpen, drawNow, dueLotteries } from './draw-lottery.ts';
 export { LOTTERY_ERROR_CODES, LotteryError, type LotteryErrorCode } from './errors.ts';
-export { type JoinOutcome, joinLottery, loadJoinLottery, recordBlocked, recordStarted } from './join.ts';
+export { type JoinOutcome, joinLottery, recordStarted } from './join.ts';
 export {
   cancelLottery,
   createLottery,
@@ -51,4 +53,5 @@ export {
 } from './queries.ts';
 export { type RerollRequest, rerollWinners } from './reroll-winners.ts';
 export { createSeedCipher, LOTTERY_SEED_PURPOSE } from './seed-cipher.ts';
+export { loadJoinLottery } from './store.ts';
 export { loadProof } from './winners-store.ts';

@@ -265,3 +265,16 @@ export async function outboxDepth(sql: Sql): Promise<{ tenantId: number; pending
   );
   return rows.map((r) => ({ tenantId: r.tenant_id, pending: Number(r.pending) }));
 }
+
+/**
+ * Cancels the winner's message while it is still waiting (a replaced winner is not told they won); true when
+ * one was cancelled. One that is being sent or was sent stays as it is.
+ */
+export async function cancelPendingWinnerMessage(sql: Sql, winnerId: number): Promise<boolean> {
+  const cancelled = await sql.query(
+    `update outbox_messages set status = 'cancelled', updated_at = now()
+      where winner_id = ? and status = 'pending' returning id`,
+    [winnerId],
+  );
+  return cancelled.length > 0;
+}

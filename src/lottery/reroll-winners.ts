@@ -7,13 +7,14 @@
  * @throws LotteryError lottery_not_found, lottery_not_drawn, winner_not_active, invalid_lottery (reason)
  */
 import type { Sql } from '../db/sql.ts';
+import { entriesOf } from './entries-store.ts';
 import { LotteryError } from './errors.ts';
 import { MAX_REASON_LENGTH, reroll } from './fairness/index.ts';
 import type { LotteryRecord } from './model.ts';
 import { enqueue } from './outbox.ts';
 import { type AnnouncedWinner, rerollText } from './render.ts';
 import { findLottery } from './store.ts';
-import { entriesOf, insertWinners, loadProof, markReplaced, saveProof, winnerDms } from './winners-store.ts';
+import { insertWinners, loadProof, markReplaced, saveProof, winnerDms } from './winners-store.ts';
 
 export interface RerollRequest {
   /** winners.id of the winners to replace. */

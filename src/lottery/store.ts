@@ -1,11 +1,13 @@
 /**
- * The SQL of lotteries, prizes and posts: reading a lottery whole, listing, inserting and updating.
+ * The home of the SQL of lotteries, prizes and posts: reading a lottery whole, listing, inserting and
+ * updating, the join's view of a lottery, the posts whose count is stale.
  * Every read is scoped by tenant unless the caller is a process acting for all tenants (tenantId null:
  * the draw scheduler). Rows come back from two drivers (the ORM's knex pool gives timestamps as text,
  * `pg` as Date; bigint is text in both), so each value is normalised here.
  */
 import { type Sql, toDate, toDateOrNull } from '../db/sql.ts';
 import type {
+  JoinCondition,
   Language,
   LotteryInput,
   LotteryRecord,
@@ -288,4 +290,53 @@ export async function postMessageId(sql: Sql, postId: number): Promise<number | 
     [postId],
   );
   return post?.message_id ? Number(post.message_id) : null;
+}
+
+/** What joining needs to know of a lottery. */
+export interface JoinLottery {
+  id: number;
+  tenantId: number;
+  title: string;
+  language: Language;
+  status: string;
+  joinConditions: JoinCondition[];
+  joinKeyword: string | null;
+  publishTargets: number[];
+  /** An "at N entries" trigger caps the entries: joins are counted one by one under the row lock. */
+  capped: boolean;
+}
+
+/** Reads what joining needs of a tenant's lottery, or null (on every press the cache misses: one row, no joins). */
+export async function loadJoinLottery(
+  sql: Sql,
+  tenantId: number,
+  lotteryId: number,
+): Promise<JoinLottery | null> {
+  const [row] = await sql.query<{
+    id: number;
+    tenant_id: number;
+    title: string;
+    language: string;
+    status: string;
+    join_conditions: JoinCondition[];
+    join_keyword: string | null;
+    publish_targets: (number | string)[];
+    draw_at_entries: number | null;
+  }>(
+    `select id, tenant_id, title, language, status, join_conditions, join_keyword, publish_targets, draw_at_entries
+       from lotteries where id = ? and tenant_id = ?`,
+    [lotteryId, tenantId],
+  );
+  if (!row) return null;
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    title: row.title,
+    language: row.language === 'en' ? 'en' : 'zh-CN',
+    status: row.status,
+    joinConditions: row.join_conditions,
+    joinKeyword: row.join_keyword,
+    publishTargets: row.publish_targets.map(Number),
+    capped: row.draw_at_entries !== null,
+  };
 }

@@ -1,69 +1,13 @@
 /**
- * Reading and writing a drawn lottery's winners, its proof row and its entries' user ids, and queueing
- * the announcements (winners post per target, each winner's DM). Shared by the draw and the reroll.
+ * The home of the SQL of a drawn lottery's winners and its proof row; also queues the announcements (winners post per target, each winner's DM). Shared by the draw and the reroll.
  */
 import type { Sql } from '../db/sql.ts';
+import { type EntryPerson, entryUserIds } from './entries-store.ts';
 import type { DrawProof, RerollRecord, UndrawnRecord, WinnerRecord } from './fairness/index.ts';
 import type { LotteryRecord } from './model.ts';
-import { enqueue, type OutboxItem } from './outbox.ts';
+import { cancelPendingWinnerMessage, enqueue, type OutboxItem } from './outbox.ts';
 import { type AnnouncedWinner, winnersText } from './render.ts';
 import { languageFor, texts } from './texts.ts';
-
-/** The user ids of a lottery's entries, in entry order. */
-export async function entryUserIds(sql: Sql, lotteryId: number): Promise<number[]> {
-  const rows = await sql.query<{ tg_user_id: string }>(
-    'select tg_user_id from entries where lottery_id = ?',
-    [lotteryId],
-  );
-  return rows.map((r) => Number(r.tg_user_id));
-}
-
-export interface EntryPerson {
-  entryId: number;
-  userId: number;
-  firstName: string;
-  lastName: string | null;
-  username: string | null;
-  languageCode: string | null;
-}
-
-/**
- * The entries of the given users in one lottery, by user id. One statement whatever the number of users
- * (they travel as one text parameter, joined to the entries, so 200,000 winners are one hash join).
- */
-export async function entriesOf(
-  sql: Sql,
-  lotteryId: number,
-  userIds: readonly number[],
-): Promise<Map<number, EntryPerson>> {
-  if (userIds.length === 0) return new Map();
-  const rows = await sql.query<{
-    id: string;
-    tg_user_id: string;
-    first_name: string;
-    last_name: string | null;
-    username: string | null;
-    language_code: string | null;
-  }>(
-    `select e.id, e.tg_user_id, e.first_name, e.last_name, e.username, e.language_code
-       from entries e join unnest(string_to_array(?, ',')::bigint[]) as u(user_id) on e.tg_user_id = u.user_id
-      where e.lottery_id = ?`,
-    [userIds.join(','), lotteryId],
-  );
-  return new Map(
-    rows.map((r) => [
-      Number(r.tg_user_id),
-      {
-        entryId: Number(r.id),
-        userId: Number(r.tg_user_id),
-        firstName: r.first_name,
-        lastName: r.last_name,
-        username: r.username,
-        languageCode: r.language_code,
-      },
-    ]),
-  );
-}
 
 /**
  * Winner rows per INSERT: each column travels as one text parameter (unnest of arrays), so a statement has
@@ -174,12 +118,7 @@ export async function markReplaced(
     );
     if (!row) continue;
     // A replaced winner is not told they won: a message still waiting is cancelled.
-    const cancelled = await sql.query(
-      `update outbox_messages set status = 'cancelled', updated_at = now()
-        where winner_id = ? and status = 'pending' returning id`,
-      [row.id],
-    );
-    if (cancelled.length > 0) {
+    if (await cancelPendingWinnerMessage(sql, Number(row.id))) {
       await sql.query(
         `update winners set delivery_status = 'not-sent' where id = ? and delivery_status = 'pending'`,
         [row.id],

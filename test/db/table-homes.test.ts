@@ -23,10 +23,10 @@ const HOMES: Record<string, string> = {
   lotteries: 'src/lottery/store.ts',
   prizes: 'src/lottery/store.ts',
   lottery_posts: 'src/lottery/store.ts',
-  lottery_counts: 'src/lottery/join.ts',
+  lottery_counts: 'src/lottery/entries-store.ts',
   chats: 'src/lottery/chats-store.ts',
-  entries: 'src/lottery/join.ts',
-  bot_users: 'src/lottery/effects.ts',
+  entries: 'src/lottery/entries-store.ts',
+  bot_users: 'src/lottery/bot-users-store.ts',
   winners: 'src/lottery/winners-store.ts',
   draw_proofs: 'src/lottery/winners-store.ts',
   outbox_messages: 'src/lottery/outbox.ts',
@@ -35,29 +35,21 @@ const HOMES: Record<string, string> = {
 /** `table file` pairs of statements not in their table's home yet (the move goes on; the list only shrinks). */
 const NOT_YET_MOVED = new Set([
   'bot_configs src/supervisor/config-source.ts',
-  'bot_users src/lottery/join.ts',
-  'chats src/lottery/join.ts',
   'chats src/lottery/posts.ts',
-  'chats src/lottery/queries.ts',
   'draw_proofs src/web/proof-cache.ts',
-  'entries src/lottery/queries.ts',
-  'entries src/lottery/winners-store.ts',
   'lotteries src/lottery/draw-lottery.ts',
-  'lotteries src/lottery/join.ts',
   'lotteries src/lottery/lotteries.ts',
   'lottery_posts src/lottery/effects.ts',
   'lottery_posts src/lottery/posts.ts',
-  'outbox_messages src/lottery/winners-store.ts',
   'winners src/lottery/effects.ts',
-  'winners src/lottery/queries.ts',
   'winners src/lottery/reroll-winners.ts',
 ]);
 
 /**
- * Read models that count across tables for one screen or one scrape, and write nothing: their statements read
- * any table (the platform counts of GET /metrics).
+ * Read models that join across tables for one screen or one scrape, and write nothing: their statements read
+ * any table (the platform counts of GET /metrics; the panel's entries, winners and chats pages).
  */
-const READ_MODELS = new Set(['src/db/repositories/stats.ts']);
+const READ_MODELS = new Set(['src/db/repositories/stats.ts', 'src/lottery/queries.ts']);
 
 /** Folders whose SQL is not the platform's tables: migrations (the schema itself), the sandbox (no database). */
 const SKIPPED = new Set(['migrations', 'sandbox', 'ui', 'node_modules']);
