@@ -7,11 +7,13 @@
  */
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
+import { chatNames } from '../lottery/chats-store.ts';
 import { refreshEntryCounts } from '../lottery/entries-store.ts';
 import { enqueue, type OutboxItem } from '../lottery/outbox.ts';
-import { botUsername, chatNames } from '../lottery/posts.ts';
+import { botUsername } from '../lottery/posts.ts';
+import { stalePosts } from '../lottery/posts-store.ts';
 import { postKeyboard, postText } from '../lottery/render.ts';
-import { findLotteries, stalePosts } from '../lottery/store.ts';
+import { findLotteries } from '../lottery/store.ts';
 
 export interface CountSyncOptions {
   sql: Sql;

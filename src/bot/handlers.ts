@@ -24,7 +24,7 @@
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import { hasStartedBot, recordBlocked } from '../lottery/bot-users-store.ts';
-import { recordChat } from '../lottery/chats-store.ts';
+import { chatNames, recordChat } from '../lottery/chats-store.ts';
 import {
   type Entrant,
   type MembershipCheck,
@@ -40,7 +40,6 @@ import {
 } from '../lottery/join.ts';
 import { MEMBERSHIP_TIMEOUT_MS } from '../lottery/membership-client.ts';
 import { enqueue } from '../lottery/outbox.ts';
-import { chatNames } from '../lottery/posts.ts';
 import { joinDeepLink, parseJoinCallback, parseStartPayload } from '../lottery/render.ts';
 import { loadJoinLottery, openLotteryByKeyword } from '../lottery/store.ts';
 import { languageFor, texts } from '../lottery/texts.ts';

@@ -37,7 +37,7 @@ import {
   retryLater,
   unclaim,
 } from '../lottery/outbox.ts';
-import { postMessageId } from '../lottery/store.ts';
+import { postMessageId } from '../lottery/posts-store.ts';
 import { type BotApi, DEFAULT_BREATHER_MS } from '../telegram/index.ts';
 
 /**

@@ -54,3 +54,14 @@ export async function flagChat(sql: Sql, tenantId: number, chatId: number, error
     [error, tenantId, chatId],
   );
 }
+
+/** Titles of the tenant's chats by id (for "member of <chat>" lines): `@username`, else the title, else the id. */
+export async function chatNames(sql: Sql, tenantId: number): Promise<Map<number, string>> {
+  const rows = await sql.query<{ chat_id: string; title: string | null; username: string | null }>(
+    'select chat_id, title, username from chats where tenant_id = ?',
+    [tenantId],
+  );
+  return new Map(
+    rows.map((r) => [Number(r.chat_id), r.username ? `@${r.username}` : (r.title ?? String(r.chat_id))]),
+  );
+}

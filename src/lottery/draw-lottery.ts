@@ -24,6 +24,7 @@
  * @throws LotteryError lottery_not_found / lottery_not_open (manual draw only)
  */
 import type { Sql } from '../db/sql.ts';
+import { chatNames } from './chats-store.ts';
 import type { MembershipCheck } from './conditions.ts';
 import { applyWinningConditions, type CheckedDraw } from './draw-conditions.ts';
 import { entriesOf, entryUserIds } from './entries-store.ts';
@@ -32,7 +33,7 @@ import { fromHex } from './fairness/bytes.ts';
 import { createDrawProof, type DrawProof } from './fairness/index.ts';
 import type { SeedCipher } from './lotteries.ts';
 import type { LotteryRecord } from './model.ts';
-import { chatNames, enqueuePostEdits } from './posts.ts';
+import { enqueuePostEdits } from './posts.ts';
 import { findLottery } from './store.ts';
 import { enqueueAnnouncements, insertReplacedAtDraw, insertWinners, saveProof } from './winners-store.ts';
 

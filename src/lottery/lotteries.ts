@@ -25,7 +25,14 @@ import {
   winnerCount,
 } from './model.ts';
 import { enqueuePostEdits, enqueuePosts } from './posts.ts';
-import { findLottery, insertLottery, updateLottery } from './store.ts';
+import {
+  deleteLotteryRow,
+  findLottery,
+  insertLottery,
+  markCancelled,
+  markPublished,
+  updateLottery,
+} from './store.ts';
 
 /** Encrypts and decrypts a lottery's secret seed at rest (AES-256-GCM, src/security/token-cipher.ts). */
 export interface SeedCipher {
@@ -233,7 +240,7 @@ export async function deleteLottery(deps: LotteryServiceDeps, tenantId: number, 
           : `Only drafts and cancelled lotteries can be deleted; this one is ${current.status} (its draw is kept).`,
       );
     }
-    await sql.query('delete from lotteries where id = ? and tenant_id = ?', [id, tenantId]);
+    await deleteLotteryRow(sql, tenantId, id);
   });
 }
 
@@ -260,11 +267,10 @@ export async function publishLottery(
     await checkAdminChats(sql, tenantId, asInput(current));
     checkDrawTime(asInput(current), deps.now?.() ?? Date.now());
     const seed = generateSeed();
-    await sql.query(
-      `update lotteries set status = 'open', seed_encrypted = ?, commitment = ?, published_at = now(),
-         updated_at = now() where id = ?`,
-      [deps.seedCipher.encrypt(seed.toString('hex')), commitment(seed), id],
-    );
+    await markPublished(sql, id, {
+      seedEncrypted: deps.seedCipher.encrypt(seed.toString('hex')),
+      commitment: commitment(seed),
+    });
     await enqueuePosts(sql, await mustFind(sql, tenantId, id));
     return mustFind(sql, tenantId, id); // with its posts
   });
@@ -286,10 +292,7 @@ export async function cancelLottery(
           : `This lottery is ${current.status}; it cannot be cancelled any more.`,
       );
     }
-    await sql.query(
-      `update lotteries set status = 'cancelled', cancelled_at = now(), updated_at = now() where id = ?`,
-      [id],
-    );
+    await markCancelled(sql, id);
     const cancelled = await mustFind(sql, tenantId, id);
     if (current.status === 'open') await enqueuePostEdits(sql, cancelled, 'cancelled', 'cancelled');
     return cancelled;

@@ -1,10 +1,11 @@
 /**
- * The home of the SQL of lotteries, prizes and posts: reading a lottery whole, listing, inserting and
- * updating, the join's view of a lottery, the posts whose count is stale.
+ * The home of the SQL of lotteries and prizes: reading a lottery whole (with its posts), listing, inserting,
+ * updating, its state changes (publish, cancel, delete, the draw's), the join's view and the keyword lookup.
  * Every read is scoped by tenant unless the caller is a process acting for all tenants (tenantId null:
  * the draw scheduler). Rows come back from two drivers (the ORM's knex pool gives timestamps as text,
  * `pg` as Date; bigint is text in both), so each value is normalised here.
  */
+
 import { type Sql, toDate, toDateOrNull } from '../db/sql.ts';
 import type {
   JoinCondition,
@@ -15,6 +16,7 @@ import type {
   PostRecord,
   PrizeRecord,
 } from './model.ts';
+import { postsOfLotteries } from './posts-store.ts';
 
 interface LotteryRow {
   id: number;
@@ -83,22 +85,14 @@ async function attach(sql: Sql, rows: LotteryRow[]): Promise<LotteryRecord[]> {
     `select id, lottery_id, position, name, quantity from prizes where lottery_id = any(string_to_array(?, ',')::int[]) order by lottery_id, position`,
     [ids.join(',')],
   );
-  const posts = await sql.query<{ lottery_id: number; chat_id: string; message_id: string | null }>(
-    `select lottery_id, chat_id, message_id from lottery_posts where lottery_id = any(string_to_array(?, ',')::int[]) order by id`,
-    [ids.join(',')],
-  );
+  const posts = await postsOfLotteries(sql, ids);
   return rows.map((row) =>
     toRecord(
       row,
       prizes
         .filter((p) => p.lottery_id === row.id)
         .map((p) => ({ id: p.id, position: p.position, name: p.name, quantity: p.quantity })),
-      posts
-        .filter((p) => p.lottery_id === row.id)
-        .map((p) => ({
-          chatId: Number(p.chat_id),
-          messageId: p.message_id === null ? null : Number(p.message_id),
-        })),
+      posts.filter((p) => p.lotteryId === row.id).map((p) => ({ chatId: p.chatId, messageId: p.messageId })),
     ),
   );
 }
@@ -260,38 +254,6 @@ export async function openLotteryByKeyword(
   return row?.id ?? null;
 }
 
-/** A post whose shown entry count is behind its open lottery's and that has no edit pending. */
-export interface StalePost {
-  id: number;
-  chatId: number;
-  lotteryId: number;
-}
-
-/** The tenant's posts of open lotteries whose shown count differs from the count, with no edit queued. */
-export async function stalePosts(sql: Sql, tenantId: number): Promise<StalePost[]> {
-  const rows = await sql.query<{ id: number; chat_id: string; lottery_id: number }>(
-    `select p.id, p.chat_id, p.lottery_id
-       from lottery_posts p join lotteries l on l.id = p.lottery_id
-       left join lottery_counts c on c.lottery_id = l.id
-      where l.tenant_id = ? and l.status = 'open' and p.message_id is not null
-        and p.shown_entry_count <> greatest(l.entry_count, coalesce(c.entry_count, 0))
-        and not exists (select 1 from outbox_messages o
-                         where o.tenant_id = ? and o.ref_id = p.id and o.kind in ('count-edit', 'post-edit')
-                           and o.status in ('pending', 'sending'))`,
-    [tenantId, tenantId],
-  );
-  return rows.map((r) => ({ id: r.id, chatId: Number(r.chat_id), lotteryId: r.lottery_id }));
-}
-
-/** The Telegram message id of post `postId`, or null while the post has not been sent. */
-export async function postMessageId(sql: Sql, postId: number): Promise<number | null> {
-  const [post] = await sql.query<{ message_id: string | null }>(
-    'select message_id from lottery_posts where id = ?',
-    [postId],
-  );
-  return post?.message_id ? Number(post.message_id) : null;
-}
-
 /** What joining needs to know of a lottery. */
 export interface JoinLottery {
   id: number;
@@ -339,4 +301,30 @@ export async function loadJoinLottery(
     publishTargets: row.publish_targets.map(Number),
     capped: row.draw_at_entries !== null,
   };
+}
+
+/** Deletes a tenant's lottery (its prizes, posts and entries go with it). */
+export async function deleteLotteryRow(sql: Sql, tenantId: number, id: number): Promise<void> {
+  await sql.query('delete from lotteries where id = ? and tenant_id = ?', [id, tenantId]);
+}
+
+/** Opens a lottery: its encrypted seed and commitment are set once, at publishing. */
+export async function markPublished(
+  sql: Sql,
+  id: number,
+  sealed: { seedEncrypted: string; commitment: string },
+): Promise<void> {
+  await sql.query(
+    `update lotteries set status = 'open', seed_encrypted = ?, commitment = ?, published_at = now(),
+       updated_at = now() where id = ?`,
+    [sealed.seedEncrypted, sealed.commitment, id],
+  );
+}
+
+/** Cancels a lottery. */
+export async function markCancelled(sql: Sql, id: number): Promise<void> {
+  await sql.query(
+    `update lotteries set status = 'cancelled', cancelled_at = now(), updated_at = now() where id = ?`,
+    [id],
+  );
 }

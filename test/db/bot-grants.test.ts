@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBotGrants } from '../../src/db/database.ts';
 import { type Sql, sqlFromOrm, sqlFromPool } from '../../src/db/sql.ts';
 import { hasStartedBot, recordBlocked } from '../../src/lottery/bot-users-store.ts';
-import { flagChat } from '../../src/lottery/chats-store.ts';
+import { chatNames, flagChat } from '../../src/lottery/chats-store.ts';
 import { applyFailed, applySent } from '../../src/lottery/effects.ts';
 import { refreshEntryCounts } from '../../src/lottery/entries-store.ts';
 import { joinLottery, recordStarted } from '../../src/lottery/join.ts';
@@ -23,7 +23,7 @@ import {
   retryLater,
   unclaim,
 } from '../../src/lottery/outbox.ts';
-import { botUsername, chatNames } from '../../src/lottery/posts.ts';
+import { botUsername } from '../../src/lottery/posts.ts';
 import { findLottery, loadJoinLottery } from '../../src/lottery/store.ts';
 import { openTestDatabase } from '../helpers/db.ts';
 import { insertTenant } from '../helpers/supervisor.ts';

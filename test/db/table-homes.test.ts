@@ -22,7 +22,7 @@ const HOMES: Record<string, string> = {
   invites: 'src/db/repositories/invites.ts',
   lotteries: 'src/lottery/store.ts',
   prizes: 'src/lottery/store.ts',
-  lottery_posts: 'src/lottery/store.ts',
+  lottery_posts: 'src/lottery/posts-store.ts',
   lottery_counts: 'src/lottery/entries-store.ts',
   chats: 'src/lottery/chats-store.ts',
   entries: 'src/lottery/entries-store.ts',
@@ -35,12 +35,9 @@ const HOMES: Record<string, string> = {
 /** `table file` pairs of statements not in their table's home yet (the move goes on; the list only shrinks). */
 const NOT_YET_MOVED = new Set([
   'bot_configs src/supervisor/config-source.ts',
-  'chats src/lottery/posts.ts',
   'draw_proofs src/web/proof-cache.ts',
   'lotteries src/lottery/draw-lottery.ts',
-  'lotteries src/lottery/lotteries.ts',
   'lottery_posts src/lottery/effects.ts',
-  'lottery_posts src/lottery/posts.ts',
   'winners src/lottery/effects.ts',
   'winners src/lottery/reroll-winners.ts',
 ]);
