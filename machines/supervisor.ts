@@ -1,6 +1,8 @@
 /**
  * The supervisor machine: the root actor. It reconciles config snapshots from the DB poller into one tenant
- * machine per tenant (spawned as `tenant-<tenantId>`, also its systemId), forwards operator restarts, keeps
+ * machine per tenant (spawned as `tenant-<tenantId>`, also its systemId; what each is sent — CONFIG.CHANGED,
+ * CONFIG.UNUSABLE, CONFIG.REMOVED, CONFIG.RESTART_REQUESTED — is planReconcile's, machines/reconcile.ts),
+ * forwards operator restarts, keeps
  * one host machine per bot host the runtime opens (`host-<hostId>`, machines/host.ts; HOST.OPEN / CLOSE /
  * KILL, forgotten on HOST.STOPPED), and at SHUTDOWN stops every tenant in parallel, waits for each
  * TENANT.STOPPED, then closes every host and waits for each HOST.STOPPED before reaching `done` (or the
@@ -36,7 +38,10 @@ export type SupervisorEvent =
    * never start; `at` epoch ms. Ignored while shutting down.
    */
   | { type: 'CONFIG.SNAPSHOT'; configs: TenantConfig[]; unusable?: UnusableTenantConfig[]; at: number }
-  /** Operator asks to restart one tenant's bot. */
+  /**
+   * Operator asks to restart one tenant's bot, directly. (A request stored with the config, as the web makes
+   * it, comes in CONFIG.SNAPSHOT instead.)
+   */
   | { type: 'TENANT.RESTART'; tenantId: string; at: number }
   /** Ctrl+C / SIGTERM. */
   | { type: 'SHUTDOWN'; at: number }
