@@ -1,6 +1,8 @@
 /**
  * The supervisor machine: the root actor. It reconciles config snapshots from the DB poller into one tenant
- * machine per tenant (spawned as `tenant-<tenantId>`, also its systemId), forwards operator restarts, keeps
+ * machine per tenant (spawned as `tenant-<tenantId>`, also its systemId; what each is sent — CONFIG.CHANGED,
+ * CONFIG.UNUSABLE, CONFIG.REMOVED, CONFIG.RESTART_REQUESTED — is planReconcile's, machines/reconcile.ts),
+ * forwards operator restarts, keeps
  * one host machine per bot host the runtime opens (`host-<hostId>`, machines/host.ts; HOST.OPEN / CLOSE /
  * KILL, forgotten on HOST.STOPPED), and at SHUTDOWN stops every tenant in parallel, waits for each
  * TENANT.STOPPED, then closes every host and waits for each HOST.STOPPED before reaching `done` (or the
@@ -13,14 +15,15 @@ import { assign, enqueueActions, setup } from 'xstate';
 import { type HostParentEvent, type HostTimers, hostActorId, hostMachine } from './host.ts';
 import { DEFAULT_PLACEMENT_POLICY, type HostKind } from './placement.ts';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './policy.ts';
+import {
+  planReconcile,
+  type TenantConfig,
+  type TenantEntry,
+  type UnusableTenantConfig,
+} from './reconcile.ts';
 import { type TenantParentEvent, tenantMachine } from './tenant.ts';
 
-/** One enabled bot config, as the poller reads it (`is_active AND token IS NOT NULL`). */
-export interface TenantConfig {
-  tenantId: string;
-  tenantName: string;
-  configHash: string;
-}
+export * from './reconcile.ts';
 
 export interface SupervisorInput {
   /** Passed to every tenant machine; also gives `shutdownDeadlineMs`. Default DEFAULT_RESTART_POLICY. */
@@ -30,9 +33,15 @@ export interface SupervisorInput {
 }
 
 export type SupervisorEvent =
-  /** Every enabled config, polled or notified; `at` epoch ms. Ignored while shutting down. */
-  | { type: 'CONFIG.SNAPSHOT'; configs: TenantConfig[]; at: number }
-  /** Operator asks to restart one tenant's bot. */
+  /**
+   * Every enabled config, polled or notified: the usable ones (with their restart requests) and those that can
+   * never start; `at` epoch ms. Ignored while shutting down.
+   */
+  | { type: 'CONFIG.SNAPSHOT'; configs: TenantConfig[]; unusable?: UnusableTenantConfig[]; at: number }
+  /**
+   * Operator asks to restart one tenant's bot, directly. (A request stored with the config, as the web makes
+   * it, comes in CONFIG.SNAPSHOT instead.)
+   */
   | { type: 'TENANT.RESTART'; tenantId: string; at: number }
   /** Ctrl+C / SIGTERM. */
   | { type: 'SHUTDOWN'; at: number }
@@ -77,12 +86,6 @@ const logFailure = {
   },
 } as const;
 
-/** What the supervisor remembers of a tenant; `configHash: null` = removed or disabled (machine kept, stopped). */
-export interface TenantEntry {
-  tenantName: string;
-  configHash: string | null;
-}
-
 export interface SupervisorContext {
   policy: RestartPolicy;
   hostTimers: HostTimers;
@@ -105,6 +108,8 @@ export interface ReconcileReport {
   changed: number;
   /** Active tenants missing from the snapshot. */
   removed: number;
+  /** Tenants told their config can never start (new ones included). */
+  unusable: number;
   /** Tenants with an enabled config after this snapshot. */
   running: number;
   at: number;
@@ -127,43 +132,6 @@ export function tenantActorId(tenantId: string): string {
   return `tenant-${tenantId}`;
 }
 
-/** What a snapshot changes: tenants to spawn, to send CONFIG.CHANGED, to send CONFIG.REMOVED; the next map. */
-export interface ReconcilePlan {
-  spawn: TenantConfig[];
-  change: TenantConfig[];
-  remove: string[];
-  reenabled: number;
-  tenants: Record<string, TenantEntry>;
-}
-
-/** Diffs a snapshot against the known tenants. A duplicated tenantId keeps its last config. Pure. */
-export function planReconcile(
-  known: Record<string, TenantEntry>,
-  configs: readonly TenantConfig[],
-): ReconcilePlan {
-  const incoming = new Map(configs.map((c) => [c.tenantId, c]));
-  const plan: ReconcilePlan = { spawn: [], change: [], remove: [], reenabled: 0, tenants: {} };
-  for (const [tenantId, entry] of Object.entries(known)) {
-    const config = incoming.get(tenantId);
-    if (!config) {
-      if (entry.configHash !== null) plan.remove.push(tenantId);
-      plan.tenants[tenantId] = { ...entry, configHash: null };
-      continue;
-    }
-    if (entry.configHash !== config.configHash) {
-      plan.change.push(config);
-      if (entry.configHash === null) plan.reenabled++;
-    }
-    plan.tenants[tenantId] = { tenantName: config.tenantName, configHash: config.configHash };
-  }
-  for (const config of incoming.values()) {
-    if (Object.hasOwn(known, config.tenantId)) continue;
-    plan.spawn.push(config);
-    plan.tenants[config.tenantId] = { tenantName: config.tenantName, configHash: config.configHash };
-  }
-  return plan;
-}
-
 export const supervisorMachine = setup({
   types: {
     context: {} as SupervisorContext,
@@ -179,20 +147,35 @@ export const supervisorMachine = setup({
     reconcile: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'CONFIG.SNAPSHOT') return;
       const { at } = event;
-      const plan = planReconcile(context.tenants, event.configs);
-      for (const config of plan.spawn) {
+      const plan = planReconcile(context.tenants, event.configs, event.unusable);
+      for (const { restartRequestedAt, ...config } of plan.spawn) {
         const id = tenantActorId(config.tenantId);
         enqueue.spawnChild('tenant', {
           id,
           systemId: id,
-          input: { ...config, policy: context.policy, at },
+          input: { ...config, restartRequestedAt: restartRequestedAt ?? null, policy: context.policy, at },
+        });
+      }
+      for (const { tenantId, tenantName, ...unusable } of plan.spawnUnusable) {
+        const id = tenantActorId(tenantId);
+        enqueue.spawnChild('tenant', {
+          id,
+          systemId: id,
+          input: { tenantId, tenantName, configHash: null, unusable, policy: context.policy, at },
         });
       }
       for (const { tenantId, configHash } of plan.change) {
         enqueue.sendTo(tenantActorId(tenantId), { type: 'CONFIG.CHANGED', configHash, at });
       }
+      for (const { tenantId, tenantName: _name, ...unusable } of plan.unusable) {
+        enqueue.sendTo(tenantActorId(tenantId), { type: 'CONFIG.UNUSABLE', ...unusable, at });
+      }
       for (const tenantId of plan.remove) {
         enqueue.sendTo(tenantActorId(tenantId), { type: 'CONFIG.REMOVED', at });
+      }
+      // after CONFIG.CHANGED, as the runtime always did: a restart asked with a new token restarts once
+      for (const { tenantId, requestedAt } of plan.restart) {
+        enqueue.sendTo(tenantActorId(tenantId), { type: 'CONFIG.RESTART_REQUESTED', requestedAt, at });
       }
       enqueue.assign({
         tenants: plan.tenants,
@@ -200,6 +183,7 @@ export const supervisorMachine = setup({
           added: plan.spawn.length + plan.reenabled,
           changed: plan.change.length - plan.reenabled,
           removed: plan.remove.length,
+          unusable: plan.unusable.length + plan.spawnUnusable.length,
           running: Object.values(plan.tenants).filter((t) => t.configHash !== null).length,
           at,
         },
@@ -327,7 +311,14 @@ export const supervisorMachine = setup({
             {
               type: 'reconciled',
               params: ({ context, event }) =>
-                context.lastReconcile ?? { added: 0, changed: 0, removed: 0, running: 0, at: event.at },
+                context.lastReconcile ?? {
+                  added: 0,
+                  changed: 0,
+                  removed: 0,
+                  unusable: 0,
+                  running: 0,
+                  at: event.at,
+                },
             },
           ],
         },

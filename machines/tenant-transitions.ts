@@ -27,33 +27,46 @@ export function stampTimer(timer: TenantTimer) {
   return { type: 'stamp', params: ({ context }: Ctx) => ({ at: timerDeadline(context, timer) }) } as const;
 }
 
+/**
+ * The status report of `state` from the context: the stop reason on `stopped`, `polling-failing` on a
+ * degraded `running`; `at` is the time of the latest event, or the state's start with `keepSince`.
+ */
+export function statusOf(
+  context: TenantContext,
+  state: TenantState,
+  options: { keepSince?: boolean } = {},
+): StatusReport {
+  return {
+    tenantId: context.tenantId,
+    tenantName: context.tenantName,
+    state,
+    reason:
+      state === 'stopped'
+        ? context.stoppedReason
+        : state === 'running' && context.pollError
+          ? 'polling-failing'
+          : null,
+    detail:
+      state === 'running'
+        ? context.pollError && describePollError(context.pollError)
+        : state === 'starting'
+          ? null
+          : context.lastError,
+    restarts: context.restarts,
+    pid: context.pid,
+    botUsername: context.botUsername,
+    pollFailingSince: state === 'running' ? (context.pollError?.since ?? null) : null,
+    pollErrorCode: state === 'running' ? (context.pollError?.errorCode ?? null) : null,
+    isolation: context.isolation?.reason ?? null,
+    at: options.keepSince ? context.since : context.lastEventAt,
+  };
+}
+
+/** `reportStatus` of `state` (statusOf). */
 export function reportStatus(state: TenantState, options: { keepSince?: boolean } = {}) {
   return {
     type: 'reportStatus',
-    params: ({ context }: Ctx): StatusReport => ({
-      tenantId: context.tenantId,
-      tenantName: context.tenantName,
-      state,
-      reason:
-        state === 'stopped'
-          ? context.stoppedReason
-          : state === 'running' && context.pollError
-            ? 'polling-failing'
-            : null,
-      detail:
-        state === 'running'
-          ? context.pollError && describePollError(context.pollError)
-          : state === 'starting'
-            ? null
-            : context.lastError,
-      restarts: context.restarts,
-      pid: context.pid,
-      botUsername: context.botUsername,
-      pollFailingSince: state === 'running' ? (context.pollError?.since ?? null) : null,
-      pollErrorCode: state === 'running' ? (context.pollError?.errorCode ?? null) : null,
-      isolation: context.isolation?.reason ?? null,
-      at: options.keepSince ? context.since : context.lastEventAt,
-    }),
+    params: ({ context }: Ctx): StatusReport => statusOf(context, state, options),
   } as const;
 }
 
@@ -77,6 +90,9 @@ export function log(event: TenantLogCode, extra: { delay?: boolean; detail?: boo
       ...(event === 'isolated' && context.isolation ? { reason: context.isolation.reason } : {}),
       ...(event === 'polling-failing' && context.pollError
         ? { detail: describePollError(context.pollError) }
+        : {}),
+      ...(event === 'unusable' && context.unusable
+        ? { detail: context.unusable.problem, reason: context.unusable.reason }
         : {}),
     }),
   } as const;
@@ -111,6 +127,12 @@ export const crashLimitAtTimer = (timer: TenantTimer) =>
   }) as const;
 
 export const released = [stampEvent, 'releaseChild', 'forgetProcess'] as const;
+
+/**
+ * CONFIG.UNUSABLE: the config can never start. Stop for its reason (a start queued is dropped) and log it
+ * once, with the problem.
+ */
+export const becomeUnusable = [stampEvent, 'recordUnusable', 'applyUnusable', log('unusable')] as const;
 
 /** Move the tenant to a host of its own for `reason` (crash-loop), or for the reason its host gave (quarantine). */
 export const isolateFor = (reason?: 'crash-loop') =>
@@ -245,6 +267,7 @@ export const whileChildAlive = {
     target: '#tenant.stopped.stopping',
     actions: [stampEvent, stopWith('disabled'), log('stopping-disabled')],
   },
+  'CONFIG.UNUSABLE': { target: '#tenant.stopped.stopping', actions: becomeUnusable },
   'TENANT.SHUTDOWN': {
     target: '#tenant.stopped.stopping',
     actions: [stampEvent, stopWith('shutdown'), log('stopping-shutdown')],
@@ -269,13 +292,14 @@ export const exitWhileStopping = [
   { target: 'halted', actions: released },
 ] as const;
 
-/** Leaves a restart in progress for a stop: `disabled` (CONFIG.REMOVED) or `shutdown`. */
+/** Leaves a restart in progress for a stop: `disabled` (CONFIG.REMOVED), an unusable config, or `shutdown`. */
 export function abandonRestart(target: string) {
   return {
     'CONFIG.REMOVED': {
       target,
       actions: [stampEvent, clearPending, stopWith('disabled'), log('stopping-disabled')],
     },
+    'CONFIG.UNUSABLE': { target, actions: becomeUnusable },
     'TENANT.SHUTDOWN': {
       target,
       actions: [stampEvent, clearPending, stopWith('shutdown'), log('stopping-shutdown')],

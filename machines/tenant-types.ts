@@ -2,11 +2,26 @@
  * Types and pure helpers of the tenant machine (machines/tenant.ts): its input, context, events, the
  * child-process protocol and the params of the actions the runtime injects.
  */
-import type { IsolationReason, RunningReason, StoppedReason, TenantState } from '../src/contracts/bot.ts';
+import type {
+  IsolationReason,
+  RunningReason,
+  StoppedReason,
+  TenantState,
+  UnusableReason,
+} from '../src/contracts/bot.ts';
 import type { RestartPolicy } from './policy.ts';
 
-/** The shared vocabulary (src/contracts/bot.ts): states, stop, isolation and degraded reasons. */
-export type { IsolationReason, RunningReason, StoppedReason, TenantState };
+/** The shared vocabulary (src/contracts/bot.ts): states, stop, unusable, isolation and degraded reasons. */
+export type { IsolationReason, RunningReason, StoppedReason, TenantState, UnusableReason };
+
+/** A config that can never start: why, the sentence the organiser reads, and the problem for the log. */
+export interface Unusable {
+  reason: UnusableReason;
+  /** Shown in the panel (`bot_status.detail`). */
+  detail: string;
+  /** For the log line (never holds the token). */
+  problem: string;
+}
 
 /** Input of the tenant machine. The bot token is never here: the runtime resolves it by `tenantId`. */
 export interface TenantInput {
@@ -20,6 +35,13 @@ export interface TenantInput {
   at?: number;
   /** Seed of the jitter PRNG; default derived from tenantId, so tenants retrying together spread out. */
   jitterSeed?: number;
+  /**
+   * The operator's restart request already recorded when the machine is spawned (epoch ms), or null: it
+   * counts as answered, so only a later request restarts the bot.
+   */
+  restartRequestedAt?: number | null;
+  /** The config can never start: the machine begins `stopped` with this reason and starts no bot. */
+  unusable?: Unusable | null;
 }
 
 /**
@@ -61,6 +83,13 @@ export type ChildEvent =
 export type TenantCommand =
   | { type: 'CONFIG.CHANGED'; configHash: string; at: number }
   | { type: 'CONFIG.REMOVED'; at: number }
+  /** The config can never start (Unusable): the bot is stopped with that reason until a usable config. */
+  | ({ type: 'CONFIG.UNUSABLE'; at: number } & Unusable)
+  /**
+   * The config holds an operator's restart request made at `requestedAt` (epoch ms, `restart_requested_at`):
+   * answered once, as TENANT.RESTART, if it is later than the last request answered; ignored otherwise.
+   */
+  | { type: 'CONFIG.RESTART_REQUESTED'; requestedAt: number; at: number }
   | { type: 'TENANT.RESTART'; at: number }
   | { type: 'TENANT.SHUTDOWN'; at: number };
 
@@ -126,6 +155,7 @@ export type TenantLogCode =
   | 'polling-failing'
   | 'polling-recovered'
   | 'isolated'
+  | 'unusable'
   | 'terminated';
 
 /** Params of `logEvent`. `delayMs` is the backoff before the next start, when one is scheduled. */
@@ -137,8 +167,8 @@ export interface TenantLogParams {
   at: number;
   delayMs?: number;
   detail?: string;
-  /** For `isolated`: why the bot is moved to a host of its own. */
-  reason?: IsolationReason;
+  /** For `isolated`: why the bot is moved to a host of its own. For `unusable`: why the config cannot start. */
+  reason?: IsolationReason | UnusableReason;
 }
 
 export interface TenantContext {
@@ -181,6 +211,10 @@ export interface TenantContext {
   lastEventAt: number;
   /** State of the jitter PRNG (see nextRandom). */
   rngState: number;
+  /** `requestedAt` of the last operator restart request answered (or recorded at spawn); null = none yet. */
+  lastRestartRequestAt: number | null;
+  /** The config can never start (set by CONFIG.UNUSABLE or the input); null once a usable config starts. */
+  unusable: Unusable | null;
 }
 
 /** Named delays of the tenant machine. */

@@ -16,30 +16,25 @@ export type TenantState = (typeof TENANT_STATES)[number];
 export const BOT_STATES = [...TENANT_STATES, 'degraded', 'isolated', 'unknown'] as const;
 export type BotState = (typeof BOT_STATES)[number];
 
-/** Why a tenant's machine is `stopped` (machines/tenant.ts). */
-export const STOPPED_REASONS = [
-  'invalid-token',
-  'token-conflict',
-  'crash-loop',
-  'disabled',
-  'shutdown',
-] as const;
-export type StoppedReason = (typeof STOPPED_REASONS)[number];
-
 /**
- * Why a bot config cannot be used at all, found by the supervisor before any bot starts: the token does not
- * decrypt or has no token's shape, or the config holds a stop Telegram asked for (401, a lasting 409).
+ * Why a bot config can never start, found where the supervisor decrypts the token
+ * (src/supervisor/config-source.ts): it does not decrypt with this APP_SECRET (`token-unreadable`), it has no
+ * bot token's shape (`invalid-token`), or another tenant has the same bot (`token-conflict`).
  */
 export const UNUSABLE_REASONS = ['token-unreadable', 'invalid-token', 'token-conflict'] as const;
 export type UnusableReason = (typeof UNUSABLE_REASONS)[number];
+
+/** Why a tenant's machine is `stopped` (machines/tenant.ts): an unusable config, a crash loop, disabled, shutdown. */
+export const STOPPED_REASONS = [...UNUSABLE_REASONS, 'crash-loop', 'disabled', 'shutdown'] as const;
+export type StoppedReason = (typeof STOPPED_REASONS)[number];
 
 /** Why a running bot is degraded (a reason on `running`, not a stop). */
 export const RUNNING_REASONS = ['polling-failing'] as const;
 export type RunningReason = (typeof RUNNING_REASONS)[number];
 
 /** Every `bot_status.reason`: a stop, an unusable config, or a degraded run. */
-export const BOT_REASONS = [...new Set([...STOPPED_REASONS, ...UNUSABLE_REASONS, ...RUNNING_REASONS])];
-export type BotReason = StoppedReason | UnusableReason | RunningReason;
+export const BOT_REASONS = [...STOPPED_REASONS, ...RUNNING_REASONS] as const;
+export type BotReason = (typeof BOT_REASONS)[number];
 
 /**
  * Why a tenant's bot runs in a bot host of its own (machines/placement.ts states the rules): it crash-looped in

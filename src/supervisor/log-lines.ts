@@ -59,6 +59,16 @@ export function tenantLogLine(
       return { level: 'info', text: m.pollingRecovered(t) };
     case 'isolated':
       return { level: 'warn', text: m.isolated(t) };
+    case 'unusable':
+      // the supervisor's sentence: the config, not the bot, is at fault (the problem never holds the token)
+      return {
+        level: 'error',
+        text: logMessages(language).supervisor.unusable(
+          p.tenantName,
+          p.tenantId,
+          p.detail || (p.reason ?? 'unusable'),
+        ),
+      };
     case 'terminated':
       return { level: 'info', text: m.terminated(t) };
     default:

@@ -3,15 +3,21 @@
  * (machines/tenant.ts) given their real effects — bot processes, status, log lines — and fed by the
  * config source (poll + NOTIFY). Pure machines, effects injected here with `.provide()`.
  *
- * Data flow: config source → `CONFIG.SNAPSHOT` → supervisor reconciles → tenant machines → bot
- * processes; tenant `reportStatus` → status store → `bot_status` table and `GET /status`.
+ * Data flow: config source → `CONFIG.SNAPSHOT` (usable configs with their restart requests, and configs
+ * that can never start) → supervisor reconciles → tenant machines → bot processes; tenant `reportStatus` →
+ * status store → `bot_status` table and `GET /status`. Every status comes from a machine: this file
+ * decides nothing about restarts or unusable configs, it only translates.
  */
 import { availableParallelism } from 'node:os';
 import { type Actor, createActor, toPromise } from 'xstate';
 import { type HostLogParams, type HostReport, hostMachine } from '../../machines/host.ts';
 import { type PlacementPolicy, resolvePlacementPolicy, sharedHostCount } from '../../machines/placement.ts';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../../machines/policy.ts';
-import { type SupervisorLogParams, supervisorMachine } from '../../machines/supervisor.ts';
+import {
+  type SupervisorEvent,
+  type SupervisorLogParams,
+  supervisorMachine,
+} from '../../machines/supervisor.ts';
 import { type StatusReport, type TenantLogParams, tenantMachine } from '../../machines/tenant.ts';
 import type { Logger } from '../log/logger.ts';
 import { logMessages } from '../log/messages.ts';
@@ -40,6 +46,32 @@ const UNUSABLE_DETAIL: Record<UnusableConfig['reason'], string> = {
   'invalid-token': 'the stored token is not a bot token; save the token again',
   'token-conflict': 'this bot is configured for another tenant; give this tenant a bot of its own',
 };
+
+/**
+ * The supervisor's CONFIG.SNAPSHOT for a read of the configs: tokens left out, each unusable config with the
+ * sentence the organiser reads (UNUSABLE_DETAIL) and the problem for the log.
+ */
+export function toSnapshotEvent(
+  snapshot: ConfigSnapshot,
+): Extract<SupervisorEvent, { type: 'CONFIG.SNAPSHOT' }> {
+  return {
+    type: 'CONFIG.SNAPSHOT',
+    configs: snapshot.active.map((c) => ({
+      tenantId: c.tenantId,
+      tenantName: c.tenantName,
+      configHash: c.configHash,
+      restartRequestedAt: c.restartRequestedAt,
+    })),
+    unusable: snapshot.unusable.map((u) => ({
+      tenantId: u.tenantId,
+      tenantName: u.tenantName,
+      reason: u.reason,
+      detail: UNUSABLE_DETAIL[u.reason],
+      problem: u.problem,
+    })),
+    at: snapshot.at,
+  };
+}
 
 export interface SupervisorOptions {
   logger: Logger;
@@ -96,9 +128,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const msg = logMessages().supervisor;
   let shuttingDown = false;
   const configs = new Map<string, ActiveConfig>();
-  const restartSeen = new Map<string, number>();
-  /** Configs of the latest snapshot that can never start (no machine runs them). */
-  const unusableNow = new Map<string, UnusableConfig>();
+  /** Tenants of the latest snapshot whose config can never start (their machines are stopped). */
+  const unusableNow = new Set<string>();
   /** Bot usernames as the bot processes reported them at readiness (for log lines). */
   const usernames = new Map<string, string>();
   /** Heartbeats for the status store, collected over one host heartbeat message. */
@@ -188,18 +219,16 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     actors: { botProcess },
     actions: {
       reportStatus: (_, status: StatusReport) => {
-        // A bot stopped because its config became unusable is `disabled` to its machine; say why instead.
-        const unusable = status.state === 'stopped' ? unusableNow.get(status.tenantId) : undefined;
         // Stopped because its config was disabled or deleted: reported (so bot_status gets it), then
         // dropped from the live status, so `/status` and the summary count the bots that should run.
-        const gone = status.state === 'stopped' && !unusable && !configs.has(status.tenantId);
+        const gone = status.state === 'stopped' && status.reason === 'disabled';
         store.trigger.report({
           status: {
             tenantId: status.tenantId,
             tenantName: status.tenantName,
             state: status.state,
-            reason: unusable?.reason ?? status.reason,
-            detail: unusable ? UNUSABLE_DETAIL[unusable.reason] : status.detail,
+            reason: status.reason,
+            detail: status.detail,
             since: status.at,
             restarts: status.restarts,
             pid: status.pid,
@@ -230,7 +259,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const summary = createSummary({
     logger,
     store,
-    expected: () => new Set([...configs.keys(), ...unusableNow.keys()]),
+    expected: () => new Set([...configs.keys(), ...unusableNow]),
     configCount: () => configs.size,
     adminUrl: options.adminUrl,
     checkIntervalS: options.checkIntervalS,
@@ -273,48 +302,12 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const onSnapshot = (snapshot: ConfigSnapshot) => {
     configs.clear();
     for (const c of snapshot.active) configs.set(c.tenantId, c);
+    unusableNow.clear();
+    for (const u of snapshot.unusable) unusableNow.add(u.tenantId);
     const key = snapshot.active.map((c) => `${c.tenantId}:${c.configHash}`).join(',');
     const changed = key !== previousKey;
     previousKey = key;
-    started.send({
-      type: 'CONFIG.SNAPSHOT',
-      configs: snapshot.active.map((c) => ({
-        tenantId: c.tenantId,
-        tenantName: c.tenantName,
-        configHash: c.configHash,
-      })),
-      at: snapshot.at,
-    });
-    for (const c of snapshot.active) {
-      const seen = restartSeen.get(c.tenantId);
-      if (c.restartRequestedAt !== null && seen !== undefined && c.restartRequestedAt > seen) {
-        started.send({ type: 'TENANT.RESTART', tenantId: c.tenantId, at: snapshot.at });
-      }
-      restartSeen.set(c.tenantId, c.restartRequestedAt ?? 0);
-    }
-    unusableNow.clear();
-    for (const u of snapshot.unusable) unusableNow.set(u.tenantId, u);
-    for (const u of snapshot.unusable) {
-      const known = store.getSnapshot().context.tenants[u.tenantId];
-      if (known?.state === 'stopped' && known.reason === u.reason) continue;
-      logger.error({ tenant: u.tenantId }, msg.unusable(u.tenantName, u.tenantId, u.problem));
-      store.trigger.report({
-        status: {
-          tenantId: u.tenantId,
-          tenantName: u.tenantName,
-          state: 'stopped',
-          reason: u.reason,
-          detail: UNUSABLE_DETAIL[u.reason],
-          since: snapshot.at,
-        },
-      });
-    }
-    // A tenant neither active nor unusable any more (deleted while stopped, e.g. in crash-loop) is dropped.
-    for (const [tenantId, status] of Object.entries(store.getSnapshot().context.tenants)) {
-      if (status.state === 'stopped' && !configs.has(tenantId) && !unusableNow.has(tenantId)) {
-        store.trigger.forget({ tenantId });
-      }
-    }
+    started.send(toSnapshotEvent(snapshot));
     // Summarised once the states have settled (no bot starting or restarting), not before.
     summary.checked(changed);
   };

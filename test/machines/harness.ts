@@ -20,6 +20,7 @@ import {
   type TenantInput,
   type TenantLogParams,
   tenantMachine,
+  type Unusable,
 } from '../../machines/tenant.ts';
 
 /** A policy without jitter: delays are exactly 1 s, 2 s, 4 s, ... */
@@ -60,6 +61,10 @@ export interface HarnessOptions {
   policy?: RestartPolicy;
   configHash?: string | null;
   jitterSeed?: number;
+  /** The restart request already stored at spawn (answered by definition); default none. */
+  restartRequestedAt?: number | null;
+  /** Spawned for a config that can never start. */
+  unusable?: Unusable | null;
   /** Record covered transitions/nodes into these sets. */
   coverage?: { nodes: Set<string>; transitions: Set<string> };
 }
@@ -127,6 +132,8 @@ export function createTenantHarness(options: HarnessOptions = {}) {
     policy: options.policy ?? NO_JITTER,
     at: 0,
     ...(options.jitterSeed === undefined ? {} : { jitterSeed: options.jitterSeed }),
+    ...(options.restartRequestedAt === undefined ? {} : { restartRequestedAt: options.restartRequestedAt }),
+    ...(options.unusable === undefined ? {} : { unusable: options.unusable }),
   };
   const coverage = options.coverage;
   const addNodes = (snapshot: unknown) => {

@@ -6,6 +6,9 @@
  * absolute times and pure counters. Two snapshots with the same abstraction react alike to every model
  * event, so a path found on one replays identically from the other.
  *
+ * Restart requests: a CONFIG.RESTART_REQUESTED is offered newer than, equal to and older than the last request
+ * answered (`sinceLastRequestMs` says by how much), so the abstraction can drop when that was.
+ *
  * Time: an event's `at` is the model's "now" (the snapshot's `lastEventAt`) plus a gap; only a heartbeat may
  * carry a gap (20 s), and only when it lands before every pending timer. A timer is offered only when it is
  * the earliest pending one, so every path is also a possible timeline. A 0 ms timer (the backoff after a
@@ -13,16 +16,24 @@
  */
 import type { AnyStateNode, SnapshotFrom } from 'xstate';
 import type { RestartPolicy } from '../../machines/policy.ts';
-import type { ChildEvent, TenantCommand, TenantContext, tenantMachine } from '../../machines/tenant.ts';
+import type {
+  ChildEvent,
+  TenantCommand,
+  TenantContext,
+  tenantMachine,
+  Unusable,
+  UnusableReason,
+} from '../../machines/tenant.ts';
 
 export type TenantSnapshot = SnapshotFrom<typeof tenantMachine>;
 /**
  * A model event: a real event, or a delayed event `xstate.after.<delay>.<state id>` (a timer firing).
  * `gapMs` (ignored by the machine) says how far after the model's now the event happens, so a replay can
- * re-stamp it on its own clock whichever snapshot of the same abstract state the graph picked.
+ * re-stamp it on its own clock whichever snapshot of the same abstract state the graph picked;
+ * `sinceLastRequestMs` likewise places a restart request relative to the last one the machine answered.
  */
 export type ModelEvent =
-  | ((TenantCommand | ChildEvent) & { gapMs?: number })
+  | ((TenantCommand | ChildEvent) & { gapMs?: number; sinceLastRequestMs?: number })
   | { type: `xstate.after.${string}` };
 
 export interface PendingTimer {
@@ -93,7 +104,36 @@ export interface ModelOptions {
   heartbeats: boolean;
   /** Offer TENANT.RESTART / CONFIG.REMOVED / TENANT.SHUTDOWN. */
   operator: boolean;
+  /** Offer CONFIG.UNUSABLE with these reasons. */
+  unusable?: readonly UnusableReason[];
+  /** Offer CONFIG.RESTART_REQUESTED: newer than the last one answered, the same one, an older one. */
+  restartRequests?: boolean;
 }
+
+/** What the supervisor says of each unusable config (the runtime's sentences are not the machine's business). */
+export const UNUSABLE: Record<UnusableReason, Unusable> = {
+  'token-unreadable': {
+    reason: 'token-unreadable',
+    detail: 'the stored token cannot be decrypted; save the token again',
+    problem: 'unable to authenticate data',
+  },
+  'invalid-token': {
+    reason: 'invalid-token',
+    detail: 'the stored token is not a bot token; save the token again',
+    problem: 'the stored token is not a bot token',
+  },
+  'token-conflict': {
+    reason: 'token-conflict',
+    detail: 'this bot is configured for another tenant',
+    problem: 'the same bot is configured for another tenant',
+  },
+};
+
+/** Where the requests offered lie relative to the last one answered (ms): newer, the same, older. */
+export const REQUEST_OFFSETS = [1_000, 0, -1_000] as const;
+
+/** The last restart request answered at spawn in the models (any time works: requests are offered relative to it). */
+export const SPAWN_REQUEST_AT = 5_000;
 
 /** The gap of the time-advancing heartbeat: ¾ of the heartbeat timeout, so it lands before it. */
 export function heartbeatGap(policy: RestartPolicy): number {
@@ -141,6 +181,21 @@ export const FULL_MODEL: ModelOptions = {
   exits: [EXIT_CLEAN, EXIT_CRASH, EXIT_OTHER, EXIT_401, EXIT_409, EXIT_QUARANTINE],
   heartbeats: true,
   operator: true,
+  restartRequests: true,
+};
+
+/**
+ * The config events' model: configs that can never start (one reason shared with a 401, one not), restart
+ * requests, operator commands, crashes and 401s, with timers but no heartbeats (they are the main model's),
+ * so the graph stays small.
+ */
+export const CONFIG_MODEL: ModelOptions = {
+  hashes: ['A', 'B'],
+  exits: [EXIT_CRASH, EXIT_401],
+  heartbeats: false,
+  operator: true,
+  unusable: ['invalid-token', 'token-conflict'],
+  restartRequests: true,
 };
 
 /** The events that can happen in `snapshot`, with concrete payloads stamped at the model's now. */
@@ -159,6 +214,18 @@ export function modelEvents(snapshot: TenantSnapshot, options: ModelOptions = FU
       { type: 'TENANT.RESTART', at },
       { type: 'TENANT.SHUTDOWN', at },
     );
+  }
+  for (const reason of options.unusable ?? [])
+    events.push({ type: 'CONFIG.UNUSABLE', ...UNUSABLE[reason], at });
+  if (options.restartRequests) {
+    const last = snapshot.context.lastRestartRequestAt ?? 0;
+    for (const sinceLastRequestMs of REQUEST_OFFSETS)
+      events.push({
+        type: 'CONFIG.RESTART_REQUESTED',
+        requestedAt: last + sinceLastRequestMs,
+        at,
+        sinceLastRequestMs,
+      });
   }
   if (hasLiveChild(snapshot)) {
     events.push({ type: 'CHILD.READY', pid: 4242, botUsername: 'lottery_bot', at });
@@ -209,5 +276,9 @@ export function serializeTenant(snapshot: TenantSnapshot): string {
     // whether it runs in a host of its own decides its next crash-loop (isolate or stop) and quarantine
     // (isolate or count as a crash); the reason only shows in reports
     isolated: c.isolation !== null,
+    // the config cannot start, and why (a new reason is news, the same one is not)
+    unusable: c.unusable?.reason ?? null,
+    // whether a request was answered yet (requests are offered relative to the last one: when is dropped)
+    requestAnswered: c.lastRestartRequestAt !== null,
   });
 }

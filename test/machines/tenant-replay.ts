@@ -6,9 +6,10 @@
  * report for every top-level state; a log line for every stop reason) and the isolation rules (checkIsolation).
  */
 import { expect } from 'vitest';
+import { transition } from 'xstate';
 import type { StatePath } from 'xstate/graph';
 import type { RestartPolicy } from '../../machines/policy.ts';
-import { type ChildEvent, childId, type TenantCommand } from '../../machines/tenant.ts';
+import { type ChildEvent, childId, type TenantCommand, tenantMachine } from '../../machines/tenant.ts';
 import { createTenantHarness, type TenantHarness } from './harness.ts';
 import { type ModelEvent, pendingTimers, serializeTenant, type TenantSnapshot } from './tenant-model.ts';
 
@@ -66,12 +67,18 @@ function apply(h: TenantHarness, event: ModelEvent, where: Where) {
     h.advance(1);
     return;
   }
-  const { gapMs, ...real } = event as (TenantCommand | ChildEvent) & { gapMs?: number };
+  const { gapMs, sinceLastRequestMs, ...real } = event as (TenantCommand | ChildEvent) & {
+    gapMs?: number;
+    sinceLastRequestMs?: number;
+  };
   if (gapMs) h.advance(gapMs);
   const at = h.clock.now();
   const stamped = { ...real, at } as TenantCommand | ChildEvent;
   if (stamped.type === 'CHILD.HEARTBEAT' && real.type === 'CHILD.HEARTBEAT') {
     stamped.lastPollAt = at - (real.at - real.lastPollAt);
+  }
+  if (stamped.type === 'CONFIG.RESTART_REQUESTED' && sinceLastRequestMs !== undefined) {
+    stamped.requestedAt = (h.context.lastRestartRequestAt ?? 0) + sinceLastRequestMs;
   }
   if (stamped.type.startsWith('CHILD.')) {
     const child = h.liveChild();
@@ -83,6 +90,8 @@ function apply(h: TenantHarness, event: ModelEvent, where: Where) {
 }
 
 interface Counts {
+  /** The real snapshot before the step. */
+  snapshot: TenantSnapshot;
   children: number;
   statuses: number;
   logs: number;
@@ -94,6 +103,7 @@ interface Counts {
 
 function counts(h: TenantHarness): Counts {
   return {
+    snapshot: h.snapshot,
     children: h.children.length,
     statuses: h.statuses.length,
     logs: h.logs.length,
@@ -176,7 +186,12 @@ function checkIsolation(h: TenantHarness, before: Counts, event: ModelEvent, whe
   }
   if (quarantine && !before.isolated) same(now, true, where, 'a quarantine exit isolates a shared bot');
   if (before.isolated && !now) {
-    same(event.type, 'TENANT.RESTART', where, 'only an operator restart clears an isolation');
+    same(
+      event.type === 'TENANT.RESTART' || event.type === 'CONFIG.RESTART_REQUESTED',
+      true,
+      where,
+      'only an operator restart clears an isolation',
+    );
     isolationSeen.add(`restart-clears-isolation-${before.leaf}`);
   }
   if (before.isolated && now && event.type === 'CONFIG.CHANGED' && h.children.length > before.children)
@@ -193,6 +208,91 @@ function checkIsolation(h: TenantHarness, before: Counts, event: ModelEvent, whe
     same(spawned.input.isolated, now, where, 'the spawn input says whether it runs in a host of its own');
   if (h.statuses.length > before.statuses)
     same(h.statuses.at(-1)?.isolation, context.isolation?.reason ?? null, where, 'status isolation');
+}
+
+/** The abstraction without whether a restart request was answered yet (TENANT.RESTART does not answer one). */
+const withoutRequest = (snapshot: TenantSnapshot) => {
+  const { requestAnswered: _dropped, ...rest } = JSON.parse(serializeTenant(snapshot)) as Record<
+    string,
+    unknown
+  >;
+  return JSON.stringify(rest);
+};
+
+/**
+ * The config events' rules, checked independently of the machine's guards: a restart request newer than the
+ * last one answered does exactly what TENANT.RESTART does there, and is remembered; any other changes nothing.
+ * CONFIG.UNUSABLE (outside a shutdown) leaves the tenant stopped for that reason with nothing queued, shown and
+ * logged unless it was shown already; a tenant with an unusable config never starts a bot.
+ */
+function checkConfigEvents(h: TenantHarness, before: Counts, event: ModelEvent, where: Where) {
+  const context = h.context;
+  const previous = before.snapshot.context;
+  if (event.type === 'CONFIG.RESTART_REQUESTED') {
+    // the time apply() sent: relative to the last request the real machine answered
+    const offset = (event as { sinceLastRequestMs?: number }).sinceLastRequestMs ?? 0;
+    const sent = (previous.lastRestartRequestAt ?? 0) + offset;
+    if (previous.lastRestartRequestAt === null || sent > previous.lastRestartRequestAt) {
+      same(context.lastRestartRequestAt, sent, where, 'the request answered is remembered');
+      const [asRestart] = transition(tenantMachine, before.snapshot, {
+        type: 'TENANT.RESTART',
+        at: h.clock.now(),
+      });
+      same(
+        withoutRequest(h.snapshot),
+        withoutRequest(asRestart),
+        where,
+        'a new request acts as TENANT.RESTART',
+      );
+    } else {
+      same(
+        serializeTenant(h.snapshot),
+        serializeTenant(before.snapshot),
+        where,
+        'an old request changes nothing',
+      );
+      same([h.statuses.length, h.logs.length], [before.statuses, before.logs], where, 'no report, no log');
+      same(
+        context.lastRestartRequestAt,
+        previous.lastRestartRequestAt,
+        where,
+        'the last request answered stays',
+      );
+    }
+  }
+  if (event.type === 'CONFIG.UNUSABLE' && before.reason !== 'shutdown') {
+    const u = event as Extract<TenantCommand, { type: 'CONFIG.UNUSABLE' }>;
+    same(topOf(h.snapshot), 'stopped', where, 'an unusable config stops the tenant');
+    same(
+      [context.stoppedReason, context.unusable?.reason, context.pendingConfigHash],
+      [u.reason, u.reason, null],
+      where,
+      'stopped for the reason, nothing queued',
+    );
+    const news =
+      topOf(before.snapshot) !== 'stopped' ||
+      previous.unusable?.reason !== u.reason ||
+      previous.pendingConfigHash !== null;
+    const logged = h.logs.slice(before.logs).filter((l) => l.event === 'unusable');
+    same(
+      logged.map((l) => l.detail),
+      news ? [u.problem] : [],
+      where,
+      "log 'unusable' with the problem when it is news",
+    );
+    if (news) {
+      const last = h.statuses.at(-1);
+      same(
+        [last?.state, last?.reason, last?.detail],
+        ['stopped', u.reason, u.detail],
+        where,
+        'shown with its detail',
+      );
+    } else same(h.statuses.length, before.statuses, where, 'nothing new to show');
+  }
+  const top = topOf(h.snapshot);
+  if (top === 'starting' || top === 'running')
+    same(context.unusable, null, where, 'no bot for an unusable config');
 }
 
 const newLogs = (h: TenantHarness, before: Counts) => h.logs.slice(before.logs).map((l) => l.event);
@@ -244,7 +344,9 @@ function checkEffects(h: TenantHarness, before: Counts, where: Where) {
   if (top === 'stopped') same(last?.reason, context.stoppedReason, where, 'status reason');
   const reason = context.stoppedReason;
   if (reason && reason !== before.reason && reason !== 'shutdown' && reason !== 'disabled') {
-    same(newLogs(h, before).includes(reason), true, where, `log for ${reason}`);
+    // a config that can never start is logged as such, whatever its reason
+    const code: string = context.unusable ? 'unusable' : reason;
+    same((newLogs(h, before) as string[]).includes(code), true, where, `log for ${reason}`);
   }
   if (top === 'terminated') {
     same(snap.status, 'done', where, 'final');
@@ -260,13 +362,17 @@ export interface ReplayOptions {
 
 /** Replays `path` (steps as returned by xstate/graph: the first is xstate.init) on a fresh real actor. */
 export function replayTenantPath(path: TenantPath, options: ReplayOptions): TenantHarness {
+  const [init, ...steps] = path.steps;
+  if (!init) throw new Error('empty path');
+  // the rest of the input as the path's initial snapshot shows it
+  const { lastRestartRequestAt, unusable } = init.state.context;
   const h = createTenantHarness({
     policy: options.policy,
     configHash: options.configHash,
     coverage: options.coverage,
+    restartRequestedAt: lastRestartRequestAt,
+    unusable,
   });
-  const [init, ...steps] = path.steps;
-  if (!init) throw new Error('empty path');
   same(serializeTenant(h.snapshot), serializeTenant(init.state), () => 'initially', 'abstract state');
   for (const [i, step] of steps.entries()) {
     const where = () =>
@@ -279,6 +385,7 @@ export function replayTenantPath(path: TenantPath, options: ReplayOptions): Tena
     same(serializeTenant(h.snapshot), serializeTenant(step.state), where, 'abstract state');
     checkEffects(h, before, where);
     checkIsolation(h, before, step.event, where);
+    checkConfigEvents(h, before, step.event, where);
   }
   return h;
 }

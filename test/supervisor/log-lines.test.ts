@@ -21,6 +21,7 @@ const EVENTS: TenantLogCode[] = [
   'polling-failing',
   'polling-recovered',
   'isolated',
+  'unusable',
   'terminated',
 ];
 
@@ -53,6 +54,7 @@ const EXPECTED: Record<(typeof LOG_LANGUAGES)[number], Record<TenantLogCode, str
     'polling-recovered': 'bot alpha (tenant 7) polls again (no longer degraded)',
     isolated:
       'bot alpha (tenant 7) keeps exiting while sharing a bot host; restarting it in a host of its own in 2.5 s (isolated: crash-loop) — exit code 1',
+    unusable: 'bot config of alpha (tenant 7) is unusable: exit code 1',
     terminated: 'bot stopped: alpha (tenant 7)',
   },
   'zh-CN': {
@@ -76,6 +78,7 @@ const EXPECTED: Record<(typeof LOG_LANGUAGES)[number], Record<TenantLogCode, str
     'polling-recovered': '机器人 alpha（租户 7） 已恢复轮询（不再降级）',
     isolated:
       '机器人 alpha（租户 7） 在共享宿主进程中反复退出；2.5 秒后在独立的宿主进程中重启（isolated: crash-loop） — exit code 1',
+    unusable: 'alpha（租户 7）的机器人配置无法使用：exit code 1',
     terminated: '机器人已停止：alpha（租户 7）',
   },
 };
@@ -133,6 +136,18 @@ describe('tenantLogLine', () => {
     expect(level('conflict')).toBe('warn');
     expect(level('crash-loop')).toBe('error');
     expect(level('invalid-token')).toBe('error');
+    expect(level('unusable')).toBe('error');
+  });
+
+  it('an unusable config says its problem, or its reason when the machine gave no problem', () => {
+    const line = (extra: Partial<TenantLogParams>) =>
+      tenantLogLine(params('unusable', extra), null, 'en').text;
+    expect(line({ detail: 'the stored token is not a bot token', reason: 'invalid-token' })).toBe(
+      'bot config of alpha (tenant 7) is unusable: the stored token is not a bot token',
+    );
+    expect(line({ reason: 'token-unreadable' })).toBe(
+      'bot config of alpha (tenant 7) is unusable: token-unreadable',
+    );
   });
 
   it('no event renders [object Object] or undefined, with or without delay, detail and username', () => {

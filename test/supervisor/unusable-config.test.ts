@@ -1,9 +1,12 @@
 /**
  * Configs that can never start, with the real supervisor, a real PostgreSQL and the sandbox: a stored token
- * that decrypts to something that is not a bot token, and one bot configured for two tenants.
+ * that decrypts to something that is not a bot token, and one bot configured for two tenants. Their status
+ * comes from their tenant machine (CONFIG.UNUSABLE), like every other.
  */
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
+import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { openTestDatabase } from '../helpers/db.ts';
 import { insertTenant, setToken, startTestSupervisor } from '../helpers/supervisor.ts';
@@ -21,10 +24,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup() {
+async function setup(logger?: Logger) {
   const db = await openTestDatabase();
   cleanups.push(() => db.drop());
-  const h = await startTestSupervisor(db, sandbox);
+  const h = await startTestSupervisor(db, sandbox, logger ? { logger } : {});
   cleanups.push(() => h.supervisor.shutdown());
   return { db, h };
 }
@@ -39,14 +42,35 @@ async function botStatusRow(db: Database, tenantId: number) {
   return rows[0];
 }
 
+/** A logger whose JSON lines the test reads. */
+function captureLogger() {
+  const lines: Array<{ msg: string; tenant?: string; event?: string }> = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as (typeof lines)[0]);
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'info', pretty: false, destination }), lines };
+}
+
 describe('configs that can never start', () => {
   it('a stored token that is not token-shaped: stopped invalid-token with its reason, no bot process', async () => {
-    const { db, h } = await setup();
+    const captured = captureLogger();
+    const { db, h } = await setup(captured.logger);
     const tenant = await insertTenant(db, 'garbage', 'not a token at all');
     const stopped = await h.waitFor(tenant, (s) => s.state === 'stopped', 'stopped');
     expect(stopped).toMatchObject({ reason: 'invalid-token', pid: null });
     expect(stopped.detail).toContain('not a bot token');
     expect(h.history(tenant).map((s) => s.state)).toEqual(['stopped']);
+    // another config read (a new tenant running proves it) shows the same config: logged once, not again
+    const other = await sandbox.client.createBot({ username: 'bystander_bot' });
+    const bystander = await insertTenant(db, 'bystander', other.token);
+    await h.waitFor(bystander, (s) => s.state === 'running', 'bystander running');
+    expect(captured.lines.filter((l) => l.tenant === String(tenant)).map((l) => l.msg)).toEqual([
+      `bot config of garbage (tenant ${tenant}) is unusable: the stored token is not a bot token`,
+    ]);
     await h.supervisor.flushStatus();
     expect(await botStatusRow(db, tenant)).toMatchObject({ state: 'stopped', reason: 'invalid-token' });
 
