@@ -120,7 +120,6 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
   const name = `tgl_bench_hosts_${run}`;
   const db = await freshDatabase(adminUrl, name);
   const sql = sqlFromOrm(db.orm);
-  const conn = db.orm.em.getConnection();
   // Tenants and their bots, written in bulk.
   const { bots } = await sandbox.client.createBots({ count: s.tenants, username_prefix: `h${run}` });
   const ids = await sql.query<{ id: number }>(
@@ -143,7 +142,7 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
   const supervisor = await startSupervisor({
     logger,
     databaseUrl: db.url,
-    query: <T>(text: string, params?: unknown[]) => conn.execute<T[]>(text, params as unknown[]),
+    sql: sqlFromOrm(db.orm),
     cipher,
     apiRoot: sandbox.apiRoot,
     checkIntervalS: 30,

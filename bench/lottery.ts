@@ -48,11 +48,10 @@ async function setup(adminUrl: string, sandbox: Sandbox, name: string) {
     'insert into bot_configs (tenant_id, token_encrypted, bot_id, bot_username) values (?, ?, ?, ?)',
     [tenantId, cipher.encrypt(bot.token), bot.id, bot.username],
   );
-  const conn = db.orm.em.getConnection();
   const supervisor = await startSupervisor({
     logger,
     databaseUrl: db.url,
-    query: <T>(text: string, params?: unknown[]) => conn.execute<T[]>(text, params as unknown[]),
+    sql: sqlFromOrm(db.orm),
     cipher,
     apiRoot: sandbox.apiRoot,
     checkIntervalS: 30,

@@ -10,6 +10,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
+import { sqlFromOrm } from '../src/db/sql.ts';
 import { startSupervisor } from '../src/supervisor/runtime.ts';
 import {
   cipher,
@@ -31,11 +32,10 @@ async function start(
   listen: boolean,
   checkIntervalS: number,
 ) {
-  const conn = db.orm.em.getConnection();
   return startSupervisor({
     logger,
     databaseUrl: db.url,
-    query: <T>(sql: string, params?: unknown[]) => conn.execute<T[]>(sql, params as unknown[]),
+    sql: sqlFromOrm(db.orm),
     cipher,
     apiRoot: sandbox.apiRoot,
     checkIntervalS,

@@ -11,7 +11,8 @@
 
 import pg from 'pg';
 import type { UnusableReason } from '../contracts/bot.ts';
-import { isUniqueViolation } from '../db/sql.ts';
+import { type ActiveConfigRow, botConfigRepository } from '../db/repositories/bot-configs.ts';
+import { isUniqueViolation, type Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import { logMessages } from '../log/messages.ts';
 import { isBotTokenShaped } from '../security/bot-token.ts';
@@ -52,8 +53,8 @@ export interface ConfigSnapshot {
 export interface ConfigSourceOptions {
   /** Connection string (for the LISTEN connection). */
   url: string;
-  /** Runs a query on the pool. */
-  query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+  /** The platform's pool (the owner role). */
+  sql: Pick<Sql, 'query'>;
   cipher: TokenCipher;
   logger: Logger;
   /** Seconds between polls. */
@@ -73,22 +74,6 @@ export interface ConfigSourceOptions {
   /** LISTEN for NOTIFY, default true (false = polling alone, for benchmarks). */
   listen?: boolean;
 }
-
-interface ConfigRow {
-  tenant_id: number;
-  tenant_name: string;
-  token_encrypted: string;
-  bot_id: string | null;
-  restart_requested_at: Date | null;
-}
-
-const SELECT_ACTIVE = `
-  select c.tenant_id, coalesce(t.display_name, t.username) as tenant_name, c.token_encrypted,
-         c.bot_id::text as bot_id, c.restart_requested_at
-    from bot_configs c
-    join tenants t on t.id = c.tenant_id
-   where c.enabled and c.token_encrypted is not null and not t.disabled
-   order by c.tenant_id`;
 
 export interface ConfigSource {
   /** Read now (also coalesces with a read in flight). */
@@ -130,11 +115,11 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
    * hold it yet (a config written straight into the database). The unique index on `bot_id` refuses a bot
    * that another tenant already has: false then, and this config is not run (one bot, one tenant).
    */
-  async function claimBotId(row: ConfigRow, token: string): Promise<boolean> {
+  async function claimBotId(row: ActiveConfigRow, token: string): Promise<boolean> {
     const botId = token.slice(0, token.indexOf(':'));
     if (row.bot_id === botId) return true;
     try {
-      await options.query('update bot_configs set bot_id = ? where tenant_id = ?', [botId, row.tenant_id]);
+      await botConfigRepository.recordBotId(options.sql, row.tenant_id, botId);
       return true;
     } catch (err) {
       if (isUniqueViolation(err, 'bot_configs_bot_id_unique')) return false;
@@ -144,7 +129,7 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
 
   async function readOnce(): Promise<void> {
     try {
-      const rows = await options.query<ConfigRow>(SELECT_ACTIVE);
+      const rows = await botConfigRepository.activeConfigs(options.sql);
       const active: ActiveConfig[] = [];
       const unusable: UnusableConfig[] = [];
       for (const row of rows) {

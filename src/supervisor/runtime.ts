@@ -8,6 +8,7 @@
  * status store → `bot_status` table and `GET /status`. Every status comes from a machine: this file
  * decides nothing about restarts or unusable configs, it only translates.
  */
+
 import { availableParallelism } from 'node:os';
 import { type Actor, createActor, toPromise } from 'xstate';
 import { type HostLogParams, type HostReport, hostMachine } from '../../machines/host.ts';
@@ -19,6 +20,7 @@ import {
   supervisorMachine,
 } from '../../machines/supervisor.ts';
 import { type StatusReport, type TenantLogParams, tenantMachine } from '../../machines/tenant.ts';
+import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import { logMessages } from '../log/messages.ts';
 import type { TokenCipher } from '../security/token-cipher.ts';
@@ -79,7 +81,8 @@ export interface SupervisorOptions {
   databaseUrl: string;
   /** Connection string the bot processes get over IPC (the bot role), default `databaseUrl`. */
   botDatabaseUrl?: string;
-  query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+  /** The platform's pool (the owner role): configs, statuses. */
+  sql: Pick<Sql, 'query'>;
   cipher: TokenCipher;
   apiRoot: string;
   checkIntervalS: number;
@@ -124,7 +127,7 @@ export interface Supervisor {
 export async function startSupervisor(options: SupervisorOptions): Promise<Supervisor> {
   const { logger } = options;
   const store = createStatusStore();
-  const mirror = startStatusMirror({ store, query: options.query, logger });
+  const mirror = startStatusMirror({ store, sql: options.sql, logger });
   const msg = logMessages().supervisor;
   let shuttingDown = false;
   const configs = new Map<string, ActiveConfig>();
@@ -320,7 +323,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
 
   const configSource = startConfigSource({
     url: options.databaseUrl,
-    query: options.query,
+    sql: options.sql,
     cipher: options.cipher,
     logger,
     checkIntervalS: options.checkIntervalS,

@@ -43,12 +43,11 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
   const inspectUrl = process.env.INSPECT_URL || undefined;
   let inspection: Inspection | undefined;
   if (options.inspect || inspectUrl) inspection = await startInspection(logger, { url: inspectUrl });
-  const connection = db.orm.em.getConnection();
   const supervisor = await startSupervisor({
     logger,
     databaseUrl: db.url,
     botDatabaseUrl: db.botUrl,
-    query: <T>(sql: string, params?: unknown[]) => connection.execute<T[]>(sql, params as unknown[]),
+    sql: sqlFromOrm(db.orm),
     cipher: createTokenCipher(options.appSecret),
     apiRoot: config.telegramApiRoot,
     checkIntervalS: config.checkIntervalS,

@@ -9,7 +9,9 @@
  * from the store (its config disabled or deleted) still gets its last status written. With the state go
  * the bot host the bot runs in (`host_id`) and, when that host is its own, why (`isolation`).
  */
+
 import { ISOLATION_REASONS, type IsolationReason } from '../contracts/bot.ts';
+import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import type { StatusStore, TenantStatus } from './status-store.ts';
 
@@ -18,7 +20,8 @@ export const HEARTBEAT_WRITE_INTERVAL_MS = 30_000;
 
 export interface StatusMirrorOptions {
   store: StatusStore;
-  query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+  /** The platform's pool (the owner role). */
+  sql: Pick<Sql, 'query'>;
   logger: Logger;
   /** Retry interval while the database is unreachable (ms), default 2000. */
   retryMs?: number;
@@ -101,7 +104,7 @@ export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
   const write = async (statuses: TenantStatus[]) => {
     // Not database tenants (tests with synthetic ids) are left out.
     const rows = statuses.filter((s) => Number.isSafeInteger(Number(s.tenantId))).map(row);
-    if (rows.length > 0) await options.query(UPSERT, [JSON.stringify(rows)]);
+    if (rows.length > 0) await options.sql.query(UPSERT, [JSON.stringify(rows)]);
   };
 
   /** The database is unreachable: keep what is not written yet and try again in a while. */

@@ -6,6 +6,7 @@
 import type { PlacementPolicy } from '../../machines/placement.ts';
 import type { RestartPolicy } from '../../machines/policy.ts';
 import type { Database } from '../../src/db/database.ts';
+import { sqlFromOrm } from '../../src/db/sql.ts';
 import type { Logger } from '../../src/log/logger.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import { createTokenCipher } from '../../src/security/token-cipher.ts';
@@ -69,13 +70,12 @@ export async function startTestSupervisor(
     logger?: Logger;
   } = {},
 ): Promise<SupervisorHarness> {
-  const connection = db.orm.em.getConnection();
   const supervisor = await startSupervisor({
     logger: options.logger ?? testLogger(),
     databaseUrl: options.databaseUrl ?? db.url,
     // Bots connect as the bot role (least privilege), unless a test routes the database elsewhere.
     ...(options.databaseUrl ? {} : { botDatabaseUrl: db.botUrl }),
-    query: <T>(sql: string, params?: unknown[]) => connection.execute<T[]>(sql, params as unknown[]),
+    sql: sqlFromOrm(db.orm),
     cipher,
     apiRoot: sandbox.apiRoot,
     checkIntervalS: options.checkIntervalS ?? 30,

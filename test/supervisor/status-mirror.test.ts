@@ -34,7 +34,7 @@ async function rowOf(tenantId: number) {
 describe('status mirror: bot hosts', () => {
   it('writes the host and the isolation, and a later move back to a shared host', async () => {
     const store = createStatusStore();
-    const mirror = startStatusMirror({ store, query, logger: testLogger() });
+    const mirror = startStatusMirror({ store, sql: { query }, logger: testLogger() });
     try {
       const tenantId = await insertTenant(db, 'mirrored', null);
       const base = {
@@ -71,7 +71,7 @@ describe('status mirror: bot hosts', () => {
 
   it('writes an isolation reason the table does not know as null, and the other tenants still get written', async () => {
     const store = createStatusStore();
-    const mirror = startStatusMirror({ store, query, logger: testLogger() });
+    const mirror = startStatusMirror({ store, sql: { query }, logger: testLogger() });
     try {
       const odd = await insertTenant(db, 'odd_reason', null);
       const plain = await insertTenant(db, 'plain_neighbour', null);
@@ -94,7 +94,7 @@ describe('status mirror: bot hosts', () => {
       statements.push(sql);
       return query<T>(sql, params);
     };
-    const mirror = startStatusMirror({ store, query: counting, logger: testLogger() });
+    const mirror = startStatusMirror({ store, sql: { query: counting }, logger: testLogger() });
     try {
       const ids: number[] = [];
       for (let i = 0; i < 40; i++) ids.push(await insertTenant(db, `batched_${i}`, null));

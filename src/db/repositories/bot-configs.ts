@@ -6,6 +6,15 @@
 import type { TenantState } from '../../contracts/bot.ts';
 import { type Sql, toDate, toDateOrNull } from '../sql.ts';
 
+/** A config the supervisor should run, as `activeConfigs` reads it (the token still sealed). */
+export interface ActiveConfigRow {
+  tenant_id: number;
+  tenant_name: string;
+  token_encrypted: string;
+  bot_id: string | null;
+  restart_requested_at: Date | null;
+}
+
 /** A tenant's bot config with the bot's live status (null before the supervisor reported one). */
 export interface BotConfigRecord {
   tenantId: number;
@@ -177,6 +186,29 @@ export const botConfigRepository = {
       [tenantId],
     );
     return rows.length > 0;
+  },
+
+  /**
+   * Every config the supervisor should run: enabled, with a token, of a tenant that is not disabled, with the
+   * tenant's display name, the token's ciphertext, the recorded bot id and the last restart request.
+   */
+  async activeConfigs(db: Pick<Sql, 'query'>): Promise<ActiveConfigRow[]> {
+    return db.query<ActiveConfigRow>(
+      `select c.tenant_id, coalesce(t.display_name, t.username) as tenant_name, c.token_encrypted,
+              c.bot_id::text as bot_id, c.restart_requested_at
+         from bot_configs c
+         join tenants t on t.id = c.tenant_id
+        where c.enabled and c.token_encrypted is not null and not t.disabled
+        order by c.tenant_id`,
+    );
+  },
+
+  /**
+   * Records the bot id of a config written without it. @throws the database's unique violation
+   * (`bot_configs_bot_id_unique`) when another tenant has this bot
+   */
+  async recordBotId(db: Pick<Sql, 'query'>, tenantId: number, botId: string): Promise<void> {
+    await db.query('update bot_configs set bot_id = ? where tenant_id = ?', [botId, tenantId]);
   },
 
   /** Whether the tenant has saved a token (publishing a lottery needs a bot). */
