@@ -34,7 +34,8 @@ import { createDrawProof, type DrawProof } from './fairness/index.ts';
 import type { SeedCipher } from './lotteries.ts';
 import type { LotteryRecord } from './model.ts';
 import { enqueuePostEdits } from './posts.ts';
-import { findLottery } from './store.ts';
+import { findLottery, lockForDraw, lotteryStatus, markDrawing, markDrawn } from './store.ts';
+
 import { enqueueAnnouncements, insertReplacedAtDraw, insertWinners, saveProof } from './winners-store.ts';
 
 export { CHECK_CONCURRENCY, maxConditionChecks } from './draw-conditions.ts';
@@ -137,18 +138,11 @@ async function fixEntries(
   tenantId: number | null,
 ): Promise<{ lottery: LotteryRecord; seed: Uint8Array } | null> {
   return deps.sql.transaction(async (sql) => {
-    const [row] = await sql.query<{ status: string; seed_encrypted: string }>(
-      `select status, seed_encrypted from lotteries
-        where id = ? and status in ('open', 'drawing') ${tenantId === null ? '' : 'and tenant_id = ?'}
-        for update`,
-      tenantId === null ? [id] : [id, tenantId],
-    );
+    const row = await lockForDraw(sql, id, tenantId);
     if (!row) return null;
-    if (row.status === 'open') {
-      await sql.query(`update lotteries set status = 'drawing', updated_at = now() where id = ?`, [id]);
-    }
+    if (row.status === 'open') await markDrawing(sql, id);
     const lottery = (await findLottery(sql, null, id))!;
-    return { lottery, seed: fromHex(deps.seedCipher.decrypt(row.seed_encrypted), 32) };
+    return { lottery, seed: fromHex(deps.seedCipher.decrypt(row.seedEncrypted), 32) };
   });
 }
 
@@ -165,8 +159,7 @@ async function writeDraw(
   const { proof } = checked;
   const id = lottery.id;
   return deps.sql.transaction(async (sql) => {
-    const [row] = await sql.query<{ status: string }>('select status from lotteries where id = ?', [id]);
-    if (row?.status !== 'drawing') return null;
+    if ((await lotteryStatus(sql, id)) !== 'drawing') return null;
     const chosenEver = new Set(proof.winners.map((w) => w.userId));
     for (const r of proof.rerolls) for (const u of r.replaced) chosenEver.add(u);
     const people = await entriesOf(sql, id, [...chosenEver]);
@@ -178,13 +171,9 @@ async function writeDraw(
     const shown: LotteryRecord = { ...lottery, status: 'drawn', entryCount: proof.entryCount };
     await enqueuePostEdits(sql, shown, 'finished', 'finished', await chatNames(sql, lottery.tenantId));
     await enqueueAnnouncements(sql, shown, proof, people, winnerIds, deps.proofUrl?.(id) ?? null);
-    const [done] = await sql.query<{ id: number }>(
-      `update lotteries set status = 'drawn', drawn_at = now(), entry_count = ?, updated_at = now()
-        where id = ? and status = 'drawing' returning id`,
-      [proof.entryCount, id],
-    );
     // Only a drawer bypassing the claim could get here; roll its rows back.
-    if (!done) throw new Error(`lottery ${id} stopped being drawing during its draw`);
+    if (!(await markDrawn(sql, id, proof.entryCount)))
+      throw new Error(`lottery ${id} stopped being drawing during its draw`);
     return { lottery: (await findLottery(sql, null, id))!, proof };
   });
 }
@@ -204,23 +193,4 @@ export async function drawNow(deps: DrawDeps, tenantId: number, id: number): Pro
       ? 'This lottery has already been drawn.'
       : `Only an open lottery can be drawn; this one is ${lottery.status}.`,
   );
-}
-
-/**
- * Lotteries to draw now, at most `limit`, leaving out `exclude` (the ones this process is drawing): open
- * ones whose time has come or whose entry count is reached, then `drawing` ones (being drawn elsewhere, or
- * left by a drawer that died; the claim tells them apart).
- */
-export async function dueLotteries(sql: Sql, limit = 20, exclude: readonly number[] = []): Promise<number[]> {
-  const rows = await sql.query<{ id: number }>(
-    `select id from lotteries
-      where (status = 'drawing'
-         or (status = 'open'
-             and ((draw_at is not null and draw_at <= now())
-               or (draw_at_entries is not null and entry_count >= draw_at_entries))))
-        and id <> all(string_to_array(?, ',')::int[])
-      order by status = 'drawing', id limit ?`,
-    [exclude.join(','), limit],
-  );
-  return rows.map((r) => r.id);
 }

@@ -9,6 +9,8 @@ import type { DeliveryStatus } from '../contracts/lottery.ts';
 import type { Sql } from '../db/sql.ts';
 import { recordBlocked } from './bot-users-store.ts';
 import type { OutboxRow } from './outbox.ts';
+import { recordPostSent, recordShownCount } from './posts-store.ts';
+import { recordDelivered, recordUndelivered } from './winners-store.ts';
 
 /** The F7 outcome of a private message Telegram refused with `description`. */
 export function deliveryStatusOf(errorCode: number | null, description: string): DeliveryStatus {
@@ -33,24 +35,15 @@ export async function applySent(sql: Sql, row: OutboxRow, result: unknown): Prom
   if (row.kind === 'post' && row.refId !== null) {
     const messageId = (result as { message_id?: unknown } | null)?.message_id;
     if (typeof messageId === 'number') {
-      await sql.query('update lottery_posts set message_id = ?, updated_at = now() where id = ?', [
-        messageId,
-        row.refId,
-      ]);
+      await recordPostSent(sql, row.refId, messageId);
     }
   } else if ((row.kind === 'count-edit' || row.kind === 'post-edit') && row.refId !== null) {
     const shown = row.meta.entryCount;
     if (typeof shown === 'number') {
-      await sql.query(
-        'update lottery_posts set shown_entry_count = greatest(shown_entry_count, ?), updated_at = now() where id = ?',
-        [shown, row.refId],
-      );
+      await recordShownCount(sql, row.refId, shown);
     }
   } else if (row.kind === 'winner-dm' && row.winnerId !== null) {
-    await sql.query(
-      `update winners set delivery_status = 'delivered', delivery_error = null, delivered_at = now() where id = ?`,
-      [row.winnerId],
-    );
+    await recordDelivered(sql, row.winnerId);
   }
 }
 
@@ -63,11 +56,7 @@ export async function applyFailed(
 ): Promise<void> {
   if (row.kind === 'winner-dm' && row.winnerId !== null) {
     const status = deliveryStatusOf(errorCode, description);
-    await sql.query('update winners set delivery_status = ?, delivery_error = ? where id = ?', [
-      status,
-      `${errorCode ?? ''} ${description}`.trim().slice(0, 500),
-      row.winnerId,
-    ]);
+    await recordUndelivered(sql, row.winnerId, status, `${errorCode ?? ''} ${description}`.trim());
     const chatId = Number(row.payload.chat_id);
     if (status === 'blocked' && Number.isSafeInteger(chatId)) {
       await recordBlocked(sql, row.tenantId, chatId);

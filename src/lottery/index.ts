@@ -13,7 +13,7 @@ export {
   membershipOf,
   membershipOfError,
 } from './conditions.ts';
-export { type DrawDeps, type DrawOutcome, drawIfOpen, drawNow, dueLotteries } from './draw-lottery.ts';
+export { type DrawDeps, type DrawOutcome, drawIfOpen, drawNow } from './draw-lottery.ts';
 export { LOTTERY_ERROR_CODES, LotteryError, type LotteryErrorCode } from './errors.ts';
 export { type JoinOutcome, joinLottery, recordStarted } from './join.ts';
 export {
@@ -53,5 +53,5 @@ export {
 } from './queries.ts';
 export { type RerollRequest, rerollWinners } from './reroll-winners.ts';
 export { createSeedCipher, LOTTERY_SEED_PURPOSE } from './seed-cipher.ts';
-export { loadJoinLottery } from './store.ts';
+export { dueLotteries, loadJoinLottery } from './store.ts';
 export { loadProof } from './winners-store.ts';

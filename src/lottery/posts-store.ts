@@ -71,3 +71,19 @@ export async function postsOfLotteries(
     messageId: r.message_id === null ? null : Number(r.message_id),
   }));
 }
+
+/** Records the Telegram message id of a post the outbox has sent. */
+export async function recordPostSent(sql: Sql, postId: number, messageId: number): Promise<void> {
+  await sql.query('update lottery_posts set message_id = ?, updated_at = now() where id = ?', [
+    messageId,
+    postId,
+  ]);
+}
+
+/** Records the entry count a post now shows (never lowered: edits can finish out of order). */
+export async function recordShownCount(sql: Sql, postId: number, shown: number): Promise<void> {
+  await sql.query(
+    'update lottery_posts set shown_entry_count = greatest(shown_entry_count, ?), updated_at = now() where id = ?',
+    [shown, postId],
+  );
+}

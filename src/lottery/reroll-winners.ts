@@ -14,7 +14,14 @@ import type { LotteryRecord } from './model.ts';
 import { enqueue } from './outbox.ts';
 import { type AnnouncedWinner, rerollText } from './render.ts';
 import { findLottery } from './store.ts';
-import { insertWinners, loadProof, markReplaced, saveProof, winnerDms } from './winners-store.ts';
+import {
+  insertWinners,
+  loadProof,
+  markReplaced,
+  saveProof,
+  winnerDms,
+  winnersByIds,
+} from './winners-store.ts';
 
 export interface RerollRequest {
   /** winners.id of the winners to replace. */
@@ -47,14 +54,9 @@ export async function rerollWinners(
       );
     }
     const ids = [...new Set(request.winnerIds)];
-    const rows = await tx.query<{ id: string; tg_user_id: string; status: string }>(
-      `select w.id, e.tg_user_id, w.status from winners w join entries e on e.id = w.entry_id
-        where w.lottery_id = ? and w.id = any(string_to_array(?, ',')::bigint[])`,
-      [lotteryId, ids.join(',')],
-    );
-    const active = rows.filter((r) => r.status === 'active');
+    const active = (await winnersByIds(tx, lotteryId, ids)).filter((w) => w.status === 'active');
     if (active.length !== ids.length) {
-      const bad = ids.filter((id) => !active.some((r) => Number(r.id) === id));
+      const bad = ids.filter((id) => !active.some((w) => w.id === id));
       throw new LotteryError(
         'winner_not_active',
         `Winner ${bad.join(', ')} is not a current winner of this lottery.`,
@@ -62,7 +64,7 @@ export async function rerollWinners(
     }
     const proof = await loadProof(tx, lotteryId);
     if (!proof) throw new LotteryError('lottery_not_drawn', 'This lottery has no draw proof.');
-    const replaceUsers = active.map((r) => Number(r.tg_user_id));
+    const replaceUsers = active.map((w) => w.userId);
     const next = reroll({ proof, replace: replaceUsers, reason });
     const record = next.rerolls[next.rerolls.length - 1]!;
     const newUsers = record.replacements.filter((u): u is number => u !== null);

@@ -10,7 +10,8 @@
  * does not need the tenant's bot to run: its announcements wait in the outbox.
  */
 import type { Logger } from '../log/logger.ts';
-import { type DrawDeps, drawIfOpen, dueLotteries } from './draw-lottery.ts';
+import { type DrawDeps, drawIfOpen } from './draw-lottery.ts';
+import { dueLotteries } from './store.ts';
 
 /**
  * Draws one scheduler runs at the same time, default of `maxParallel`. Each holds up to two database

@@ -328,3 +328,61 @@ export async function markCancelled(sql: Sql, id: number): Promise<void> {
     [id],
   );
 }
+
+/**
+ * The draw's lock on an open or drawing lottery (`for update`, for the rest of the caller's transaction), with
+ * its sealed seed; null when it is neither (or not the tenant's, when `tenantId` is given).
+ */
+export async function lockForDraw(
+  sql: Sql,
+  id: number,
+  tenantId: number | null,
+): Promise<{ status: LotteryStatus; seedEncrypted: string } | null> {
+  const [row] = await sql.query<{ status: LotteryStatus; seed_encrypted: string }>(
+    `select status, seed_encrypted from lotteries
+      where id = ? and status in ('open', 'drawing') ${tenantId === null ? '' : 'and tenant_id = ?'}
+      for update`,
+    tenantId === null ? [id] : [id, tenantId],
+  );
+  return row ? { status: row.status, seedEncrypted: row.seed_encrypted } : null;
+}
+
+/** The draw has begun: the entries are fixed (a join now is refused). */
+export async function markDrawing(sql: Sql, id: number): Promise<void> {
+  await sql.query(`update lotteries set status = 'drawing', updated_at = now() where id = ?`, [id]);
+}
+
+/** A lottery's status, or null when there is none with this id. */
+export async function lotteryStatus(sql: Sql, id: number): Promise<LotteryStatus | null> {
+  const [row] = await sql.query<{ status: LotteryStatus }>('select status from lotteries where id = ?', [id]);
+  return row?.status ?? null;
+}
+
+/** The draw is written: `drawn` with its fixed entry count; false when the lottery was no longer drawing. */
+export async function markDrawn(sql: Sql, id: number, entryCount: number): Promise<boolean> {
+  const rows = await sql.query(
+    `update lotteries set status = 'drawn', drawn_at = now(), entry_count = ?, updated_at = now()
+      where id = ? and status = 'drawing' returning id`,
+    [entryCount, id],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Lotteries to draw now, at most `limit`, leaving out `exclude` (the ones this process is drawing): open
+ * ones whose time has come or whose entry count is reached, then `drawing` ones (being drawn elsewhere, or
+ * left by a drawer that died; the claim tells them apart).
+ */
+export async function dueLotteries(sql: Sql, limit = 20, exclude: readonly number[] = []): Promise<number[]> {
+  const rows = await sql.query<{ id: number }>(
+    `select id from lotteries
+      where (status = 'drawing'
+         or (status = 'open'
+             and ((draw_at is not null and draw_at <= now())
+               or (draw_at_entries is not null and entry_count >= draw_at_entries))))
+        and id <> all(string_to_array(?, ',')::int[])
+      order by status = 'drawing', id limit ?`,
+    [exclude.join(','), limit],
+  );
+  return rows.map((r) => r.id);
+}

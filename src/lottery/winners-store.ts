@@ -1,6 +1,7 @@
 /**
  * The home of the SQL of a drawn lottery's winners and its proof row; also queues the announcements (winners post per target, each winner's DM). Shared by the draw and the reroll.
  */
+import type { DeliveryStatus, WinnerStatus } from '../contracts/lottery.ts';
 import type { Sql } from '../db/sql.ts';
 import { type EntryPerson, entryUserIds } from './entries-store.ts';
 import type { DrawProof, RerollRecord, UndrawnRecord, WinnerRecord } from './fairness/index.ts';
@@ -248,4 +249,59 @@ export function winnerDms(
       },
     ];
   });
+}
+
+/** Records that the winner's private message was delivered. */
+export async function recordDelivered(sql: Sql, winnerId: number): Promise<void> {
+  await sql.query(
+    `update winners set delivery_status = 'delivered', delivery_error = null, delivered_at = now() where id = ?`,
+    [winnerId],
+  );
+}
+
+/** Records why the winner's private message could not be delivered (Telegram's answer, at most 500 characters). */
+export async function recordUndelivered(
+  sql: Sql,
+  winnerId: number,
+  status: DeliveryStatus,
+  error: string,
+): Promise<void> {
+  await sql.query('update winners set delivery_status = ?, delivery_error = ? where id = ?', [
+    status,
+    error.slice(0, 500),
+    winnerId,
+  ]);
+}
+
+/** The lottery's winner rows of the given ids (any status), with each winner's Telegram user id. */
+export async function winnersByIds(
+  sql: Sql,
+  lotteryId: number,
+  ids: readonly number[],
+): Promise<{ id: number; userId: number; status: WinnerStatus }[]> {
+  const rows = await sql.query<{ id: string; tg_user_id: string; status: WinnerStatus }>(
+    `select w.id, e.tg_user_id, w.status from winners w join entries e on e.id = w.entry_id
+      where w.lottery_id = ? and w.id = any(string_to_array(?, ',')::bigint[])`,
+    [lotteryId, ids.join(',')],
+  );
+  return rows.map((r) => ({ id: Number(r.id), userId: Number(r.tg_user_id), status: r.status }));
+}
+
+/**
+ * What identifies a lottery's proof without reading it (one small row): its tenant, the entries digest and a
+ * digest of everything a reroll can change; null before the draw.
+ */
+export async function proofFingerprint(
+  sql: Sql,
+  lotteryId: number,
+): Promise<{ tenantId: number; entriesDigest: string; state: string } | null> {
+  const [row] = await sql.query<{ tenant_id: number; entries_digest: string; state: string }>(
+    `select l.tenant_id, d.entries_digest,
+            md5(d.winners::text || d.rerolls::text || d.prizes::text || d.undrawn::text) as state
+       from draw_proofs d join lotteries l on l.id = d.lottery_id where d.lottery_id = ?`,
+    [lotteryId],
+  );
+  return row
+    ? { tenantId: Number(row.tenant_id), entriesDigest: row.entries_digest.trim(), state: row.state }
+    : null;
 }

@@ -15,11 +15,13 @@
  * The document itself is unchanged (docs/fairness.md): the panel's verifier and `tg-lottery verify` read
  * the whole proof as before.
  */
+
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Sql } from '../db/sql.ts';
 import type { DrawProof } from '../lottery/fairness/index.ts';
+import { proofFingerprint } from '../lottery/winners-store.ts';
 
 const gzip = promisify(gzipCallback);
 
@@ -83,18 +85,13 @@ export function createProofCache(sql: Sql, maxBytes = DEFAULT_PROOF_CACHE_BYTES)
 
   return {
     async stamp(id) {
-      const [row] = await sql.query<{ tenant_id: number; entries_digest: string; state: string }>(
-        `select l.tenant_id, d.entries_digest,
-                md5(d.winners::text || d.rerolls::text || d.prizes::text || d.undrawn::text) as state
-           from draw_proofs d join lotteries l on l.id = d.lottery_id where d.lottery_id = ?`,
-        [id],
-      );
+      const row = await proofFingerprint(sql, id);
       if (!row) return null;
       const hash = createHash('sha256')
-        .update(`tg-lottery-proof/1|${id}|${row.entries_digest.trim()}|${row.state}`)
+        .update(`tg-lottery-proof/1|${id}|${row.entriesDigest}|${row.state}`)
         .digest('base64url')
         .slice(0, 32);
-      return { tenantId: Number(row.tenant_id), etag: `"${hash}"` };
+      return { tenantId: row.tenantId, etag: `"${hash}"` };
     },
 
     async body(id, stamp, load) {
