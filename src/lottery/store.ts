@@ -151,25 +151,32 @@ function triggerColumns(input: Pick<LotteryInput, 'drawTrigger'>): [string | nul
   return [t.kind === 'time' ? new Date(t.at).toISOString() : null, t.kind === 'entries' ? t.count : null];
 }
 
+/**
+ * The values of a lottery's editable columns, in the order insert and update name them: title, description,
+ * language, join_conditions, draw_trigger, draw_at, draw_at_entries, publish_targets, join_keyword.
+ */
+function inputValues(input: LotteryInput): unknown[] {
+  const [drawAt, drawAtEntries] = triggerColumns(input);
+  return [
+    input.title,
+    input.description,
+    input.language,
+    JSON.stringify(input.joinConditions),
+    JSON.stringify(input.drawTrigger),
+    drawAt,
+    drawAtEntries,
+    JSON.stringify(input.publishTargets),
+    input.joinKeyword,
+  ];
+}
+
 /** Inserts a draft with its prizes; returns its id. */
 export async function insertLottery(sql: Sql, tenantId: number, input: LotteryInput): Promise<number> {
-  const [drawAt, drawAtEntries] = triggerColumns(input);
   const [row] = await sql.query<{ id: number }>(
     `insert into lotteries (tenant_id, title, description, language, join_conditions, draw_trigger, draw_at,
        draw_at_entries, publish_targets, join_keyword)
      values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?::jsonb, ?) returning id`,
-    [
-      tenantId,
-      input.title,
-      input.description,
-      input.language,
-      JSON.stringify(input.joinConditions),
-      JSON.stringify(input.drawTrigger),
-      drawAt,
-      drawAtEntries,
-      JSON.stringify(input.publishTargets),
-      input.joinKeyword,
-    ],
+    [tenantId, ...inputValues(input)],
   );
   const id = row!.id;
   await replacePrizes(sql, id, input.prizes, []);
@@ -187,25 +194,12 @@ export async function updateLottery(
   existing: PrizeRecord[],
   changes: LotteryRecord['changes'],
 ): Promise<void> {
-  const [drawAt, drawAtEntries] = triggerColumns(input);
   await sql.query(
     `update lotteries set title = ?, description = ?, language = ?, join_conditions = ?::jsonb,
        draw_trigger = ?::jsonb, draw_at = ?, draw_at_entries = ?, publish_targets = ?::jsonb, join_keyword = ?,
        changes = changes || ?::jsonb, updated_at = now()
      where id = ?`,
-    [
-      input.title,
-      input.description,
-      input.language,
-      JSON.stringify(input.joinConditions),
-      JSON.stringify(input.drawTrigger),
-      drawAt,
-      drawAtEntries,
-      JSON.stringify(input.publishTargets),
-      input.joinKeyword,
-      JSON.stringify(changes),
-      id,
-    ],
+    [...inputValues(input), JSON.stringify(changes), id],
   );
   await replacePrizes(sql, id, input.prizes, existing);
 }
