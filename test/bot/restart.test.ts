@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { membershipOf } from '../../src/lottery/conditions.ts';
 import { verifyProof } from '../../src/lottery/fairness/index.ts';
 import { drawIfOpen, drawNow, joinLottery, listWinners, loadProof } from '../../src/lottery/index.ts';
-import { startTestSupervisor, TEST_SECRET } from '../helpers/supervisor.ts';
+import { TEST_SECRET } from '../helpers/factories/index.ts';
+import { startTestSupervisor } from '../helpers/supervisor.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { type BotWorld, createBotWorld } from './world.ts';
 
