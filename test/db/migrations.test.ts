@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrationsList } from '../../src/db/migrations/index.ts';
 import { createOrm, migrate } from '../../src/db/orm.ts';
@@ -26,11 +26,12 @@ const TABLES = [
 ];
 
 describe(`migrations (${inject('databaseKind')} PostgreSQL)`, () => {
+  // A fresh, empty database for each test: the first one must find nothing migrated yet.
   let test: TestDatabase;
-  beforeAll(async () => {
+  beforeEach(async () => {
     test = await createTestDatabase();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await test.drop();
   });
 
