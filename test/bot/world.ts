@@ -5,14 +5,20 @@
  */
 
 import { type Sql, sqlFromOrm } from '../../src/db/sql.ts';
-import { createLottery, type LotteryRecord, publishLottery } from '../../src/lottery/index.ts';
+import type { LotteryRecord } from '../../src/lottery/index.ts';
 import { type DrawScheduler, startDrawScheduler } from '../../src/lottery/scheduler.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import type { SandboxLimits } from '../../src/sandbox/limits.ts';
 import type { BotSettings } from '../../src/supervisor/hosted-bot.ts';
 import { tenantMembership } from '../../src/web/services/membership.ts';
 import { openTestDatabase, testLogger } from '../helpers/db.ts';
-import { makeOrganiser, seedCipher, tokenCipher } from '../helpers/factories/index.ts';
+import {
+  type LotteryOverrides,
+  makeLottery,
+  makeOrganiser,
+  seedCipher,
+  tokenCipher,
+} from '../helpers/factories/index.ts';
 import { type SupervisorHarness, startTestSupervisor } from '../helpers/supervisor.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -32,8 +38,10 @@ export interface BotWorld {
   adminChat(type: 'channel' | 'supergroup' | 'group', title: string): Promise<number>;
   /** Sandbox users; `members` of the given chats. */
   users(count: number, make?: (i: number) => Record<string, unknown>): Promise<number[]>;
-  /** Creates and publishes a lottery; resolves when every post is in its chat. */
-  publish(input: Record<string, unknown>): Promise<{ lottery: LotteryRecord; posts: Map<number, number> }>;
+  /** Creates and publishes a lottery (the factory's); resolves when the bot has put every post in its chat. */
+  publish(
+    input: Omit<LotteryOverrides, 'tenantId' | 'status'>,
+  ): Promise<{ lottery: LotteryRecord; posts: Map<number, number> }>;
   /** Resolves when the tenant has nothing left to send. */
   outboxDrained(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -118,8 +126,7 @@ export async function createBotWorld(
       return ids;
     },
     async publish(input) {
-      const draft = await createLottery(world.deps, tenantId, input);
-      const lottery = await publishLottery(world.deps, tenantId, draft.id);
+      const lottery = await makeLottery(sql, { ...input, tenantId, status: 'open' });
       const posts = await waitUntil(async () => {
         const rows = await sql.query<{ chat_id: string; message_id: string | null }>(
           'select chat_id, message_id from lottery_posts where lottery_id = ?',

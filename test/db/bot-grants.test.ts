@@ -32,16 +32,10 @@ import {
   type LotteryState,
   makeLottery,
   makeOrganiser,
+  person,
 } from '../helpers/factories/index.ts';
 
-const entrant = (userId: number) => ({
-  userId,
-  firstName: `user ${userId}`,
-  lastName: null,
-  username: null,
-  languageCode: 'en',
-  isBot: false,
-});
+const entrant = (userId: number) => person(userId, { firstName: `user ${userId}`, username: null });
 const member = async () => 'member' as const;
 
 describe('the bot role', () => {
