@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CountSync } from '../../src/bot/count-sync.ts';
 import type { Sql } from '../../src/db/sql.ts';
-import { createLottery, joinLottery, publishLottery } from '../../src/lottery/index.ts';
 import { testLogger } from '../helpers/db.ts';
-import { createLotteryWorld, type LotteryWorld, person, tenantWithChats } from '../lottery/helpers.ts';
+import { deliverOutbox, makeLottery, makeOrganiser, person } from '../helpers/factories/index.ts';
+import { createLotteryWorld, type LotteryWorld } from '../lottery/helpers.ts';
 
 let world: LotteryWorld;
 beforeAll(async () => {
@@ -32,35 +32,20 @@ function recording(sql: Sql, texts: string[]): Sql {
 
 describe('count sync', () => {
   it('queues one count edit per stale post, reading the lotteries once for all posts', async () => {
-    const tenantId = await tenantWithChats(world.sql, [{ chatId: -8101 }, { chatId: -8102 }]);
-    const deps = { sql: world.sql, seedCipher: world.seedCipher };
-    const open = async (targets: number[]) => {
-      const draft = await createLottery(deps, tenantId, {
+    const { tenantId } = await makeOrganiser(world.sql, { chats: [{ chatId: -8101 }, { chatId: -8102 }] });
+    const open = (targets: number[], entrants: number[]) =>
+      makeLottery(world.sql, {
+        tenantId,
+        status: 'open',
         title: 'Counts',
         prizes: [{ name: 'Mug', quantity: 1 }],
-        drawTrigger: { kind: 'manual' },
-        publishTargets: targets,
+        targets,
+        entrants: entrants.map((userId) => person(userId)),
       });
-      return publishLottery(deps, tenantId, draft.id);
-    };
-    const a = await open([-8101, -8102]); // one lottery, two posts
-    const b = await open([-8101]);
-    // The posts are out (as the outbox would record them); their shown count is 0.
-    await world.sql.query(
-      `update lottery_posts set message_id = id + 100, shown_entry_count = 0
-        where lottery_id in (?, ?)`,
-      [a.id, b.id],
-    );
-    const join = (lotteryId: number, userId: number) =>
-      joinLottery(world.botSql, {
-        tenantId,
-        lotteryId,
-        entrant: person(userId),
-        source: 'button',
-        checkMembership: async () => 'member',
-      });
-    for (const userId of [1, 2, 3]) expect((await join(a.id, userId)).kind).toBe('joined');
-    expect((await join(b.id, 4)).kind).toBe('joined');
+    const a = await open([-8101, -8102], [1, 2, 3]); // one lottery, two posts
+    const b = await open([-8101], [4]);
+    // The posts are out (as the outbox records them); their shown count is 0.
+    await deliverOutbox(world.sql, tenantId);
 
     const texts: string[] = [];
     let resolveQueued: () => void = () => {};

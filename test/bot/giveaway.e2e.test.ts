@@ -60,7 +60,7 @@ describe('a giveaway from publication to the proof', () => {
       ],
       joinConditions: [{ kind: 'member', chatId: channel }, { kind: 'not-bot' }],
       drawTrigger: { kind: 'time', at: at.toISOString() },
-      publishTargets: [channel, group],
+      targets: [channel, group],
     });
     const channelPost = posts.get(channel)!;
     const groupPost = posts.get(group)!;

@@ -32,7 +32,7 @@ describe('joining by keyword', () => {
       title: 'Keyword giveaway',
       prizes: [{ name: 'Prize', quantity: 1 }],
       drawTrigger: { kind: 'manual' },
-      publishTargets: [group],
+      targets: [group],
       joinKeyword: '抽奖',
     });
     await sandbox.client.send(alice!, group, '抽奖');
@@ -62,7 +62,7 @@ describe('a draw while the bot is stopped', () => {
       title: 'Drawn while stopped',
       prizes: [{ name: 'Prize', quantity: 2 }],
       drawTrigger: { kind: 'manual' },
-      publishTargets: [channel],
+      targets: [channel],
     });
     for (const id of users) {
       await sandbox.client.press(id, {

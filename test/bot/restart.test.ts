@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { membershipOf } from '../../src/lottery/conditions.ts';
 import { verifyProof } from '../../src/lottery/fairness/index.ts';
-import { drawIfOpen, drawNow, joinLottery, listWinners, loadProof } from '../../src/lottery/index.ts';
-import { startTestSupervisor, TEST_SECRET } from '../helpers/supervisor.ts';
+import { drawIfOpen, drawNow, listWinners, loadProof } from '../../src/lottery/index.ts';
+import { makeEntries, person, TEST_SECRET } from '../helpers/factories/index.ts';
+import { startTestSupervisor } from '../helpers/supervisor.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { type BotWorld, createBotWorld } from './world.ts';
 
@@ -23,23 +23,11 @@ afterAll(async () => {
 
 /** Joins users straight through the domain (the bot's join path is covered elsewhere). */
 async function joinAll(lotteryId: number, userIds: number[]): Promise<void> {
-  for (const userId of userIds) {
-    const outcome = await joinLottery(world.sql, {
-      tenantId: world.tenantId,
-      lotteryId,
-      entrant: {
-        userId,
-        firstName: `U${userId}`,
-        lastName: null,
-        username: `u${userId}`,
-        languageCode: 'en',
-        isBot: false,
-      },
-      source: 'button',
-      checkMembership: async () => membershipOf({ status: 'member' }),
-    });
-    expect(outcome.kind).toBe('joined');
-  }
+  await makeEntries(
+    world.sql,
+    lotteryId,
+    userIds.map((userId) => person(userId, { firstName: `U${userId}`, username: `u${userId}` })),
+  );
 }
 
 describe('restarts', () => {
@@ -52,7 +40,7 @@ describe('restarts', () => {
       prizes: [{ name: 'Prize', quantity: 3 }],
       joinConditions: [{ kind: 'member', chatId: channel }],
       drawTrigger: { kind: 'manual' },
-      publishTargets: [channel],
+      targets: [channel],
     });
     await joinAll(lottery.id, users);
 
@@ -99,7 +87,7 @@ describe('restarts', () => {
       title: 'Race',
       prizes: [{ name: 'Prize', quantity: 2 }],
       drawTrigger: { kind: 'time', at: new Date(Date.now() + 3000).toISOString() },
-      publishTargets: [channel],
+      targets: [channel],
     });
     await joinAll(lottery.id, users);
     await world.sql.query('update lotteries set draw_at = now() where id = ?', [lottery.id]);
@@ -134,7 +122,7 @@ describe('restarts', () => {
       title: 'Many winners',
       prizes: [{ name: 'Gift', quantity: 40 }],
       drawTrigger: { kind: 'manual' },
-      publishTargets: [channel],
+      targets: [channel],
     });
     await joinAll(lottery.id, users);
     // Slow the sends down so the restart lands in the middle of the DM run.

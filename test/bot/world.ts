@@ -5,21 +5,21 @@
  */
 
 import { type Sql, sqlFromOrm } from '../../src/db/sql.ts';
-import { createLottery, type LotteryRecord, publishLottery } from '../../src/lottery/index.ts';
+import type { LotteryRecord } from '../../src/lottery/index.ts';
 import { type DrawScheduler, startDrawScheduler } from '../../src/lottery/scheduler.ts';
-import { createSeedCipher } from '../../src/lottery/seed-cipher.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import type { SandboxLimits } from '../../src/sandbox/limits.ts';
 import type { BotSettings } from '../../src/supervisor/hosted-bot.ts';
 import { tenantMembership } from '../../src/web/services/membership.ts';
 import { openTestDatabase, testLogger } from '../helpers/db.ts';
 import {
-  cipher,
-  insertTenant,
-  type SupervisorHarness,
-  startTestSupervisor,
-  TEST_SECRET,
-} from '../helpers/supervisor.ts';
+  type LotteryOverrides,
+  makeLottery,
+  makeOrganiser,
+  seedCipher,
+  tokenCipher,
+} from '../helpers/factories/index.ts';
+import { type SupervisorHarness, startTestSupervisor } from '../helpers/supervisor.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
@@ -33,13 +33,15 @@ export interface BotWorld {
   scheduler: DrawScheduler;
   /** With `databaseProxy`: the proxy the bot process reaches PostgreSQL through (cut or freeze it). */
   dbProxy?: TcpProxy;
-  deps: { sql: Sql; seedCipher: ReturnType<typeof createSeedCipher> };
+  deps: { sql: Sql; seedCipher: typeof seedCipher };
   /** A channel or group where the bot is an administrator (the bot has seen it: chats row present). */
   adminChat(type: 'channel' | 'supergroup' | 'group', title: string): Promise<number>;
   /** Sandbox users; `members` of the given chats. */
   users(count: number, make?: (i: number) => Record<string, unknown>): Promise<number[]>;
-  /** Creates and publishes a lottery; resolves when every post is in its chat. */
-  publish(input: Record<string, unknown>): Promise<{ lottery: LotteryRecord; posts: Map<number, number> }>;
+  /** Creates and publishes a lottery (the factory's); resolves when the bot has put every post in its chat. */
+  publish(
+    input: Omit<LotteryOverrides, 'tenantId' | 'status'>,
+  ): Promise<{ lottery: LotteryRecord; posts: Map<number, number> }>;
   /** Resolves when the tenant has nothing left to send. */
   outboxDrained(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -68,12 +70,7 @@ export async function createBotWorld(
   const sql = sqlFromOrm(db.orm);
   const sandbox = await createSandbox(options.limits ? { limits: options.limits } : {});
   const bot = await sandbox.client.createBot({ username: `giveaway${Math.floor(Math.random() * 1e6)}_bot` });
-  const tenantId = await insertTenant(db, `organiser${bot.id}`, bot.token);
-  await sql.query('update bot_configs set bot_id = ?, bot_username = ? where tenant_id = ?', [
-    bot.id,
-    bot.username,
-    tenantId,
-  ]);
+  const { tenantId } = await makeOrganiser(db, { username: `organiser${bot.id}`, bot: { bot } });
   const harness = await startTestSupervisor(db, sandbox, {
     botSettings: { countEditIntervalMs: 300, ...options.botSettings },
     // An idle bot's long poll lasts up to 20 s: keep the production heartbeat window, or it is restarted.
@@ -81,11 +78,10 @@ export async function createBotWorld(
     ...(botDatabaseUrl ? { databaseUrl: botDatabaseUrl } : {}),
   });
   await harness.waitFor(tenantId, (s) => s.state === 'running', 'running');
-  const seedCipher = createSeedCipher(TEST_SECRET);
   const scheduler = startDrawScheduler({
     sql,
     seedCipher,
-    membershipFor: tenantMembership({ sql, cipher, apiRoot: sandbox.apiRoot }),
+    membershipFor: tenantMembership({ sql, cipher: tokenCipher, apiRoot: sandbox.apiRoot }),
     logger: testLogger(),
     intervalMs: options.drawIntervalMs ?? 200,
   });
@@ -130,8 +126,7 @@ export async function createBotWorld(
       return ids;
     },
     async publish(input) {
-      const draft = await createLottery(world.deps, tenantId, input);
-      const lottery = await publishLottery(world.deps, tenantId, draft.id);
+      const lottery = await makeLottery(sql, { ...input, tenantId, status: 'open' });
       const posts = await waitUntil(async () => {
         const rows = await sql.query<{ chat_id: string; message_id: string | null }>(
           'select chat_id, message_id from lottery_posts where lottery_id = ?',

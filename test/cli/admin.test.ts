@@ -3,9 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.ts';
 import { openTestDatabase } from '../helpers/db.ts';
+import { makeTenant, TEST_SECRET } from '../helpers/factories/index.ts';
 
 /** Run `tg-lottery <args>` with `input` on standard input; resolves with the exit code and the output. */
 function run(
@@ -48,17 +49,18 @@ describe('tg-lottery admin create', () => {
     }
   };
 
-  beforeAll(async () => {
+  // Each test has a database of its own: the first one creates the installation's first account.
+  beforeEach(async () => {
     db = await openTestDatabase();
     dir = await mkdtemp(join(tmpdir(), 'tgl-admin-'));
     env = {
       DATABASE_URL: db.url,
       DATA_DIR: dir,
-      APP_SECRET: 'test-secret-0123456789abcdef',
+      APP_SECRET: TEST_SECRET,
       REGISTRATION: 'closed',
     };
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await db.drop();
     await rm(dir, { recursive: true, force: true });
   });
@@ -79,6 +81,7 @@ describe('tg-lottery admin create', () => {
   });
 
   it('reads --password-file, and refuses a taken username (case-insensitive) with exit 1', async () => {
+    await makeTenant(db, { username: 'Operator', role: 'admin' });
     const file = join(dir, 'password');
     await writeFile(file, 'another-long-pass-phrase\n', { mode: 0o600 });
     const taken = await run(['admin', 'create', '--username', 'operator', '--password-file', file], env, '');

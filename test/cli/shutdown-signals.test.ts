@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded.ts';
+import { sqlFromPool } from '../../src/db/sql.ts';
+import { enqueue } from '../../src/lottery/outbox.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { killAllClis, runCli } from '../helpers/cli.ts';
-import { cipher, TEST_SECRET } from '../helpers/supervisor.ts';
+import { makeBotConfig, makeTenant, TEST_SECRET } from '../helpers/factories/index.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 afterEach(() => killAllClis());
@@ -87,36 +89,33 @@ async function platformSendingDms(name: string) {
   const port = Number(/"port":(\d+)[^\n]*embedded PostgreSQL is running/.exec(cli.output())?.[1]);
   const password = (await readFile(join(dataDir, 'pg-password'), 'utf8')).trim();
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/tg_lottery`;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const sql = sqlFromPool(pool);
   const bot = await sandbox.client.createBot({ username: `${name}_bot` });
-  const tenant = await client.query<{ id: number }>(
-    `insert into tenants (username, password_hash) values ($1, 'x') returning id`,
-    [name],
-  );
-  const tenantId = tenant.rows[0]!.id;
+  const tenant = await makeTenant(sql, { username: name });
   for (const user of users) await sandbox.client.start(user, bot.id);
-  const values = users.map((_, i) => `($1, 'sendMessage', $${i + 2}::jsonb, 'winner-dm')`).join(', ');
-  await client.query(`insert into outbox_messages (tenant_id, method, payload, kind) values ${values}`, [
-    tenantId,
-    ...users.map((user, i) => JSON.stringify({ chat_id: user, text: `prize ${i}` })),
-  ]);
-  await client.query(
-    'insert into bot_configs (tenant_id, token_encrypted, bot_id, enabled) values ($1, $2, $3, true)',
-    [tenantId, cipher.encrypt(bot.token), bot.id],
+  await enqueue(
+    sql,
+    users.map((user, i) => ({
+      tenantId: tenant.id,
+      method: 'sendMessage',
+      payload: { chat_id: user, text: `prize ${i}` },
+      kind: 'winner-dm' as const,
+    })),
   );
+  await makeBotConfig(sql, { tenantId: tenant.id, bot });
   // Stop in the middle of the run: some DMs out, most still to go.
   await waitUntil(
     async () => {
-      const r = await client.query<{ n: string }>(
+      const [r] = await sql.query<{ n: string }>(
         `select count(*) as n from outbox_messages where kind = 'winner-dm' and status = 'sent'`,
       );
-      return Number(r.rows[0]!.n) >= 40;
+      return Number(r!.n) >= 40;
     },
     'the first winner DMs sent',
     60_000,
   );
-  await client.end();
+  await pool.end();
   return { cli, bot, dataDir, url };
 }
 

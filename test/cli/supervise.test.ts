@@ -7,7 +7,8 @@ import { freePort } from '../../src/db/embedded.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { killAllClis, runCli } from '../helpers/cli.ts';
 import { openTestDatabase } from '../helpers/db.ts';
-import { alive, insertTenant, TEST_SECRET } from '../helpers/supervisor.ts';
+import { makeOrganiser, TEST_SECRET } from '../helpers/factories/index.ts';
+import { alive } from '../helpers/supervisor.ts';
 
 // A test that fails half-way must not leave a supervisor (and its bots) running.
 afterEach(() => killAllClis());
@@ -24,8 +25,8 @@ async function superviseTwoBots(prefix: string) {
   const db = await openTestDatabase();
   const one = await sandbox.client.createBot({ username: `${prefix}_one_bot` });
   const two = await sandbox.client.createBot({ username: `${prefix}_two_bot` });
-  await insertTenant(db, `${prefix}-one`, one.token);
-  await insertTenant(db, `${prefix}-two`, two.token);
+  await makeOrganiser(db, { username: `${prefix}-one`, bot: { token: one.token } });
+  await makeOrganiser(db, { username: `${prefix}-two`, bot: { token: two.token } });
   const port = await freePort();
   const cli = runCli(['supervise'], {
     DATABASE_URL: db.url,
@@ -92,7 +93,7 @@ describe('tg-lottery supervise', () => {
   it('LOG_LANG=zh-CN: the sentences in Chinese, the JSON fields in English', async () => {
     const db = await openTestDatabase();
     const bot = await sandbox.client.createBot({ username: 'zh_one_bot' });
-    await insertTenant(db, 'zh-one', bot.token);
+    await makeOrganiser(db, { username: 'zh-one', bot: { token: bot.token } });
     const cli = runCli(['supervise'], {
       DATABASE_URL: db.url,
       APP_SECRET: TEST_SECRET,

@@ -26,16 +26,16 @@ import {
 import { botUsername } from '../../src/lottery/posts.ts';
 import { findLottery, loadJoinLottery } from '../../src/lottery/store.ts';
 import { openTestDatabase } from '../helpers/db.ts';
-import { insertTenant } from '../helpers/supervisor.ts';
+import {
+  deliverOutbox,
+  type LotteryOverrides,
+  type LotteryState,
+  makeLottery,
+  makeOrganiser,
+  person,
+} from '../helpers/factories/index.ts';
 
-const entrant = (userId: number) => ({
-  userId,
-  firstName: `user ${userId}`,
-  lastName: null,
-  username: null,
-  languageCode: 'en',
-  isBot: false,
-});
+const entrant = (userId: number) => person(userId, { firstName: `user ${userId}`, username: null });
 const member = async () => 'member' as const;
 
 describe('the bot role', () => {
@@ -55,40 +55,26 @@ describe('the bot role', () => {
     expect(new URL(db.botUrl).username).not.toBe(new URL(db.url).username);
     pool = new pg.Pool({ connectionString: db.botUrl, max: 2 });
     bot = sqlFromPool(pool);
-    tenantId = await insertTenant(db, 'grants', null);
-    await owner.query("update bot_configs set bot_username = 'grants_bot' where tenant_id = ?", [tenantId]);
-    await owner.query(
-      `insert into chats (tenant_id, chat_id, type, title, bot_status) values (?, -100, 'channel', 'News', 'administrator')`,
-      [tenantId],
-    );
-    const lottery = async (cap: number | null) => {
-      const [row] = await owner.query<{ id: number }>(
-        `insert into lotteries (tenant_id, title, status, draw_at_entries, publish_targets, seed_encrypted, commitment)
-         values (?, 't', 'open', ?, '[-100]', 'secret-seed', repeat('a', 64)) returning id`,
-        [tenantId, cap],
-      );
-      await owner.query("insert into prizes (lottery_id, position, name, quantity) values (?, 1, 'p', 1)", [
-        row!.id,
-      ]);
-      return row!.id;
-    };
-    uncapped = await lottery(null);
-    capped = await lottery(5);
-    const [post] = await owner.query<{ id: number }>(
-      'insert into lottery_posts (lottery_id, chat_id) values (?, -100) returning id',
-      [uncapped],
-    );
+    ({ tenantId } = await makeOrganiser(owner, {
+      username: 'grants',
+      bot: { botUsername: 'grants_bot' },
+      chats: [{ chatId: -100, title: 'News' }],
+    }));
+    const lottery = async (drawTrigger: LotteryOverrides['drawTrigger'], status: LotteryState = 'open') =>
+      (await makeLottery(owner, { tenantId, status, targets: [-100], title: 't', drawTrigger })).id;
+    uncapped = await lottery({ kind: 'manual' });
+    capped = await lottery({ kind: 'entries', count: 5 });
+    const drawn = await lottery({ kind: 'manual' }, 'drawn');
+    const [post] = await owner.query<{ id: number }>('select id from lottery_posts where lottery_id = ?', [
+      uncapped,
+    ]);
     postId = post!.id;
-    const [entry] = await owner.query<{ id: number }>(
-      "insert into entries (lottery_id, tg_user_id, first_name) values (?, 999, 'w') returning id",
-      [capped],
-    );
-    const [prize] = await owner.query<{ id: number }>('select id from prizes where lottery_id = ?', [capped]);
-    const [winner] = await owner.query<{ id: number }>(
-      'insert into winners (lottery_id, entry_id, prize_id, position) values (?, ?, ?, 1) returning id',
-      [capped, entry!.id, prize!.id],
-    );
+    const [winner] = await owner.query<{ id: number }>('select id from winners where lottery_id = ?', [
+      drawn,
+    ]);
     winnerId = Number(winner!.id);
+    // What publishing and the draw queued went out (as the bot sends it), so the outbox starts empty.
+    await deliverOutbox(owner, tenantId);
   });
   afterAll(async () => {
     await pool?.end();

@@ -9,7 +9,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { migrationsList } from '../../src/db/migrations/index.ts';
@@ -76,7 +76,8 @@ describe('the embedded server keeps its superuser password secret', () => {
   let dataDir: string;
   const savedTmp = process.env.TMPDIR;
 
-  beforeAll(async () => {
+  // Each test starts from nothing: a data directory and a temp folder of its own.
+  beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'tgl-secrets-'));
     await chmod(root, 0o755);
     temp = join(root, 'tmp');
@@ -89,7 +90,7 @@ describe('the embedded server keeps its superuser password secret', () => {
     process.env.TMPDIR = temp;
     expect(tmpdir()).toBe(temp);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     if (savedTmp === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = savedTmp;
     await rm(root, { recursive: true, force: true });
@@ -126,6 +127,7 @@ describe('the embedded server keeps its superuser password secret', () => {
   });
 
   it('is rotated at the next start: the old one no longer works', async () => {
+    await (await startEmbeddedPostgres({ dataDir, logger: testLogger() })).stop();
     const before = (await readFile(join(dataDir, 'pg-password'), 'utf8')).trim();
     const server = await startEmbeddedPostgres({ dataDir, logger: testLogger() });
     try {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrationsList } from '../../src/db/migrations/index.ts';
 import { createLogger } from '../../src/log/logger.ts';
@@ -43,13 +43,17 @@ function urlAs(database: string, user: string, password: string): string {
 }
 
 describe('least privilege with DATABASE_URL', () => {
-  const tag = randomBytes(5).toString('hex');
-  const owner = `tgl_owner_${tag}`;
-  const bot = `tgl_bot_${tag}`;
-  const database = `tgl_lp_${tag}`;
   const password = randomBytes(18).toString('base64url');
+  let owner: string;
+  let bot: string;
+  let database: string;
 
-  beforeAll(async () => {
+  // Each test has roles and a database of its own: the first migration run must find nothing applied.
+  beforeEach(async () => {
+    const tag = randomBytes(5).toString('hex');
+    owner = `tgl_owner_${tag}`;
+    bot = `tgl_bot_${tag}`;
+    database = `tgl_lp_${tag}`;
     // The operator's SQL from docs/database.md.
     await asAdmin(`create role ${owner} login password '${password}'`);
     await asAdmin(`create role ${bot} login password '${password}'`);
@@ -57,7 +61,7 @@ describe('least privilege with DATABASE_URL', () => {
     await asAdmin(`revoke all on database ${database} from public`);
     await asAdmin(`grant connect on database ${database} to ${bot}`);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await asAdmin(`drop database if exists ${database} with (force)`);
     await asAdmin(`drop role if exists ${bot}`);
     await asAdmin(`drop role if exists ${owner}`);

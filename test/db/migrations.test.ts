@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrationsList } from '../../src/db/migrations/index.ts';
 import { createOrm, migrate } from '../../src/db/orm.ts';
 import { sqlFromOrm } from '../../src/db/sql.ts';
 import { createTestDatabase, type TestDatabase, testLogger } from '../helpers/db.ts';
+import { makeTenant } from '../helpers/factories/index.ts';
 
 const TABLES = [
   'audit_events',
@@ -25,11 +26,12 @@ const TABLES = [
 ];
 
 describe(`migrations (${inject('databaseKind')} PostgreSQL)`, () => {
+  // A fresh, empty database for each test: the first one must find nothing migrated yet.
   let test: TestDatabase;
-  beforeAll(async () => {
+  beforeEach(async () => {
     test = await createTestDatabase();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await test.drop();
   });
 
@@ -103,23 +105,21 @@ describe(`migrations (${inject('databaseKind')} PostgreSQL)`, () => {
     const db = await openDatabase({ databaseUrl: test.url, dataDir: '/nonexistent' }, testLogger());
     try {
       const sql = sqlFromOrm(db.orm);
-      const [tenant] = await sql.query<{ id: number }>(
-        "insert into tenants (username, password_hash) values ('isolated_owner', 'x') returning id",
-      );
+      const tenant = await makeTenant(sql);
       await sql.query(
         `insert into bot_status (tenant_id, state, since, isolation, host_id)
          values (?, 'running', now(), 'event-loop-blocked', '7')`,
-        [tenant!.id],
+        [tenant.id],
       );
       const [read] = await sql.query('select isolation, host_id from bot_status where tenant_id = ?', [
-        tenant!.id,
+        tenant.id,
       ]);
       expect(read).toEqual({ isolation: 'event-loop-blocked', host_id: '7' });
       await sql.query('update bot_status set isolation = null, host_id = null where tenant_id = ?', [
-        tenant!.id,
+        tenant.id,
       ]);
       await expect(
-        sql.query("update bot_status set isolation = 'bad-luck' where tenant_id = ?", [tenant!.id]),
+        sql.query("update bot_status set isolation = 'bad-luck' where tenant_id = ?", [tenant.id]),
       ).rejects.toThrow(/bot_status_isolation_check/);
     } finally {
       await db.close();

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { openTestDatabase } from '../helpers/db.ts';
+import { makeBotConfig, makeTenant } from '../helpers/factories/index.ts';
 
 describe('bot_config_changed NOTIFY trigger', () => {
   let db: Database & { drop(): Promise<void> };
@@ -40,38 +41,31 @@ describe('bot_config_changed NOTIFY trigger', () => {
 
   it('fires with the tenant id on insert, update and delete of a bot config', async () => {
     const conn = db.orm.em.getConnection();
-    const [tenant] = await conn.execute<{ id: number }[]>(
-      "insert into tenants (username, password_hash) values ('carol', 'x') returning id",
-    );
-    const id = String(tenant!.id);
+    const tenant = await makeTenant(db);
+    const id = String(tenant.id);
 
     let next = nextNotification();
-    await conn.execute('insert into bot_configs (tenant_id, token_encrypted) values (?, ?)', [
-      tenant!.id,
-      'v1.a.b.c',
-    ]);
+    await makeBotConfig(db, { tenantId: tenant.id });
     expect(await next).toBe(id);
 
     next = nextNotification();
-    await conn.execute('update bot_configs set enabled = false where tenant_id = ?', [tenant!.id]);
+    await conn.execute('update bot_configs set enabled = false where tenant_id = ?', [tenant.id]);
     expect(await next).toBe(id);
 
     next = nextNotification();
-    await conn.execute('delete from bot_configs where tenant_id = ?', [tenant!.id]);
+    await conn.execute('delete from bot_configs where tenant_id = ?', [tenant.id]);
     expect(await next).toBe(id);
   });
 
   it("fires when a tenant's disabled flag changes, and not for other tenant edits", async () => {
     const conn = db.orm.em.getConnection();
-    const [tenant] = await conn.execute<{ id: number }[]>(
-      "insert into tenants (username, password_hash) values ('dave', 'x') returning id",
-    );
+    const tenant = await makeTenant(db);
     const before = payloads.length;
-    await conn.execute("update tenants set locale = 'en' where id = ?", [tenant!.id]);
+    await conn.execute("update tenants set locale = 'en' where id = ?", [tenant.id]);
     const next = nextNotification();
-    await conn.execute('update tenants set disabled = true where id = ?', [tenant!.id]);
-    expect(await next).toBe(String(tenant!.id));
+    await conn.execute('update tenants set disabled = true where id = ?', [tenant.id]);
+    expect(await next).toBe(String(tenant.id));
     // The locale edit came first and produced nothing: the only new payload is the disable.
-    expect(payloads.slice(before)).toEqual([String(tenant!.id)]);
+    expect(payloads.slice(before)).toEqual([String(tenant.id)]);
   });
 });

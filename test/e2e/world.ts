@@ -17,14 +17,14 @@ import { type Browser, type BrowserContext, chromium, type Locator, type Page } 
 import { DEFAULT_RESTART_POLICY } from '../../machines/policy.ts';
 import { type Sql, sqlFromOrm } from '../../src/db/sql.ts';
 import { type DrawScheduler, startDrawScheduler } from '../../src/lottery/scheduler.ts';
-import { createSeedCipher } from '../../src/lottery/seed-cipher.ts';
 import { createSandbox, type PressResult, type Sandbox } from '../../src/sandbox/index.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { tenantMembership } from '../../src/web/services/membership.ts';
 import { en } from '../../src/web/ui/i18n/en.ts';
 import { zhCN } from '../../src/web/ui/i18n/zh-CN.ts';
 import { openTestDatabase, testLogger } from '../helpers/db.ts';
-import { cipher, type SupervisorHarness, startTestSupervisor, TEST_SECRET } from '../helpers/supervisor.ts';
+import { seedCipher, TEST_SECRET, tokenCipher } from '../helpers/factories/index.ts';
+import { type SupervisorHarness, startTestSupervisor } from '../helpers/supervisor.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -121,8 +121,8 @@ async function openWorld(
   closers.push(() => harness.supervisor.shutdown());
   const scheduler = startDrawScheduler({
     sql,
-    seedCipher: createSeedCipher(TEST_SECRET),
-    membershipFor: tenantMembership({ sql, cipher, apiRoot: sandbox.apiRoot }),
+    seedCipher,
+    membershipFor: tenantMembership({ sql, cipher: tokenCipher, apiRoot: sandbox.apiRoot }),
     logger: testLogger(),
     intervalMs: 200,
   });

@@ -1,23 +1,22 @@
 /**
- * Builds a supervisor for integration tests: a migrated throw-away database, the Bot API sandbox,
- * tenants with encrypted tokens, and waiting helpers over the status store (events, not sleeps).
+ * Builds a supervisor for integration tests over a migrated throw-away database and the Bot API sandbox,
+ * with waiting helpers over the status store (events, not sleeps). Tenants and their bot configs come
+ * from the factories (test/helpers/factories), encrypted with the same secret the supervisor decrypts with.
  */
 
 import type { PlacementPolicy } from '../../machines/placement.ts';
 import type { RestartPolicy } from '../../machines/policy.ts';
 import type { Database } from '../../src/db/database.ts';
+import { botConfigRepository } from '../../src/db/repositories/bot-configs.ts';
 import { sqlFromOrm } from '../../src/db/sql.ts';
 import type { Logger } from '../../src/log/logger.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
-import { createTokenCipher } from '../../src/security/token-cipher.ts';
 import type { ChildEntry } from '../../src/supervisor/host-entry.ts';
 import type { BotSettings } from '../../src/supervisor/hosted-bot.ts';
 import { type Supervisor, startSupervisor } from '../../src/supervisor/runtime.ts';
 import type { TenantStatus } from '../../src/supervisor/status-store.ts';
 import { testLogger } from './db.ts';
-
-export const TEST_SECRET = 'integration-test-app-secret';
-export const cipher = createTokenCipher(TEST_SECRET);
+import { sqlOf, tokenCipher } from './factories/index.ts';
 
 /** Timers shortened so fault scenarios take seconds, not minutes. */
 export const FAST_POLICY: Partial<RestartPolicy> = {
@@ -76,7 +75,7 @@ export async function startTestSupervisor(
     // Bots connect as the bot role (least privilege), unless a test routes the database elsewhere.
     ...(options.databaseUrl ? {} : { botDatabaseUrl: db.botUrl }),
     sql: sqlFromOrm(db.orm),
-    cipher,
+    cipher: tokenCipher,
     apiRoot: sandbox.apiRoot,
     checkIntervalS: options.checkIntervalS ?? 30,
     stopTimeoutMs: options.stopTimeoutMs ?? 3000,
@@ -142,33 +141,20 @@ export async function startTestSupervisor(
   };
 }
 
-/** Insert a tenant with an enabled bot config holding `token`; returns the tenant id. */
-export async function insertTenant(db: Database, name: string, token: string | null): Promise<number> {
-  const conn = db.orm.em.getConnection();
-  const [row] = await conn.execute<{ id: number }[]>(
-    'insert into tenants (username, password_hash) values (?, ?) returning id',
-    [name, 'x'],
-  );
-  await conn.execute('insert into bot_configs (tenant_id, token_encrypted, enabled) values (?, ?, true)', [
-    row!.id,
-    token === null ? null : cipher.encrypt(token),
-  ]);
-  return row!.id;
-}
-
+/**
+ * Replace the stored token in place, past the web (the bot id and username stay as they were): the
+ * supervisor reads the new one and restarts the bot.
+ */
 export async function setToken(db: Database, tenantId: number, token: string): Promise<void> {
-  await db.orm.em
-    .getConnection()
-    .execute('update bot_configs set token_encrypted = ? where tenant_id = ?', [
-      cipher.encrypt(token),
-      tenantId,
-    ]);
+  await sqlOf(db).query('update bot_configs set token_encrypted = ? where tenant_id = ?', [
+    tokenCipher.encrypt(token),
+    tenantId,
+  ]);
 }
 
+/** Switch the bot on or off, as the web does (src/db/repositories/bot-configs.ts). */
 export async function setEnabled(db: Database, tenantId: number, enabled: boolean): Promise<void> {
-  await db.orm.em
-    .getConnection()
-    .execute('update bot_configs set enabled = ? where tenant_id = ?', [enabled, tenantId]);
+  await botConfigRepository.setEnabled(sqlOf(db), tenantId, enabled);
 }
 
 /** Whether a process with this pid is alive. */

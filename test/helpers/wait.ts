@@ -26,3 +26,9 @@ export async function waitUntil<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * `vi.waitFor` options for a mounted panel component, which settles by itself (requests answered by a
+ * mocked fetch, Element Plus's 100 ms validation debounce): retried every 20 ms, up to 5 s.
+ */
+export const SETTLES = { timeout: 5_000, interval: 20 } as const;

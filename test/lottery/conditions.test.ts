@@ -10,6 +10,7 @@ import {
   membershipOf,
   membershipOfError,
 } from '../../src/lottery/conditions.ts';
+import { person } from '../helpers/factories/index.ts';
 
 describe('membershipOf (a ChatMember)', () => {
   it.each([
@@ -47,14 +48,7 @@ describe('membershipOfError (a getChatMember refusal)', () => {
 });
 
 describe('checkConditions', () => {
-  const entrant: Entrant = {
-    userId: 7,
-    firstName: 'A',
-    lastName: null,
-    username: 'a',
-    languageCode: 'en',
-    isBot: false,
-  };
+  const entrant: Entrant = person(7, { firstName: 'A', username: 'a' });
 
   it('passes when every condition holds', async () => {
     const check = vi.fn(async () => 'member' as const);

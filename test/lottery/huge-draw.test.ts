@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyProof } from '../../src/lottery/fairness/index.ts';
-import { createLottery, drawNow, loadProof, publishLottery } from '../../src/lottery/index.ts';
-import { createLotteryWorld, type LotteryWorld, tenantWithChats } from './helpers.ts';
+import { drawNow, loadProof } from '../../src/lottery/index.ts';
+import { makeEntriesInBulk, makeLottery, makeOrganiser } from '../helpers/factories/index.ts';
+import { createLotteryWorld, type LotteryWorld } from './helpers.ts';
 
 const ENTRIES = 1_000_000;
 const PRIZES = 20;
@@ -28,21 +29,22 @@ afterAll(async () => {
 
 describe('the 200,000-winner draw', () => {
   it('draws 200,000 distinct winners from 1,000,000 entries, queues every message, and its proof verifies', async () => {
-    const tenantId = await tenantWithChats(world.sql, [{ chatId: -9200, title: 'Big channel' }]);
+    const { tenantId } = await makeOrganiser(world.sql, { chats: [{ chatId: -9200, title: 'Big channel' }] });
     const deps = { sql: world.sql, seedCipher: world.seedCipher };
-    const draft = await createLottery(deps, tenantId, {
+    const lottery = await makeLottery(world.sql, {
+      tenantId,
+      status: 'open',
       title: 'Huge giveaway',
       prizes: Array.from({ length: PRIZES }, (_, i) => ({ name: `Prize ${i + 1}`, quantity: PER_PRIZE })),
       joinConditions: [{ kind: 'member', chatId: -9200 }],
-      drawTrigger: { kind: 'manual' },
-      publishTargets: [-9200],
+      targets: [-9200],
     });
-    const lottery = await publishLottery(deps, tenantId, draft.id);
-    await world.sql.query(
-      `insert into entries (lottery_id, tg_user_id, first_name, language_code)
-       select ?, 5000000000 + g * 7, 'U' || g, 'en' from generate_series(1, ?) g`,
-      [lottery.id, ENTRIES],
-    );
+    await makeEntriesInBulk(world.sql, lottery.id, ENTRIES, {
+      firstUserId: 5_000_000_000,
+      step: 7,
+      firstName: 'U',
+      languageCode: 'en',
+    });
 
     let checks = 0;
     const { proof } = await drawNow(

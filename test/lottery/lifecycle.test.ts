@@ -18,7 +18,8 @@ import {
   publishLottery,
   rerollWinners,
 } from '../../src/lottery/index.ts';
-import { createLotteryWorld, type LotteryWorld, person, tenantWithChats } from './helpers.ts';
+import { makeOrganiser, person } from '../helpers/factories/index.ts';
+import { createLotteryWorld, type LotteryWorld } from './helpers.ts';
 
 let world: LotteryWorld;
 beforeAll(async () => {
@@ -42,10 +43,9 @@ const input = (extra: Record<string, unknown> = {}) => ({
 
 describe('lottery lifecycle', () => {
   it('creates a draft, publishes it with a commitment and queues one post per target', async () => {
-    const tenantId = await tenantWithChats(world.sql, [
-      { chatId: -1001 },
-      { chatId: -1002, type: 'supergroup' },
-    ]);
+    const tenantId = (
+      await makeOrganiser(world.sql, { chats: [{ chatId: -1001 }, { chatId: -1002, type: 'supergroup' }] })
+    ).tenantId;
     const deps = { sql: world.sql, seedCipher: world.seedCipher };
     const draft = await createLottery(deps, tenantId, input({ publishTargets: [-1001, -1002] }));
     expect(draft.status).toBe('draft');
@@ -68,10 +68,9 @@ describe('lottery lifecycle', () => {
   });
 
   it('refuses targets where the bot is not an administrator', async () => {
-    const tenantId = await tenantWithChats(world.sql, [
-      { chatId: -2001 },
-      { chatId: -2002, status: 'member' },
-    ]);
+    const tenantId = (
+      await makeOrganiser(world.sql, { chats: [{ chatId: -2001 }, { chatId: -2002, botStatus: 'member' }] })
+    ).tenantId;
     const deps = { sql: world.sql, seedCipher: world.seedCipher };
     await expect(createLottery(deps, tenantId, input({ publishTargets: [-2002] }))).rejects.toMatchObject({
       code: 'chat_not_admin',
@@ -86,7 +85,7 @@ describe('lottery lifecycle', () => {
   });
 
   it('joins once per user, checks conditions, and draws exactly once with a proof that verifies', async () => {
-    const tenantId = await tenantWithChats(world.sql, [{ chatId: -3001 }]);
+    const tenantId = (await makeOrganiser(world.sql, { chats: [{ chatId: -3001 }] })).tenantId;
     const deps = { sql: world.sql, seedCipher: world.seedCipher };
     const lottery = await createLottery(
       deps,
@@ -149,7 +148,7 @@ describe('lottery lifecycle', () => {
   });
 
   it('stops taking entries at the N-th entry of an entry-count trigger', async () => {
-    const tenantId = await tenantWithChats(world.sql, [{ chatId: -4001 }]);
+    const tenantId = (await makeOrganiser(world.sql, { chats: [{ chatId: -4001 }] })).tenantId;
     const deps = { sql: world.sql, seedCipher: world.seedCipher };
     const lottery = await createLottery(
       deps,
@@ -173,7 +172,7 @@ describe('lottery lifecycle', () => {
   });
 
   it('lets an open lottery only get easier or later, and records each change', async () => {
-    const tenantId = await tenantWithChats(world.sql, [{ chatId: -5001 }]);
+    const tenantId = (await makeOrganiser(world.sql, { chats: [{ chatId: -5001 }] })).tenantId;
     const deps = { sql: world.sql, seedCipher: world.seedCipher };
     const at = new Date(Date.now() + 3_600_000).toISOString();
     const lottery = await createLottery(
@@ -206,7 +205,7 @@ describe('lottery lifecycle', () => {
   });
 
   it('deletes drafts and cancelled lotteries only, and says so plainly', async () => {
-    const tenantId = await tenantWithChats(world.sql, [{ chatId: -6001 }]);
+    const tenantId = (await makeOrganiser(world.sql, { chats: [{ chatId: -6001 }] })).tenantId;
     const deps = { sql: world.sql, seedCipher: world.seedCipher };
     const draft = await createLottery(deps, tenantId, input({ publishTargets: [-6001] }));
     const open = await publishLottery(
@@ -225,7 +224,7 @@ describe('lottery lifecycle', () => {
   });
 
   it('refuses an entry-count trigger below the number of winners', async () => {
-    const tenantId = await tenantWithChats(world.sql, [{ chatId: -7001 }]);
+    const tenantId = (await makeOrganiser(world.sql, { chats: [{ chatId: -7001 }] })).tenantId;
     const deps = { sql: world.sql, seedCipher: world.seedCipher };
     await expect(
       createLottery(
@@ -241,7 +240,7 @@ describe('lottery lifecycle', () => {
   });
 
   it('a winner replaced before their message went out is not told they won', async () => {
-    const tenantId = await tenantWithChats(world.sql, [{ chatId: -8001 }]);
+    const tenantId = (await makeOrganiser(world.sql, { chats: [{ chatId: -8001 }] })).tenantId;
     const deps = { sql: world.sql, seedCipher: world.seedCipher };
     const lottery = await createLottery(deps, tenantId, input({ publishTargets: [-8001] }));
     await publishLottery(deps, tenantId, lottery.id);

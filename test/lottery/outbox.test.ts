@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claim, enqueue, nextDue, pauseAll, retryLater } from '../../src/lottery/outbox.ts';
-import { createLotteryWorld, type LotteryWorld, tenantWithChats } from './helpers.ts';
+import { makeOrganiser } from '../helpers/factories/index.ts';
+import { createLotteryWorld, type LotteryWorld } from './helpers.ts';
 
 let world: LotteryWorld;
 beforeAll(async () => {
@@ -34,7 +35,7 @@ const textsOf = (rows: { payload: Record<string, unknown> }[]) => rows.map((r) =
 describe('outbox order through waits (F8)', () => {
   it('takes nothing past a waiting row, then everything in id order', async () => {
     const sql = world.botSql;
-    const tenantId = await tenantWithChats(world.sql, []);
+    const tenantId = (await makeOrganiser(world.sql)).tenantId;
     await queue(tenantId, ['a', 'b', 'c']);
     const batch = await claim(sql, tenantId, 10);
     expect(textsOf(batch)).toEqual(['a', 'b', 'c']);
@@ -57,8 +58,8 @@ describe('outbox order through waits (F8)', () => {
 
   it('is per tenant: one bot waiting does not hold up another', async () => {
     const sql = world.botSql;
-    const waiting = await tenantWithChats(world.sql, []);
-    const other = await tenantWithChats(world.sql, []);
+    const waiting = (await makeOrganiser(world.sql)).tenantId;
+    const other = (await makeOrganiser(world.sql)).tenantId;
     await queue(waiting, ['w1', 'w2']);
     await queue(other, ['o1']);
     const [first] = await claim(sql, waiting, 1);
@@ -69,7 +70,7 @@ describe('outbox order through waits (F8)', () => {
 
   it("a blocked chat's retries do not hold back sends to other chats", async () => {
     const sql = world.botSql;
-    const tenantId = await tenantWithChats(world.sql, []);
+    const tenantId = (await makeOrganiser(world.sql)).tenantId;
     await queue(tenantId, ['a1'], 7);
     await queue(tenantId, ['b1'], -1001);
     await queue(tenantId, ['a2'], 7);

@@ -7,18 +7,12 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyProof } from '../../src/lottery/fairness/index.ts';
-import {
-  createLottery,
-  drawNow,
-  joinLottery,
-  loadProof,
-  type MembershipCheck,
-  publishLottery,
-} from '../../src/lottery/index.ts';
+import { drawNow, joinLottery, loadProof, type MembershipCheck } from '../../src/lottery/index.ts';
 import { type DrawScheduler, startDrawScheduler } from '../../src/lottery/scheduler.ts';
 import { testLogger } from '../helpers/db.ts';
+import { makeLottery, makeOrganiser, person } from '../helpers/factories/index.ts';
 import { waitUntil } from '../helpers/wait.ts';
-import { createLotteryWorld, type LotteryWorld, person, tenantWithChats } from './helpers.ts';
+import { createLotteryWorld, type LotteryWorld } from './helpers.ts';
 
 const SLOW_CHAT = -9301;
 const OTHER_CHAT = -9302;
@@ -29,10 +23,12 @@ const schedulers: DrawScheduler[] = [];
 const releases: (() => void)[] = [];
 beforeAll(async () => {
   world = await createLotteryWorld();
-  tenantId = await tenantWithChats(world.sql, [
-    { chatId: SLOW_CHAT, title: 'Slow' },
-    { chatId: OTHER_CHAT, title: 'Other' },
-  ]);
+  ({ tenantId } = await makeOrganiser(world.sql, {
+    chats: [
+      { chatId: SLOW_CHAT, title: 'Slow' },
+      { chatId: OTHER_CHAT, title: 'Other' },
+    ],
+  }));
 });
 // Each test's schedulers are stopped before the next test makes lotteries they could pick up.
 afterEach(async () => {
@@ -69,21 +65,18 @@ function heldCheck(): { check: MembershipCheck; entered: Promise<void>; release:
  * the condition on SLOW_CHAT.
  */
 async function dueLottery(title: string, slow: boolean, due = true): Promise<number> {
-  const deps = { sql: world.sql, seedCipher: world.seedCipher };
-  const draft = await createLottery(deps, tenantId, {
+  const lottery = await makeLottery(world.sql, {
+    tenantId,
+    status: 'open',
     title,
     prizes: [{ name: 'Prize', quantity: 2 }],
     joinConditions: slow ? [{ kind: 'member', chatId: SLOW_CHAT }] : [],
     drawTrigger: due
       ? { kind: 'time', at: new Date(Date.now() + 3_600_000).toISOString() }
       : { kind: 'manual' },
-    publishTargets: [OTHER_CHAT],
+    targets: [OTHER_CHAT],
+    entrants: Array.from({ length: 10 }, (_, i) => person(i + 1)),
   });
-  const lottery = await publishLottery(deps, tenantId, draft.id);
-  for (let userId = 1; userId <= 10; userId++) {
-    const outcome = await join(lottery.id, userId);
-    expect(outcome.kind).toBe('joined');
-  }
   if (due) await world.sql.query('update lotteries set draw_at = now() where id = ?', [lottery.id]);
   return lottery.id;
 }

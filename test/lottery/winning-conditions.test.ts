@@ -5,16 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyProof } from '../../src/lottery/fairness/index.ts';
-import {
-  createLottery,
-  drawNow,
-  joinLottery,
-  listWinners,
-  loadProof,
-  type Membership,
-  publishLottery,
-} from '../../src/lottery/index.ts';
-import { createLotteryWorld, type LotteryWorld, person, tenantWithChats } from './helpers.ts';
+import { drawNow, listWinners, loadProof, type Membership } from '../../src/lottery/index.ts';
+import { makeLottery, makeOrganiser, person } from '../helpers/factories/index.ts';
+import { createLotteryWorld, type LotteryWorld } from './helpers.ts';
 
 let world: LotteryWorld;
 beforeAll(async () => {
@@ -25,26 +18,17 @@ afterAll(async () => {
 });
 
 async function drawnWith(membership: (userId: number) => Membership) {
-  const tenantId = await tenantWithChats(world.sql, [{ chatId: -9100, title: 'VIP' }]);
+  const { tenantId } = await makeOrganiser(world.sql, { chats: [{ chatId: -9100, title: 'VIP' }] });
   const deps = { sql: world.sql, seedCipher: world.seedCipher };
-  const lottery = await createLottery(deps, tenantId, {
+  const lottery = await makeLottery(world.sql, {
+    tenantId,
+    status: 'open',
     title: 'Members only',
     prizes: [{ name: 'Prize', quantity: 3 }],
     joinConditions: [{ kind: 'member', chatId: -9100 }],
-    drawTrigger: { kind: 'manual' },
-    publishTargets: [-9100],
+    targets: [-9100],
+    entrants: Array.from({ length: 20 }, (_, i) => person(i + 1)),
   });
-  await publishLottery(deps, tenantId, lottery.id);
-  for (let userId = 1; userId <= 20; userId++) {
-    const outcome = await joinLottery(world.botSql, {
-      tenantId,
-      lotteryId: lottery.id,
-      entrant: person(userId),
-      source: 'button',
-      checkMembership: async () => 'member',
-    });
-    expect(outcome.kind).toBe('joined');
-  }
   const checked: number[] = [];
   const outcome = await drawNow(
     {

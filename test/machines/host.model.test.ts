@@ -5,7 +5,8 @@
  * SimulatedClock, and every step is checked against an independent specification (host-model.ts). The last
  * test asserts that the replays went through every state node and every transition of the machine.
  *
- * The tests of this file share the coverage sets and run in order: run the whole file.
+ * The tests share the coverage sets; each set of replays runs once, for whichever test asks first (once.ts),
+ * and the coverage test asks for all of them, so the tests run in any order, or alone.
  */
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
@@ -23,6 +24,7 @@ import {
   replayHostPath,
   serializeHost,
 } from './host-model.ts';
+import { once } from './once.ts';
 import { withoutPrefixes } from './tenant-replay.ts';
 
 /** Small, distinct numbers: start 3 s, silence 4 s, stop 2 s. */
@@ -72,41 +74,141 @@ function walk(timers: HostTimers, model: HostModelOptions, picks: Array<(e: Host
 const is = (type: string) => (e: HostModelEvent) => e.type === type;
 const timer = (delay: string) => (e: HostModelEvent) => e.type.startsWith(`xstate.after.${delay}.`);
 
+/** Shortest paths to every abstract state, with small and real timers, each replayed. */
+const shortestPaths = once(() =>
+  [SMALL, REAL].map((timers) => {
+    const paths = getShortestPaths(hostMachine, traversal(timers, OBEDIENT)) as HostPath[];
+    replayAll(paths, timers);
+    return paths;
+  }),
+);
+
+/** Every simple path from the fork to the exit, each replayed. */
+const simplePaths = once(() => {
+  const paths = getSimplePaths(
+    hostMachine,
+    traversal(SMALL, OBEDIENT, { stopWhen: ended, toState: ended }),
+  ) as HostPath[];
+  for (const path of paths) replayHostPath(path, SMALL, coverage);
+  return paths;
+});
+
+/** A host that ignores STOP: the simple paths through HOST.CLOSE and `stopping`, each replayed. */
+const ignoringStop = once(() => {
+  const paths = getSimplePaths(
+    hostMachine,
+    traversal(SMALL, IGNORES_STOP, { stopWhen: ended, toState: ended }),
+  ) as HostPath[];
+  const closed = paths.filter(
+    (p) => types(p).includes('HOST.CLOSE') && p.steps.some((s) => s.state.matches({ alive: 'stopping' })),
+  );
+  return closed.map((path) => replayHostPath(path, SMALL, coverage));
+});
+
+const ignoringStopWalk = once(() =>
+  walk(SMALL, IGNORES_STOP, [
+    is('HOST.READY'),
+    (e) => e.type === 'HOST.HEARTBEAT' && 'gapMs' in e,
+    is('HOST.CLOSE'),
+    timer('stopTimeout'),
+    (e) => e.type === 'HOST.EXIT' && e.signal === 'SIGKILL',
+  ]),
+);
+
+const silentAndLate = once(() => ({
+  silent: walk(REAL, OBEDIENT, [is('HOST.READY'), timer('silence'), is('HOST.EXIT')]),
+  late: walk(REAL, OBEDIENT, [timer('startTimeout'), is('HOST.EXIT')]),
+}));
+
+/** Every edge followed by every edge, after the shortest path to its state; how many were replayed. */
+const edgePairs = once(() => {
+  const options = traversal(SMALL, OBEDIENT);
+  const adjacency = getAdjacencyMap(hostMachine, options);
+  const shortest = new Map(
+    (getShortestPaths(hostMachine, options) as HostPath[]).map((p) => [serializeHost(p.state), p]),
+  );
+  let replayed = 0;
+  for (const [key, { transitions }] of Object.entries(adjacency)) {
+    const base = shortest.get(key);
+    if (!base) throw new Error(`no shortest path to ${key}`);
+    for (const first of Object.values(transitions) as Array<{ event: HostEvent; state: HostSnapshot }>) {
+      const next = (adjacency as unknown as Record<string, { transitions: object }>)[
+        serializeHost(first.state)
+      ];
+      const then = Object.values(next?.transitions ?? {}) as Array<{
+        event: HostEvent;
+        state: HostSnapshot;
+      }>;
+      for (const second of then.length ? then : [undefined]) {
+        const steps = [...base.steps, { event: first.event, state: first.state }];
+        if (second) steps.push({ event: second.event, state: second.state });
+        replayHostPath(
+          { state: steps.at(-1)?.state ?? first.state, weight: steps.length, steps },
+          SMALL,
+          coverage,
+        );
+        replayed++;
+      }
+    }
+  }
+  return replayed;
+});
+
+/** After every other replay: one path per transition still missing (shortest path to its state + its event). */
+const missingTransitions = once(() => {
+  for (const replays of [
+    shortestPaths,
+    simplePaths,
+    ignoringStop,
+    ignoringStopWalk,
+    silentAndLate,
+    edgePairs,
+  ])
+    replays();
+  for (const model of [OBEDIENT, IGNORES_STOP]) {
+    const options = traversal(SMALL, model);
+    const shortest = new Map(
+      (getShortestPaths(hostMachine, options) as HostPath[]).map((p) => [serializeHost(p.state), p]),
+    );
+    for (const [key, { state, transitions }] of Object.entries(getAdjacencyMap(hostMachine, options))) {
+      const edges = Object.values(transitions) as Array<{ event: HostEvent; state: HostSnapshot }>;
+      for (const { event, state: next } of edges) {
+        const taken = hostMachine.getTransitionData(state, event).map(transitionKey);
+        if (taken.every((k) => coverage.transitions.has(k))) continue;
+        const base = shortest.get(key);
+        if (!base) throw new Error(`no shortest path to ${key}`);
+        replayHostPath(
+          { state: next, weight: base.weight + 1, steps: [...base.steps, { event, state: next }] },
+          SMALL,
+          coverage,
+        );
+      }
+    }
+  }
+});
+
 describe('host machine, model-based', () => {
   it('shortest paths to every abstract state replay on the real machine (small and real timers)', () => {
-    for (const timers of [SMALL, REAL]) {
-      const paths = getShortestPaths(hostMachine, traversal(timers, OBEDIENT)) as HostPath[];
+    for (const paths of shortestPaths()) {
       expect(paths.length).toBeGreaterThan(15);
       for (const value of ['starting', 'up', 'stopping', 'killing'])
         expect(paths.some((p) => p.state.matches({ alive: value as 'up' }))).toBe(true);
       expect(paths.some((p) => p.state.status === 'done')).toBe(true);
-      replayAll(paths, timers);
     }
   });
 
   it('bounded simple paths: every way from the fork to the exit', () => {
-    const paths = getSimplePaths(
-      hostMachine,
-      traversal(SMALL, OBEDIENT, { stopWhen: ended, toState: ended }),
-    ) as HostPath[];
+    const paths = simplePaths();
     // 4 ways to the last live state (starting, up, starting→stopping, up→stopping) × 3 ways out of it (exit;
     // killed by HOST.KILL or by its timer, then exit) × 2 kinds of exit = 24
     expect(paths).toHaveLength(24);
     expect(paths.every((p) => p.state.status === 'done')).toBe(true);
-    for (const path of paths) replayHostPath(path, SMALL, coverage);
   });
 
   it('a host that ignores STOP: every way to its exit after HOST.CLOSE goes through KILL', () => {
-    const paths = getSimplePaths(
-      hostMachine,
-      traversal(SMALL, IGNORES_STOP, { stopWhen: ended, toState: ended }),
-    ) as HostPath[];
-    const closed = paths.filter(
-      (p) => types(p).includes('HOST.CLOSE') && p.steps.some((s) => s.state.matches({ alive: 'stopping' })),
-    );
-    expect(closed.length).toBeGreaterThan(5);
-    for (const path of closed) {
-      const h = replayHostPath(path, SMALL, coverage);
+    const replayed = ignoringStop();
+    expect(replayed.length).toBeGreaterThan(5);
+    for (const h of replayed) {
       expect(h.process.commands.at(0)).toBe('STOP');
       expect(h.process.commands.at(-1)).toBe('KILL');
       expect(h.parentEvents).toHaveLength(1);
@@ -114,13 +216,7 @@ describe('host machine, model-based', () => {
   });
 
   it('a host that ignores STOP, step by step: STOP, 2 s, KILL, exit, one HOST.STOPPED', () => {
-    const h = walk(SMALL, IGNORES_STOP, [
-      is('HOST.READY'),
-      (e) => e.type === 'HOST.HEARTBEAT' && 'gapMs' in e,
-      is('HOST.CLOSE'),
-      timer('stopTimeout'),
-      (e) => e.type === 'HOST.EXIT' && e.signal === 'SIGKILL',
-    ]);
+    const h = ignoringStopWalk();
     expect(h.process.commands).toEqual(['STOP', 'KILL']);
     expect(h.logs.map((l) => [l.event, l.at])).toEqual([
       ['ready', 0],
@@ -133,75 +229,27 @@ describe('host machine, model-based', () => {
   });
 
   it('a silent host is killed after silentHostMs, a host never ready after hostStartTimeoutMs', () => {
-    const silent = walk(REAL, OBEDIENT, [is('HOST.READY'), timer('silence'), is('HOST.EXIT')]);
+    const { silent, late } = silentAndLate();
     expect(silent.logs.at(-2)).toMatchObject({ event: 'silent', detail: 'silent for 15 s', at: 15_000 });
-    const late = walk(REAL, OBEDIENT, [timer('startTimeout'), is('HOST.EXIT')]);
     expect(late.logs.map((l) => l.event)).toEqual(['start-timeout', 'exited']);
     expect(late.parentEvents).toEqual([{ type: 'HOST.STOPPED', hostId: 'h1', at: 30_000 }]);
   });
 
   it('every edge followed by every edge (a self-loop such as a heartbeat, then a timer, shows if it re-armed)', () => {
-    const options = traversal(SMALL, OBEDIENT);
-    const adjacency = getAdjacencyMap(hostMachine, options);
-    const shortest = new Map(
-      (getShortestPaths(hostMachine, options) as HostPath[]).map((p) => [serializeHost(p.state), p]),
-    );
-    let replayed = 0;
-    for (const [key, { transitions }] of Object.entries(adjacency)) {
-      const base = shortest.get(key);
-      if (!base) throw new Error(`no shortest path to ${key}`);
-      for (const first of Object.values(transitions) as Array<{ event: HostEvent; state: HostSnapshot }>) {
-        const next = (adjacency as unknown as Record<string, { transitions: object }>)[
-          serializeHost(first.state)
-        ];
-        const then = Object.values(next?.transitions ?? {}) as Array<{
-          event: HostEvent;
-          state: HostSnapshot;
-        }>;
-        for (const second of then.length ? then : [undefined]) {
-          const steps = [...base.steps, { event: first.event, state: first.state }];
-          if (second) steps.push({ event: second.event, state: second.state });
-          replayHostPath(
-            { state: steps.at(-1)?.state ?? first.state, weight: steps.length, steps },
-            SMALL,
-            coverage,
-          );
-          replayed++;
-        }
-      }
-    }
-    expect(replayed).toBeGreaterThan(200);
+    expect(edgePairs()).toBeGreaterThan(200);
   });
 
   it('adds a path for every transition still missing: shortest path to a state where it fires + its event', () => {
-    for (const model of [OBEDIENT, IGNORES_STOP]) {
-      const options = traversal(SMALL, model);
-      const shortest = new Map(
-        (getShortestPaths(hostMachine, options) as HostPath[]).map((p) => [serializeHost(p.state), p]),
-      );
-      for (const [key, { state, transitions }] of Object.entries(getAdjacencyMap(hostMachine, options))) {
-        const edges = Object.values(transitions) as Array<{ event: HostEvent; state: HostSnapshot }>;
-        for (const { event, state: next } of edges) {
-          const taken = hostMachine.getTransitionData(state, event).map(transitionKey);
-          if (taken.every((k) => coverage.transitions.has(k))) continue;
-          const base = shortest.get(key);
-          if (!base) throw new Error(`no shortest path to ${key}`);
-          replayHostPath(
-            { state: next, weight: base.weight + 1, steps: [...base.steps, { event, state: next }] },
-            SMALL,
-            coverage,
-          );
-        }
-      }
-    }
+    missingTransitions();
   });
 
   it('the replays covered every state node and every transition of the host machine', () => {
+    missingTransitions();
     const all = enumerateMachine(hostMachine.root);
     expect(all.transitions.size).toBeGreaterThan(10);
     expect(
       [...all.nodes].filter((n) => !coverage.nodes.has(n)),
-      'state nodes (run the whole file)',
+      'state nodes',
     ).toEqual([]);
     expect(
       [...all.transitions].filter((t) => !coverage.transitions.has(t)),

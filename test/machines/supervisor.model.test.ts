@@ -4,7 +4,8 @@
  * exits when told, one that ignores STOP), shutdown in its two phases, TENANT.STOPPED, HOST.STOPPED, the
  * shutdown deadline and failing tenant and host machines, replayed with fake tenant and host actors and
  * checked against an independent oracle (supervisor-model.ts). The last test checks coverage of every state
- * node and transition of the supervisor definition (run the whole file).
+ * node and transition of the supervisor definition. Each set of replays runs once, for whichever test asks
+ * first (once.ts), and the coverage test asks for all of them, so the tests run in any order, or alone.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import {
   type TenantConfig,
 } from '../../machines/supervisor.ts';
 import { enumerateMachine } from './harness.ts';
+import { once } from './once.ts';
 import { transitionKeyOf } from './supervisor-harness.ts';
 import {
   type ModelConfig,
@@ -120,52 +122,144 @@ const OPEN_BOTH = [
   is('SHUTDOWN'),
 ];
 
+/** Shortest paths to every abstract state, replayed. */
+const shortestPaths = once(() => {
+  const paths = getShortestPaths(modelLogic(CONFIG), options(CONFIG)) as Path[];
+  for (const path of withoutPrefixes(paths)) replay(path);
+  return paths;
+});
+
+/** Every simple path through the shutdown from a state with two tenants and two hosts, replayed. */
+const shutdownPaths = once(() => {
+  const start = getShortestPaths(modelLogic(CONFIG), {
+    ...options(CONFIG),
+    toState: (s: ModelState) =>
+      s.sup.matches('supervising') &&
+      Object.values(s.sup.context.tenants).filter((t) => t.configHash).length === 2 &&
+      Object.keys(s.env.hosts).length === 2 &&
+      Object.values(s.env.hosts).every((h) => h.closedAt === null && !h.killed),
+  })[0] as Path | undefined;
+  if (!start) throw new Error('no state with two tenants and two hosts');
+  const ended = (s: ModelState) => s.status !== 'active';
+  const paths = getSimplePaths(modelLogic(CONFIG), {
+    ...options(CONFIG, { fromState: start.state }),
+    stopWhen: ended,
+    toState: ended,
+    // after the SHUTDOWN: everything that can still happen but the failures (the shortest paths have them)
+    events: (s: ModelState) =>
+      modelEvents(s, CONFIG).filter((e) =>
+        s.sup.matches('shuttingDown') ? !e.type.startsWith('xstate.error.') : e.type === 'SHUTDOWN',
+      ),
+  }) as Path[];
+  for (const path of paths) replay({ ...path, steps: [...start.steps, ...path.steps.slice(1)] });
+  return paths;
+});
+
+const shutdownWalks = once(() => ({
+  oneStopped: walk(CONFIG, [...OPEN_BOTH, is('TENANT.STOPPED', { tenantId: 'a' })]),
+  done: walk(CONFIG, [
+    ...OPEN_BOTH,
+    is('TENANT.STOPPED', { tenantId: 'a' }),
+    is('TENANT.STOPPED', { tenantId: 'b' }),
+    is('HOST.STOPPED', { hostId: 'h1' }),
+    is('ENV.STOP_TIMEOUT'),
+  ]),
+}));
+
+const closeAfterQuietTime = once(() =>
+  walk(CONFIG, [
+    is('HOST.OPEN', { hostId: 'h1' }),
+    is('HOST.OPEN', { hostId: 'h2' }),
+    twoTenants,
+    is('HOST.CLOSE', { hostId: 'h2' }),
+    is('ENV.STOP_TIMEOUT'), // 5 s pass without a snapshot
+    is('SHUTDOWN'),
+    is('TENANT.STOPPED', { tenantId: 'a' }),
+    is('TENANT.STOPPED', { tenantId: 'b' }),
+  ]),
+);
+
+const pastTheDeadline = once(() =>
+  walk(SLOW_KILL, [
+    ...OPEN_BOTH,
+    is('TENANT.STOPPED', { tenantId: 'a' }),
+    is('TENANT.STOPPED', { tenantId: 'b' }),
+    is('HOST.STOPPED', { hostId: 'h1' }),
+    is('xstate.after.shutdownDeadline.supervisor.shuttingDown'),
+  ]),
+);
+
+const failingHost = once(() =>
+  walk(CONFIG, [
+    is('HOST.OPEN', { hostId: 'h1' }),
+    is('HOST.OPEN', { hostId: 'h2' }),
+    twoTenants,
+    is('xstate.error.actor.host-h1'),
+    is('HOST.OPEN', { hostId: 'h1' }), // the same id may be opened again
+    is('xstate.error.actor.host-h1'),
+    is('SHUTDOWN'),
+    is('TENANT.STOPPED', { tenantId: 'a' }),
+    is('TENANT.STOPPED', { tenantId: 'b' }),
+    is('HOST.KILL', { hostId: 'h2' }),
+    is('HOST.STOPPED', { hostId: 'h2' }),
+  ]),
+);
+
+/** After every other replay: one path per transition still missing (shortest path + its edge). */
+const missingTransitions = once(() => {
+  for (const replays of [
+    shortestPaths,
+    shutdownPaths,
+    shutdownWalks,
+    closeAfterQuietTime,
+    pastTheDeadline,
+    failingHost,
+  ])
+    replays();
+  for (const config of [CONFIG, SLOW_KILL]) {
+    const logic = modelLogic(config);
+    const shortest = new Map(
+      (getShortestPaths(logic, options(config)) as Path[]).map((p) => [serializeModel(p.state), p]),
+    );
+    for (const [key, { state, transitions }] of Object.entries(getAdjacencyMap(logic, options(config)))) {
+      const edges = Object.values(transitions) as Array<{ event: ModelEvent; state: ModelState }>;
+      for (const { event, state: next } of edges) {
+        const supEvent =
+          event.type === 'ENV.STOP_TIMEOUT'
+            ? ({ type: 'HOST.STOPPED', hostId: event.hostId, at: 0 } as const)
+            : event;
+        const taken = supervisorMachine
+          .getTransitionData((state as ModelState).sup, supEvent as SupervisorEvent)
+          .map(transitionKeyOf);
+        if (taken.every((k) => coverage.transitions.has(k))) continue;
+        const base = shortest.get(key);
+        if (!base) throw new Error(`no shortest path to ${key}`);
+        replay(
+          { state: next, weight: base.weight + 1, steps: [...base.steps, { event, state: next }] },
+          config,
+        );
+      }
+    }
+  }
+});
+
 describe('supervisor machine, model-based', () => {
   it('shortest paths to every abstract state replay with fake tenants and hosts', () => {
-    const paths = getShortestPaths(modelLogic(CONFIG), options(CONFIG)) as Path[];
+    const paths = shortestPaths();
     expect(paths.length).toBeGreaterThan(500);
     expect(paths.some((p) => p.state.status === 'done')).toBe(true);
     expect(paths.some((p) => p.state.sup.matches({ shuttingDown: 'hosts' }))).toBe(true);
-    const unique = withoutPrefixes(paths);
-    for (const path of unique) replay(path);
   }, 120_000);
 
   it('bounded simple paths through the shutdown of two tenants and two hosts (one ignoring STOP)', () => {
-    const start = getShortestPaths(modelLogic(CONFIG), {
-      ...options(CONFIG),
-      toState: (s: ModelState) =>
-        s.sup.matches('supervising') &&
-        Object.values(s.sup.context.tenants).filter((t) => t.configHash).length === 2 &&
-        Object.keys(s.env.hosts).length === 2 &&
-        Object.values(s.env.hosts).every((h) => h.closedAt === null && !h.killed),
-    })[0] as Path | undefined;
-    if (!start) throw new Error('no state with two tenants and two hosts');
-    const ended = (s: ModelState) => s.status !== 'active';
-    const paths = getSimplePaths(modelLogic(CONFIG), {
-      ...options(CONFIG, { fromState: start.state }),
-      stopWhen: ended,
-      toState: ended,
-      // after the SHUTDOWN: everything that can still happen but the failures (the shortest paths have them)
-      events: (s: ModelState) =>
-        modelEvents(s, CONFIG).filter((e) =>
-          s.sup.matches('shuttingDown') ? !e.type.startsWith('xstate.error.') : e.type === 'SHUTDOWN',
-        ),
-    }) as Path[];
+    const paths = shutdownPaths();
     expect(paths.length).toBeGreaterThanOrEqual(20);
     expect(paths.length).toBeLessThan(20_000);
-    for (const path of paths) replay({ ...path, steps: [...start.steps, ...path.steps.slice(1)] });
   }, 120_000);
 
   it('shutdown: no HOST.CLOSE until every tenant has stopped, then every host; a host ignoring STOP is waited for', () => {
-    const h = walk(CONFIG, [...OPEN_BOTH, is('TENANT.STOPPED', { tenantId: 'a' })]);
+    const { oneStopped: h, done } = shutdownWalks();
     expect(h.hosts.map((x) => x.received)).toEqual([[], []]);
-    const done = walk(CONFIG, [
-      ...OPEN_BOTH,
-      is('TENANT.STOPPED', { tenantId: 'a' }),
-      is('TENANT.STOPPED', { tenantId: 'b' }),
-      is('HOST.STOPPED', { hostId: 'h1' }),
-      is('ENV.STOP_TIMEOUT'),
-    ]);
     expect(done.hosts.map((x) => x.received.map((e) => [e.type, e.at]))).toEqual([
       [['HOST.CLOSE', 0]],
       [['HOST.CLOSE', 0]],
@@ -176,46 +270,19 @@ describe('supervisor machine, model-based', () => {
   });
 
   it('shutdown: the HOST.CLOSE of the shutdown carries the time of the SHUTDOWN, not that of the last snapshot', () => {
-    const h = walk(CONFIG, [
-      is('HOST.OPEN', { hostId: 'h1' }),
-      is('HOST.OPEN', { hostId: 'h2' }),
-      twoTenants,
-      is('HOST.CLOSE', { hostId: 'h2' }),
-      is('ENV.STOP_TIMEOUT'), // 5 s pass without a snapshot
-      is('SHUTDOWN'),
-      is('TENANT.STOPPED', { tenantId: 'a' }),
-      is('TENANT.STOPPED', { tenantId: 'b' }),
-    ]);
+    const h = closeAfterQuietTime();
     expect(h.host('h1')?.received).toEqual([{ type: 'HOST.CLOSE', at: TIMERS.hostStopTimeoutMs }]);
   });
 
   it('shutdown: a host that ignores STOP longer than the deadline is left to the deadline', () => {
-    const h = walk(SLOW_KILL, [
-      ...OPEN_BOTH,
-      is('TENANT.STOPPED', { tenantId: 'a' }),
-      is('TENANT.STOPPED', { tenantId: 'b' }),
-      is('HOST.STOPPED', { hostId: 'h1' }),
-      is('xstate.after.shutdownDeadline.supervisor.shuttingDown'),
-    ]);
+    const h = pastTheDeadline();
     expect(h.clock.now()).toBe(DEFAULT_RESTART_POLICY.shutdownDeadlineMs);
     expect(h.logs.at(-1)).toEqual({ event: 'shutdown-deadline', tenantIds: [], hostIds: [STUBBORN] });
     expect(h.host(STUBBORN)?.released).toBe(true);
   });
 
   it('a failing host machine is dropped alone; the shutdown then waits only for the others', () => {
-    const h = walk(CONFIG, [
-      is('HOST.OPEN', { hostId: 'h1' }),
-      is('HOST.OPEN', { hostId: 'h2' }),
-      twoTenants,
-      is('xstate.error.actor.host-h1'),
-      is('HOST.OPEN', { hostId: 'h1' }), // the same id may be opened again
-      is('xstate.error.actor.host-h1'),
-      is('SHUTDOWN'),
-      is('TENANT.STOPPED', { tenantId: 'a' }),
-      is('TENANT.STOPPED', { tenantId: 'b' }),
-      is('HOST.KILL', { hostId: 'h2' }),
-      is('HOST.STOPPED', { hostId: 'h2' }),
-    ]);
+    const h = failingHost();
     expect(h.actor.getSnapshot().status).toBe('done');
     expect(h.hosts.map((x) => [x.input.hostId, x.received.map((e) => e.type)])).toEqual([
       ['h1', []],
@@ -225,34 +292,11 @@ describe('supervisor machine, model-based', () => {
   });
 
   it('adds a path for every transition still missing (e.g. targetless ones): shortest path + its edge', () => {
-    for (const config of [CONFIG, SLOW_KILL]) {
-      const logic = modelLogic(config);
-      const shortest = new Map(
-        (getShortestPaths(logic, options(config)) as Path[]).map((p) => [serializeModel(p.state), p]),
-      );
-      for (const [key, { state, transitions }] of Object.entries(getAdjacencyMap(logic, options(config)))) {
-        const edges = Object.values(transitions) as Array<{ event: ModelEvent; state: ModelState }>;
-        for (const { event, state: next } of edges) {
-          const supEvent =
-            event.type === 'ENV.STOP_TIMEOUT'
-              ? ({ type: 'HOST.STOPPED', hostId: event.hostId, at: 0 } as const)
-              : event;
-          const taken = supervisorMachine
-            .getTransitionData((state as ModelState).sup, supEvent as SupervisorEvent)
-            .map(transitionKeyOf);
-          if (taken.every((k) => coverage.transitions.has(k))) continue;
-          const base = shortest.get(key);
-          if (!base) throw new Error(`no shortest path to ${key}`);
-          replay(
-            { state: next, weight: base.weight + 1, steps: [...base.steps, { event, state: next }] },
-            config,
-          );
-        }
-      }
-    }
-  });
+    missingTransitions();
+  }, 300_000);
 
   it('the replays covered every state node and every transition of the supervisor', () => {
+    missingTransitions();
     const all = enumerateMachine(supervisorMachine.root);
     expect(
       [...all.nodes].filter((n) => !coverage.nodes.has(n)),
@@ -262,5 +306,5 @@ describe('supervisor machine, model-based', () => {
       [...all.transitions].filter((t) => !coverage.transitions.has(t)),
       'transitions',
     ).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -4,89 +4,35 @@
  * shared hosts with quarantine exits, and the config events: configs that can never start and restart
  * requests —, bounded simple paths through the stop phase, and one extra path per transition or isolation
  * behaviour still missing) are replayed against the real machine with fake children and a SimulatedClock
- * (tenant-replay.ts checks every step, the config events' rules in checkConfigEvents). The last test asserts that the replays went through every state node and every transition of the
- * machine definition, so a new transition that no path exercises fails the suite, and that they went through
+ * (tenant-replay.ts checks every step, the config events' rules in checkConfigEvents). The last test
+ * asserts that the replays went through every state node and every transition of the machine definition, so a new transition that no path exercises fails the suite, and that they went through
  * every isolation behaviour (tenant-replay.ts, checkIsolation).
  *
- * The tests of this file share the coverage sets (tenant-graphs.ts) and run in order: run the whole file.
+ * The tests share the coverage sets (tenant-graphs.ts); each set of replays runs once, for whichever test
+ * asks first (tenant-replays.ts), and the coverage tests ask for all of them, so the tests run in any order.
  */
 
 import { describe, expect, it } from 'vitest';
-import { initialTransition, transition } from 'xstate';
-import { getShortestPaths, getSimplePaths } from 'xstate/graph';
-import type { RestartPolicy } from '../../machines/policy.ts';
-import { type TenantEvent, type TenantInput, tenantMachine } from '../../machines/tenant.ts';
-import { enumerateMachine, type TenantHarness, transitionKey } from './harness.ts';
+import { tenantMachine } from '../../machines/tenant.ts';
+import { enumerateMachine } from './harness.ts';
+import { configEvents, coverage, isolation, main, REAL_POLICY } from './tenant-graphs.ts';
+import { isolationSeen } from './tenant-replay.ts';
 import {
-  configEvents,
-  coverage,
-  isolation,
-  main,
-  PER_BOT_POLICY,
-  REAL_POLICY,
-  replayAll,
-  SMALL_PER_BOT,
-  SMALL_POLICY,
-  traversal,
-} from './tenant-graphs.ts';
-import {
-  CONFIG_MODEL,
-  EXIT_409,
-  EXIT_CLEAN,
-  EXIT_CRASH,
-  FULL_MODEL,
-  type ModelEvent,
-  type ModelOptions,
-  modelEvents,
-  serializeTenant,
-  type TenantSnapshot,
-  UNUSABLE,
-} from './tenant-model.ts';
-import { isolationBehaviour, isolationSeen, replayTenantPath, type TenantPath } from './tenant-replay.ts';
-
-/**
- * Walks the model (every event taken from `modelEvents`, every step computed by the pure `transition`) along
- * `run` again and again until the tenant stops, then replays that path on the real actor.
- */
-function replayWalk(
-  policy: RestartPolicy,
-  run: (take: (pick: (e: ModelEvent) => boolean) => void, state: () => TenantSnapshot) => void,
-): TenantHarness {
-  const input: TenantInput = { tenantId: 't1', tenantName: 'Tenant One', configHash: 'A', policy, at: 0 };
-  const model: ModelOptions = { hashes: [], operator: false, heartbeats: true, exits: [EXIT_CRASH] };
-  let [state] = initialTransition(tenantMachine, input);
-  const steps: TenantPath['steps'] = [{ state, event: { type: 'xstate.init' } as never }];
-  const take = (pick: (e: ModelEvent) => boolean) => {
-    const event = modelEvents(state, model).find(pick);
-    if (!event) throw new Error(`the model offers no such event in ${JSON.stringify(state.value)}`);
-    [state] = transition(tenantMachine, state, event as TenantEvent);
-    steps.push({ state, event });
-  };
-  for (let i = 0; i < 60 && !state.matches('stopped'); i++) run(take, () => state);
-  if (!state.matches('stopped')) throw new Error('the walk did not stop the tenant');
-  return replayTenantPath({ state, weight: steps.length, steps }, { policy, configHash: 'A', coverage });
-}
-
-/** "ready, two time-advancing heartbeats, crash, backoff timer": a bot killed 40 s after every start. */
-const replayKilledEachStart = (policy: RestartPolicy) =>
-  replayWalk(policy, (take, state) => {
-    take((e) => e.type === 'CHILD.READY');
-    take((e) => e.type === 'CHILD.HEARTBEAT' && 'gapMs' in e);
-    take((e) => e.type === 'CHILD.HEARTBEAT' && 'gapMs' in e);
-    take((e) => e.type === 'CHILD.EXIT');
-    if (state().matches('restarting')) take((e) => e.type.startsWith('xstate.after.'));
-  });
-
-/** "crash at once, backoff timer": a bot that dies as it starts. */
-const replayCrashEachStart = (policy: RestartPolicy) =>
-  replayWalk(policy, (take, state) => {
-    take((e) => e.type === 'CHILD.EXIT');
-    if (state().matches('restarting')) take((e) => e.type.startsWith('xstate.after.'));
-  });
+  allReplays,
+  configEventEdges,
+  configEventReplays,
+  fromIdle,
+  fromUnusable,
+  isolationReplays,
+  mainReplays,
+  missingPaths,
+  realNumbers,
+  stopInterleavings,
+} from './tenant-replays.ts';
 
 describe('tenant machine, model-based', () => {
   it('shortest paths to every abstract state (small policy, host per bot, every event) replay on the real machine', () => {
-    const { paths, policy } = main();
+    const { paths } = main();
     expect(paths.length).toBeGreaterThan(1_000);
     const reached = new Set(paths.map((p) => JSON.stringify(p.state.value)));
     for (const value of ['starting', 'terminated']) expect(reached).toContain(JSON.stringify(value));
@@ -94,11 +40,11 @@ describe('tenant machine, model-based', () => {
       expect(paths.some((p) => p.state.context.stoppedReason === reason)).toBe(true);
     }
     expect(paths.every((p) => p.state.context.isolation === null)).toBe(true);
-    expect(replayAll(paths, policy, 'A')).toBeGreaterThan(500);
+    expect(mainReplays()).toBeGreaterThan(500);
   }, 120_000);
 
   it('shortest paths of the isolation model (shared hosts, quarantine exits) replay on the real machine', () => {
-    const { paths, policy } = isolation();
+    const { paths } = isolation();
     expect(paths.length).toBeGreaterThan(1_000);
     // isolated and shared variants of running and stopped states are told apart
     for (const isolated of [true, false]) {
@@ -115,29 +61,17 @@ describe('tenant machine, model-based', () => {
     expect(crashLoops.length).toBeGreaterThan(0);
     for (const { state } of crashLoops)
       expect(state.context.isolation !== null || state.context.pendingConfigHash !== null).toBe(true);
-    expect(replayAll(paths, policy, 'A')).toBeGreaterThan(300);
+    expect(isolationReplays()).toBeGreaterThan(300);
   }, 120_000);
 
   it('shortest paths from idle (no config yet)', () => {
-    const paths = getShortestPaths(
-      tenantMachine,
-      traversal(
-        SMALL_POLICY,
-        null,
-        { ...FULL_MODEL, unusable: ['token-unreadable'] },
-        {
-          stopWhen: (s) => !s.matches('idle'),
-        },
-      ),
-    ) as TenantPath[];
-    expect(paths.map((p) => p.state.value)).toEqual(
+    expect(fromIdle().map((p) => p.state.value)).toEqual(
       expect.arrayContaining(['idle', 'starting', 'terminated', { stopped: 'halted' }]),
     );
-    replayAll(paths, SMALL_POLICY, null);
   });
 
   it('shortest paths of the config events model (unusable configs, restart requests) replay on the real machine', () => {
-    const { paths, policy } = configEvents();
+    const { paths } = configEvents();
     expect(paths.length).toBeGreaterThan(300);
     // stopped for an unusable config with its bot still stopping, being killed, gone, and with a start queued
     const unusable = paths.filter((p) => p.state.context.unusable !== null);
@@ -149,49 +83,23 @@ describe('tenant machine, model-based', () => {
     // and the 401's invalid-token, which only a new hash lifts, told apart from the unusable one
     const after401 = paths.filter((p) => p.state.context.unusable === null);
     expect(after401.some((p) => p.state.context.stoppedReason === 'invalid-token')).toBe(true);
-    expect(replayAll(paths, policy, 'A')).toBeGreaterThan(150);
+    expect(configEventReplays()).toBeGreaterThan(150);
   }, 120_000);
 
   it('shortest paths from a config that can never start (spawned unusable)', () => {
-    const paths = getShortestPaths(
-      tenantMachine,
-      traversal(
-        SMALL_PER_BOT,
-        null,
-        CONFIG_MODEL,
-        { stopWhen: (s) => !s.matches('stopped') },
-        {
-          unusable: UNUSABLE['invalid-token'],
-        },
-      ),
-    ) as TenantPath[];
+    const paths = fromUnusable();
     const [initial] = paths.map((p) => p.steps[0]?.state);
     expect(initial?.value).toEqual({ stopped: 'halted' });
     expect(initial?.context).toMatchObject({ stoppedReason: 'invalid-token', incarnation: 0 });
     expect(paths.map((p) => p.state.value)).toEqual(expect.arrayContaining(['starting', 'terminated']));
-    replayAll(paths, SMALL_PER_BOT, null);
   });
 
   it('shortest paths with the real numbers: crash loop at the 6th exit in 60 s, 409s for 90 s', () => {
-    const model: ModelOptions = {
-      hashes: [],
-      operator: false,
-      heartbeats: false,
-      exits: [EXIT_CRASH, EXIT_409],
-    };
-    const paths = getShortestPaths(tenantMachine, traversal(PER_BOT_POLICY, 'A', model)) as TenantPath[];
-    replayAll(paths, PER_BOT_POLICY, 'A');
-    const replayTo = (reason: string) => {
-      const path = paths.find((p) => p.state.context.stoppedReason === reason);
-      if (!path) throw new Error(`no path to stopped ${reason}`);
-      return replayTenantPath(path, { policy: PER_BOT_POLICY, configHash: 'A', coverage });
-    };
+    const { crashLoop, isolatedLoop, killedEachStart, isolatedEachStart, conflict } = realNumbers();
     // a host per bot: the shortest way to crash-loop is 6 quick crashes, the 6th at 1 + 2 + 4 + 8 + 16 = 31 s
-    const crashLoop = replayTo('crash-loop');
     expect(crashLoop.context.recentExits).toEqual([0, 1_000, 3_000, 7_000, 15_000, 31_000]);
     // shared hosts: the same 6 crashes isolate it (31 s); in its own host the backoff has reached 32 s, then
     // 60 s, so only the 10th exit in a row stops it: 16 exits, the last at 63 + 9 × 60 = 603 s
-    const isolatedLoop = replayCrashEachStart(REAL_POLICY);
     const exits = isolatedLoop.logs.filter((l) =>
       ['exited-unexpectedly', 'isolated', 'crash-loop'].includes(l.event),
     );
@@ -206,12 +114,10 @@ describe('tenant machine, model-based', () => {
     });
     // a bot killed 40 s after every start (the backoff outgrows the 60 s window): the replayed path is
     // checked step by step against the real machine, and it ends in crash-loop at the 10th exit in a row
-    const killedEachStart = replayKilledEachStart(PER_BOT_POLICY);
     expect(killedEachStart.context.stoppedReason).toBe('crash-loop');
     expect(killedEachStart.context.recentExits.length).toBeLessThanOrEqual(REAL_POLICY.maxUnexpectedExits);
     expect(killedEachStart.logs.filter((l) => l.event === 'exited-unexpectedly')).toHaveLength(9);
     // sharing a host: isolated at the 10th exit in a row, stopped at the 10th in a row in its own host
-    const isolatedEachStart = replayKilledEachStart(REAL_POLICY);
     expect(isolatedEachStart.context).toMatchObject({
       stoppedReason: 'crash-loop',
       isolation: { reason: 'crash-loop' },
@@ -219,7 +125,6 @@ describe('tenant machine, model-based', () => {
     expect(isolatedEachStart.logs.filter((l) => l.event === 'exited-unexpectedly')).toHaveLength(18);
     expect(isolatedEachStart.logs.filter((l) => l.event === 'isolated')).toHaveLength(1);
     // token-conflict: the last 409 came ≥ 90 s after the first 409 of the series, every earlier one < 90 s
-    const conflict = replayTo('token-conflict');
     const series = conflict.logs.filter((l) => l.event === 'conflict' || l.event === 'token-conflict');
     const first = series[0]?.at ?? Number.NaN;
     expect(series.at(-1)?.event).toBe('token-conflict');
@@ -228,105 +133,33 @@ describe('tenant machine, model-based', () => {
   }, 120_000);
 
   it('bounded simple paths: every interleaving of commands while a running child is stopped', () => {
-    const input: TenantInput = {
-      tenantId: 't1',
-      tenantName: 'Tenant One',
-      configHash: 'A',
-      policy: REAL_POLICY,
-      at: 0,
-    };
-    const [initial] = initialTransition(tenantMachine, input);
-    const ready: TenantEvent = { type: 'CHILD.READY', pid: 4242, botUsername: 'lottery_bot', at: 0 };
-    const [running] = transition(tenantMachine, initial, ready);
-    const settled = (s: TenantSnapshot) =>
-      s.status !== 'active' ||
-      s.matches('starting') ||
-      s.matches({ stopped: 'halted' }) ||
-      s.matches({ restarting: 'backoff' });
-    // a new restart request acts as TENANT.RESTART here: offered, it would only double the interleavings
-    const model: ModelOptions = {
-      ...FULL_MODEL,
-      heartbeats: false,
-      exits: [EXIT_CLEAN],
-      restartRequests: false,
-    };
-    const paths = getSimplePaths(
-      tenantMachine,
-      traversal(REAL_POLICY, 'A', model, { fromState: running, stopWhen: settled, toState: settled }),
-    ) as TenantPath[];
-    expect(paths.length).toBeGreaterThan(100);
-    expect(paths.length).toBeLessThan(5_000);
-    for (const path of paths) {
-      const [, ...rest] = path.steps;
-      const full: TenantPath = {
-        ...path,
-        steps: [
-          { state: initial, event: { type: 'xstate.init' } as never },
-          { state: running, event: ready },
-          ...rest,
-        ],
-      };
-      replayTenantPath(full, { policy: REAL_POLICY, configHash: 'A', coverage });
-    }
+    const count = stopInterleavings();
+    expect(count).toBeGreaterThan(100);
+    expect(count).toBeLessThan(5_000);
   }, 120_000);
 
   it('adds a path for every transition or isolation behaviour still missing: shortest path + its edge', () => {
-    let added = 0;
-    for (const { adjacency, paths, policy } of [main(), isolation(), configEvents()]) {
-      const shortest = new Map(paths.map((p) => [serializeTenant(p.state), p]));
-      for (const [key, { state, transitions }] of Object.entries(adjacency)) {
-        const edges = Object.values(transitions) as Array<{ event: TenantEvent; state: TenantSnapshot }>;
-        for (const { event, state: next } of edges) {
-          const taken = tenantMachine.getTransitionData(state, event).map(transitionKey);
-          const behaviour = isolationBehaviour(state, event, next);
-          if (taken.every((k) => coverage.transitions.has(k)) && (!behaviour || isolationSeen.has(behaviour)))
-            continue;
-          const base = shortest.get(key);
-          if (!base) throw new Error(`no shortest path to ${key}`);
-          const path: TenantPath = {
-            state: next,
-            weight: base.weight + 1,
-            steps: [...base.steps, { event, state: next }],
-          };
-          replayTenantPath(path, { policy, configHash: 'A', coverage });
-          added++;
-        }
-      }
-    }
-    expect(added, 'extra paths').toBeLessThan(100);
-  }, 120_000);
+    expect(missingPaths(), 'extra paths').toBeLessThan(100);
+  }, 300_000);
 
   it('every config event from every state of the config events model, ignored ones included: shortest path + its edge', () => {
-    const { adjacency, paths, policy } = configEvents();
-    const shortest = new Map(paths.map((p) => [serializeTenant(p.state), p]));
-    const configEvent = (e: TenantEvent) =>
-      e.type === 'CONFIG.RESTART_REQUESTED' || e.type === 'CONFIG.UNUSABLE';
-    let replayed = 0;
-    for (const [key, { transitions }] of Object.entries(adjacency)) {
-      const base = shortest.get(key);
-      if (!base) throw new Error(`no shortest path to ${key}`);
-      const edges = Object.values(transitions) as Array<{ event: TenantEvent; state: TenantSnapshot }>;
-      for (const { event, state: next } of edges.filter((e) => configEvent(e.event))) {
-        const steps = [...base.steps, { event, state: next }];
-        replayTenantPath({ state: next, weight: steps.length, steps }, { policy, configHash: 'A', coverage });
-        replayed++;
-      }
-    }
-    const live = Object.values(adjacency).filter((v) => v.state.status === 'active').length;
+    const { replayed, live } = configEventEdges();
     expect(replayed, 'each live state offers 3 requests and 2 unusable configs').toBe(live * 5);
   }, 120_000);
 
   it('the replays covered every state node and every transition of the machine definition', () => {
+    allReplays();
     const all = enumerateMachine(tenantMachine.root);
     expect(all.transitions.size).toBeGreaterThan(50);
     const missingNodes = [...all.nodes].filter((n) => !coverage.nodes.has(n));
     const missingTransitions = [...all.transitions].filter((t) => !coverage.transitions.has(t));
-    expect(missingNodes, 'state nodes no path entered (run the whole file)').toEqual([]);
+    expect(missingNodes, 'state nodes no path entered').toEqual([]);
     expect(missingTransitions, 'transitions no path took (add events to the model)').toEqual([]);
     expect([...coverage.transitions].filter((t) => !all.transitions.has(t))).toEqual([]);
-  });
+  }, 300_000);
 
   it('the replays went through every isolation behaviour (the same transitions serve isolated and shared bots)', () => {
+    allReplays();
     const expected = [
       'isolate-quarantine',
       'isolate-crash-limit-exit',
@@ -347,5 +180,5 @@ describe('tenant machine, model-based', () => {
       expected.filter((b) => !isolationSeen.has(b)),
       'isolation behaviours no path showed',
     ).toEqual([]);
-  });
+  }, 300_000);
 });

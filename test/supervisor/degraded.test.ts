@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { openTestDatabase } from '../helpers/db.ts';
-import { insertTenant, startTestSupervisor } from '../helpers/supervisor.ts';
+import { makeOrganiser } from '../helpers/factories/index.ts';
+import { startTestSupervisor } from '../helpers/supervisor.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 let sandbox: Sandbox;
@@ -25,7 +26,7 @@ describe('degraded polling', () => {
     const h = await startTestSupervisor(db, sandbox, { policy: { heartbeatTimeoutMs: 30_000 } });
     try {
       const bot = await sandbox.client.createBot({ username: 'refused_bot' });
-      const tenant = await insertTenant(db, 'refused', bot.token);
+      const tenant = (await makeOrganiser(db, { username: 'refused', bot: { token: bot.token } })).tenantId;
       const running = await h.waitFor(tenant, (s) => s.state === 'running', 'running');
       await sandbox.client.addFault({
         token: bot.token,

@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { openTestDatabase, testLogger } from '../helpers/db.ts';
-import { alive, insertTenant, setToken, startTestSupervisor } from '../helpers/supervisor.ts';
+import { makeOrganiser } from '../helpers/factories/index.ts';
+import { alive, setToken, startTestSupervisor } from '../helpers/supervisor.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 
 const misbehaving = {
@@ -44,7 +45,7 @@ describe('supervisor faults', () => {
   it('F3: a revoked token stops the bot with invalid-token and no restart loop; a new token starts it', async () => {
     const { db, h } = await setup();
     const bot = await sandbox.client.createBot({ username: 'revoked_bot' });
-    const tenant = await insertTenant(db, 'revoked', bot.token);
+    const tenant = (await makeOrganiser(db, { username: 'revoked', bot: { token: bot.token } })).tenantId;
     await h.waitFor(tenant, (s) => s.state === 'running', 'running');
     await sandbox.client.revokeBot(bot.id);
     const stopped = await h.waitFor(tenant, (s) => s.state === 'stopped', 'stopped');
@@ -79,7 +80,7 @@ describe('supervisor faults', () => {
       polling = false;
       await otherLoop;
     });
-    const tenant = await insertTenant(db, 'shared', bot.token);
+    const tenant = (await makeOrganiser(db, { username: 'shared', bot: { token: bot.token } })).tenantId;
     const stopped = await h.waitFor(tenant, (s) => s.state === 'stopped', 'stopped', 30_000);
     expect(stopped.reason).toBe('token-conflict');
     expect(stopped.detail).toMatch(/409|conflict/i);
@@ -91,7 +92,12 @@ describe('supervisor faults', () => {
       placement: { ...processPerBot, killGraceMs: 300 },
       stopTimeoutMs: 800,
     });
-    const tenant = await insertTenant(db, 'stubborn one', '1000001:stubbornstubbornstubborn');
+    const tenant = (
+      await makeOrganiser(db, {
+        username: 'stubborn one',
+        bot: { token: '1000001:stubbornstubbornstubborn' },
+      })
+    ).tenantId;
     const first = await h.waitFor(tenant, (s) => s.state === 'running', 'running');
     const asked = Date.now();
     await setToken(db, tenant, '1000001:anotheranotheranother');
@@ -107,7 +113,9 @@ describe('supervisor faults', () => {
       placement: processPerBot,
       policy: { heartbeatTimeoutMs: 1500 },
     });
-    const tenant = await insertTenant(db, 'silent one', '1000002:silentsilentsilentsilent');
+    const tenant = (
+      await makeOrganiser(db, { username: 'silent one', bot: { token: '1000002:silentsilentsilentsilent' } })
+    ).tenantId;
     const first = await h.waitFor(tenant, (s) => s.state === 'running', 'running');
     const second = await h.waitFor(tenant, (s) => s.state === 'running' && s.pid !== first.pid, 'restarted');
     expect(alive(first.pid!)).toBe(false);
@@ -116,7 +124,9 @@ describe('supervisor faults', () => {
 
   it('a crash loop stops the bot with crash-loop instead of restarting forever', async () => {
     const { db, h } = await setup({ hostEntry: misbehaving, placement: processPerBot });
-    const tenant = await insertTenant(db, 'crasher one', '1000003:crashercrashercrasher');
+    const tenant = (
+      await makeOrganiser(db, { username: 'crasher one', bot: { token: '1000003:crashercrashercrasher' } })
+    ).tenantId;
     const stopped = await h.waitFor(tenant, (s) => s.state === 'stopped', 'stopped');
     expect(stopped.reason).toBe('crash-loop');
     expect(h.history(tenant).filter((s) => s.state === 'starting').length).toBe(6);
@@ -143,13 +153,13 @@ describe('supervisor faults', () => {
     cleanups.push(() => h.supervisor.shutdown());
 
     const a = await sandbox.client.createBot({ username: 'steady_bot' });
-    const steady = await insertTenant(db, 'steady', a.token);
+    const steady = (await makeOrganiser(db, { username: 'steady', bot: { token: a.token } })).tenantId;
     const running = await h.waitFor(steady, (s) => s.state === 'running', 'running');
 
     proxy.cut();
     // While the database is away: a new tenant is configured (directly, not through the proxy).
     const b = await sandbox.client.createBot({ username: 'latecomer_bot' });
-    const latecomer = await insertTenant(db, 'latecomer', b.token);
+    const latecomer = (await makeOrganiser(db, { username: 'latecomer', bot: { token: b.token } })).tenantId;
     await new Promise<void>((resolve) => {
       const check = () => (h.supervisor.configSource.databaseUp ? setTimeout(check, 50) : resolve());
       check();

@@ -9,7 +9,8 @@ import { Telegraf } from 'telegraf';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { openTestDatabase } from '../helpers/db.ts';
-import { alive, insertTenant, type SupervisorHarness, startTestSupervisor } from '../helpers/supervisor.ts';
+import { makeOrganiser } from '../helpers/factories/index.ts';
+import { alive, type SupervisorHarness, startTestSupervisor } from '../helpers/supervisor.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 const faultyHost = {
@@ -51,7 +52,12 @@ async function setup(
   const run = ++setups;
   for (const name of names) {
     const bot = await sandbox.client.createBot({ username: `${name.replace(/\W/g, '_')}_${run}_bot` });
-    tenants.push({ id: await insertTenant(db, name, bot.token), botId: bot.id, token: bot.token, name });
+    tenants.push({
+      id: (await makeOrganiser(db, { username: name, bot: { token: bot.token } })).tenantId,
+      botId: bot.id,
+      token: bot.token,
+      name,
+    });
   }
   for (const t of tenants) await h.waitFor(t.id, (s) => s.state === 'running', `${t.name} running`, 30_000);
   return { h, tenants };

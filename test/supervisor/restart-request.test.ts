@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { openTestDatabase } from '../helpers/db.ts';
-import { insertTenant, type SupervisorHarness, startTestSupervisor } from '../helpers/supervisor.ts';
+import { makeOrganiser } from '../helpers/factories/index.ts';
+import { type SupervisorHarness, startTestSupervisor } from '../helpers/supervisor.ts';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -44,7 +45,7 @@ async function requestRestart(db: Database, tenantId: number): Promise<void> {
 /** A new tenant whose bot runs: its config read proves a read after everything written before it. */
 async function readAgain(db: Database, h: SupervisorHarness, name: string): Promise<void> {
   const bot = await sandbox.client.createBot({ username: `${name}_bot` });
-  const tenant = await insertTenant(db, name, bot.token);
+  const tenant = (await makeOrganiser(db, { username: name, bot: { token: bot.token } })).tenantId;
   await h.waitFor(tenant, (s) => s.state === 'running', `${name} running`);
 }
 
@@ -53,7 +54,7 @@ describe('restart requests stored with the config', () => {
     const db = await openDatabase();
     const h = await supervise(db);
     const bot = await sandbox.client.createBot({ username: 'asked_bot' });
-    const tenant = await insertTenant(db, 'asked', bot.token);
+    const tenant = (await makeOrganiser(db, { username: 'asked', bot: { token: bot.token } })).tenantId;
     await h.waitFor(tenant, (s) => s.state === 'running', 'running');
     await requestRestart(db, tenant);
     await h.waitFor(tenant, (s) => s.state === 'running' && s.restarts === 1, 'restarted once');
@@ -66,7 +67,7 @@ describe('restart requests stored with the config', () => {
   it('a request stored before the supervisor started is not acted on; a later one is', async () => {
     const db = await openDatabase();
     const bot = await sandbox.client.createBot({ username: 'old_request_bot' });
-    const tenant = await insertTenant(db, 'old_request', bot.token);
+    const tenant = (await makeOrganiser(db, { username: 'old_request', bot: { token: bot.token } })).tenantId;
     await requestRestart(db, tenant);
     const h = await supervise(db);
     await h.waitFor(tenant, (s) => s.state === 'running', 'running');

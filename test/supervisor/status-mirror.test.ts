@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStatusMirror } from '../../src/supervisor/status-mirror.ts';
 import { createStatusStore } from '../../src/supervisor/status-store.ts';
 import { openTestDatabase, testLogger } from '../helpers/db.ts';
-import { insertTenant } from '../helpers/supervisor.ts';
+import { makeOrganiser } from '../helpers/factories/index.ts';
 
 let db: Awaited<ReturnType<typeof openTestDatabase>>;
 beforeAll(async () => {
@@ -36,7 +36,7 @@ describe('status mirror: bot hosts', () => {
     const store = createStatusStore();
     const mirror = startStatusMirror({ store, sql: { query }, logger: testLogger() });
     try {
-      const tenantId = await insertTenant(db, 'mirrored', null);
+      const tenantId = (await makeOrganiser(db, { username: 'mirrored', bot: { token: null } })).tenantId;
       const base = {
         tenantId: String(tenantId),
         tenantName: 'mirrored',
@@ -73,8 +73,8 @@ describe('status mirror: bot hosts', () => {
     const store = createStatusStore();
     const mirror = startStatusMirror({ store, sql: { query }, logger: testLogger() });
     try {
-      const odd = await insertTenant(db, 'odd_reason', null);
-      const plain = await insertTenant(db, 'plain_neighbour', null);
+      const odd = (await makeOrganiser(db, { username: 'odd_reason', bot: { token: null } })).tenantId;
+      const plain = (await makeOrganiser(db, { username: 'plain_neighbour', bot: { token: null } })).tenantId;
       store.trigger.report({
         status: { tenantId: String(odd), state: 'running', pid: 1, hostId: '3', isolation: 'bad-luck' },
       });
@@ -97,7 +97,8 @@ describe('status mirror: bot hosts', () => {
     const mirror = startStatusMirror({ store, sql: { query: counting }, logger: testLogger() });
     try {
       const ids: number[] = [];
-      for (let i = 0; i < 40; i++) ids.push(await insertTenant(db, `batched_${i}`, null));
+      for (let i = 0; i < 40; i++)
+        ids.push((await makeOrganiser(db, { username: `batched_${i}`, bot: { token: null } })).tenantId);
       for (const [i, id] of ids.entries())
         store.trigger.report({
           status: { tenantId: String(id), state: 'running', pid: 100 + i, hostId: '1' },

@@ -4,19 +4,15 @@
  * drives the status store directly (no processes); the last runs the supervisor with real bot processes.
  */
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.ts';
 import { logMessages } from '../../src/log/messages.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { createStatusStore, type StatusPatch } from '../../src/supervisor/status-store.ts';
 import { createSummary, settled } from '../../src/supervisor/summary.ts';
 import { openTestDatabase } from '../helpers/db.ts';
-import {
-  insertTenant,
-  type SupervisorHarness,
-  setEnabled,
-  startTestSupervisor,
-} from '../helpers/supervisor.ts';
+import { makeOrganiser } from '../helpers/factories/index.ts';
+import { type SupervisorHarness, setEnabled, startTestSupervisor } from '../helpers/supervisor.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 interface Line {
@@ -141,27 +137,41 @@ describe('summary line (status store driven)', () => {
 });
 
 describe('summary line and counts with real bot processes', () => {
+  // Each test has a supervisor, database and sandbox of its own, and starts the bots it needs.
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let sandbox: Sandbox;
   let h: SupervisorHarness;
-  const captured = captureLogger();
+  let captured: ReturnType<typeof captureLogger>;
   const summaries = () => captured.lines.filter((l) => l.event === 'summary');
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    captured = captureLogger();
     db = await openTestDatabase();
     sandbox = await createSandbox();
     h = await startTestSupervisor(db, sandbox, { logger: captured.logger });
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await h?.supervisor.shutdown();
     await sandbox?.close();
     await db?.drop();
   });
 
+  /** A tenant named `name` whose bot `<bot>` runs, once the summary counts it. */
+  async function running(name: string, bot: string, count: number): Promise<number> {
+    const made = await sandbox.client.createBot({ username: bot });
+    const { tenantId } = await makeOrganiser(db, { username: name, bot: { token: made.token } });
+    await h.waitFor(tenantId, (s) => s.state === 'running', 'running');
+    await waitUntil(
+      () => summaries().find((l) => l.counts?.running === count),
+      `a summary with ${count} bots`,
+    );
+    return tenantId;
+  }
+
   it('a new config: the summary comes after the bot is ready, never "(1 starting)"', async () => {
     const bot = await sandbox.client.createBot({ username: 'sum_alpha_bot' });
-    const alpha = await insertTenant(db, 'alpha', bot.token);
+    const alpha = (await makeOrganiser(db, { username: 'alpha', bot: { token: bot.token } })).tenantId;
     await h.waitFor(alpha, (s) => s.state === 'running', 'running');
     const line = await waitUntil(
       () => summaries().find((l) => l.counts?.running === 1),
@@ -175,8 +185,9 @@ describe('summary line and counts with real bot processes', () => {
   });
 
   it('a disabled config leaves the live counts; bot_status keeps "stopped, disabled" for the panel', async () => {
+    await running('alpha', 'sum_alpha_bot', 1);
     const bot = await sandbox.client.createBot({ username: 'sum_beta_bot' });
-    const beta = await insertTenant(db, 'beta', bot.token);
+    const beta = (await makeOrganiser(db, { username: 'beta', bot: { token: bot.token } })).tenantId;
     await h.waitFor(beta, (s) => s.state === 'running', 'running');
     await waitUntil(() => summaries().find((l) => l.counts?.running === 2), 'a summary with two bots');
     const before = summaries().length;
@@ -201,7 +212,7 @@ describe('summary line and counts with real bot processes', () => {
   });
 
   it('a deleted tenant is not counted as stopped forever', async () => {
-    const alpha = Number(Object.keys(h.supervisor.store.getSnapshot().context.tenants)[0]);
+    const alpha = await running('alpha', 'sum_alpha_bot', 1);
     const before = summaries().length;
     await db.orm.em.getConnection().execute('delete from tenants where id = ?', [alpha]);
     await waitUntil(() => h.status(alpha) === undefined, 'alpha dropped from the live status');

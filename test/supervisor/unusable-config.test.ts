@@ -9,7 +9,8 @@ import type { Database } from '../../src/db/database.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { openTestDatabase } from '../helpers/db.ts';
-import { insertTenant, setToken, startTestSupervisor } from '../helpers/supervisor.ts';
+import { makeOrganiser } from '../helpers/factories/index.ts';
+import { setToken, startTestSupervisor } from '../helpers/supervisor.ts';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -59,14 +60,18 @@ describe('configs that can never start', () => {
   it('a stored token that is not token-shaped: stopped invalid-token with its reason, no bot process', async () => {
     const captured = captureLogger();
     const { db, h } = await setup(captured.logger);
-    const tenant = await insertTenant(db, 'garbage', 'not a token at all');
+    const tenant = (
+      await makeOrganiser(db, { username: 'garbage', bot: { token: 'not a token at all', straight: true } })
+    ).tenantId;
     const stopped = await h.waitFor(tenant, (s) => s.state === 'stopped', 'stopped');
     expect(stopped).toMatchObject({ reason: 'invalid-token', pid: null });
     expect(stopped.detail).toContain('not a bot token');
     expect(h.history(tenant).map((s) => s.state)).toEqual(['stopped']);
     // another config read (a new tenant running proves it) shows the same config: logged once, not again
     const other = await sandbox.client.createBot({ username: 'bystander_bot' });
-    const bystander = await insertTenant(db, 'bystander', other.token);
+    const bystander = (
+      await makeOrganiser(db, { username: 'bystander', bot: { token: other.token, straight: true } })
+    ).tenantId;
     await h.waitFor(bystander, (s) => s.state === 'running', 'bystander running');
     expect(captured.lines.filter((l) => l.tenant === String(tenant)).map((l) => l.msg)).toEqual([
       `bot config of garbage (tenant ${tenant}) is unusable: the stored token is not a bot token`,
@@ -83,7 +88,9 @@ describe('configs that can never start', () => {
   it('a running bot whose stored token turns into garbage stops with invalid-token, not disabled', async () => {
     const { db, h } = await setup();
     const bot = await sandbox.client.createBot({ username: 'spoiled_bot' });
-    const tenant = await insertTenant(db, 'spoiled', bot.token);
+    const tenant = (
+      await makeOrganiser(db, { username: 'spoiled', bot: { token: bot.token, straight: true } })
+    ).tenantId;
     await h.waitFor(tenant, (s) => s.state === 'running', 'running');
     await setToken(db, tenant, `${bot.id}:short`);
     const stopped = await h.waitFor(
@@ -97,7 +104,8 @@ describe('configs that can never start', () => {
   it('one bot for two tenants: the database refuses the second bot id, that tenant stops with token-conflict', async () => {
     const { db, h } = await setup();
     const bot = await sandbox.client.createBot({ username: 'coveted_bot' });
-    const first = await insertTenant(db, 'first', bot.token);
+    const first = (await makeOrganiser(db, { username: 'first', bot: { token: bot.token, straight: true } }))
+      .tenantId;
     await h.waitFor(first, (s) => s.state === 'running', 'running');
     const conn = db.orm.em.getConnection();
     const [claimed] = await conn.execute<{ bot_id: string }[]>(
@@ -106,7 +114,9 @@ describe('configs that can never start', () => {
     );
     expect(claimed?.bot_id).toBe(String(bot.id));
     // straight into the database, past the API's check: the same token for a second tenant
-    const second = await insertTenant(db, 'second', bot.token);
+    const second = (
+      await makeOrganiser(db, { username: 'second', bot: { token: bot.token, straight: true } })
+    ).tenantId;
     const stopped = await h.waitFor(second, (s) => s.state === 'stopped', 'stopped');
     expect(stopped.reason).toBe('token-conflict');
     expect(stopped.detail).toContain('another tenant');

@@ -23,10 +23,11 @@ import { createLogger } from '../../src/log/logger.ts';
 import { createMembershipCheck } from '../../src/lottery/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import { buildStatusServer } from '../../src/supervisor/status-server.ts';
-import { type SupervisorHarness, startTestSupervisor, TEST_SECRET } from '../helpers/supervisor.ts';
+import { makeChat, makeEntries, person, TEST_SECRET } from '../helpers/factories/index.ts';
+import { type SupervisorHarness, startTestSupervisor } from '../helpers/supervisor.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { createWebWorld, type WebWorld } from '../web/helpers.ts';
-import { addChats, botDoor, join, lotteryBody, organiser, person } from '../web/lottery-helpers.ts';
+import { botDoor, lotteryBody, organiser } from '../web/lottery-helpers.ts';
 import { type Misbehaviour, type StandIn, startStandIn } from './stand-in.ts';
 
 let standIn: StandIn;
@@ -108,7 +109,7 @@ describe.each([
     // 2. A lottery drawn in the web: its winning condition is checked with getChatMember, which gets no
     // usable answer, so each winner is kept ("cannot verify", F11).
     const chat = -1_009_000_000 - botSeq;
-    await addChats(world, who.tenantId, [{ chatId: chat }]);
+    await makeChat(world.db, { tenantId: who.tenantId, chatId: chat });
     const draft = keep(
       await who.browser.request(
         'POST',
@@ -121,9 +122,8 @@ describe.each([
     expect(keep(await who.browser.request('POST', `/api/lotteries/${lotteryId}/publish`)).statusCode).toBe(
       200,
     );
-    await join(
+    await makeEntries(
       door.sql,
-      who.tenantId,
       lotteryId,
       [1, 2, 3, 4].map((i) => person(botSeq * 100 + i)),
     );

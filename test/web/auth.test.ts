@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTenant } from '../helpers/factories/index.ts';
 import { Browser, createWebWorld, errorOf, signedUp, type WebWorld } from './helpers.ts';
 
 let world: WebWorld;
 beforeAll(async () => {
   world = await createWebWorld();
+  // The installation already has its admin, so every sign-up below is an organiser, whatever the order.
+  await makeTenant(world.db, { role: 'admin' });
 });
 afterAll(async () => {
   await world?.close();
@@ -16,24 +19,29 @@ async function tenantCount(): Promise<number> {
 
 describe('POST /api/auth/register', () => {
   it('creates the first account as admin, later ones as organisers, and signs them in', async () => {
-    const first = new Browser(world.app);
-    const res = await first.register('Founder');
-    expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ username: 'Founder', role: 'admin', display_name: null });
-    expect(res.json().csrf_token).toBe(first.csrf);
+    const fresh = await createWebWorld(); // an installation without any account yet
+    try {
+      const first = new Browser(fresh.app);
+      const res = await first.register('Founder');
+      expect(res.statusCode).toBe(201);
+      expect(res.json()).toMatchObject({ username: 'Founder', role: 'admin', display_name: null });
+      expect(res.json().csrf_token).toBe(first.csrf);
 
-    const session = res.cookies.find((c) => c.name === 'tgl_session')!;
-    expect(session.httpOnly).toBe(true);
-    expect(session.sameSite).toBe('Lax');
-    expect(session.path).toBe('/');
-    expect(session.secure).toBeFalsy();
-    const csrf = res.cookies.find((c) => c.name === 'tgl_csrf')!;
-    expect(csrf.httpOnly).toBeFalsy();
+      const session = res.cookies.find((c) => c.name === 'tgl_session')!;
+      expect(session.httpOnly).toBe(true);
+      expect(session.sameSite).toBe('Lax');
+      expect(session.path).toBe('/');
+      expect(session.secure).toBeFalsy();
+      const csrf = res.cookies.find((c) => c.name === 'tgl_csrf')!;
+      expect(csrf.httpOnly).toBeFalsy();
 
-    const second = await signedUp(world.app, 'organiser_2');
-    const me = await second.request('GET', '/api/me');
-    expect(me.statusCode).toBe(200);
-    expect(me.json()).toMatchObject({ username: 'organiser_2', role: 'organiser' });
+      const second = await signedUp(fresh.app, 'organiser_2');
+      const me = await second.request('GET', '/api/me');
+      expect(me.statusCode).toBe(200);
+      expect(me.json()).toMatchObject({ username: 'organiser_2', role: 'organiser' });
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('stores an argon2id hash with OWASP parameters, never the password', async () => {

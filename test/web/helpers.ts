@@ -8,8 +8,10 @@ import { createLogger } from '../../src/log/logger.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { type ApiOptions, type BuildAppOptions, buildApp } from '../../src/web/app.ts';
 import { openTestDatabase } from '../helpers/db.ts';
+import { TEST_SECRET } from '../helpers/factories/index.ts';
 
-export const APP_SECRET = 'test-secret-0123456789abcdef';
+/** The app's `APP_SECRET`: the tests' one secret, so the factories' tokens and seeds decrypt here. */
+export const APP_SECRET = TEST_SECRET;
 
 export interface WebWorld {
   app: FastifyInstance;

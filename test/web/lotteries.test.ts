@@ -4,15 +4,14 @@
  * entries, winners and the proof: lottery-draw.test.ts; isolation and the guard: lottery-access.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeChat, unique } from '../helpers/factories/index.ts';
 import { createWebWorld, errorOf, type WebWorld } from './helpers.ts';
 import {
   addBot,
-  addChats,
   createVia,
   fromNow,
   lotteryBody,
   lotteryCount,
-  next,
   openVia,
   organiser,
   readyOrganiser,
@@ -78,7 +77,7 @@ describe('POST /api/lotteries and GET', () => {
 
   it('answers 422 chat_not_admin naming a chat the bot does not administer, and stores nothing', async () => {
     const { browser, tenantId, chat } = await ready();
-    await addChats(world, tenantId, [{ chatId: -42, status: 'member', type: 'supergroup' }]);
+    await makeChat(world.db, { tenantId, chatId: -42, botStatus: 'member', type: 'supergroup' });
     for (const body of [
       lotteryBody(-42),
       lotteryBody(chat, { join_conditions: [{ kind: 'member', chat_id: -43 }] }),
@@ -107,7 +106,7 @@ describe('POST /api/lotteries and GET', () => {
 describe('PATCH /api/lotteries/:id', () => {
   it('changes anything in a draft, and keeps prizes by id', async () => {
     const { browser, tenantId, chat } = await ready();
-    await addChats(world, tenantId, [{ chatId: chat - 1 }]);
+    await makeChat(world.db, { tenantId, chatId: chat - 1 });
     const draft = await createVia(browser, lotteryBody(chat));
     const prizes = draft.prizes as Array<{ id: number; name: string; quantity: number }>;
     const res = await browser.request('PATCH', `/api/lotteries/${draft.id}`, {
@@ -234,9 +233,9 @@ describe('DELETE, publish, cancel', () => {
   });
 
   it('answers 404 bot_not_configured without a bot, and 422 when the draw time has passed', async () => {
-    const n = next();
+    const n = unique();
     const who = await organiser(world, `botless_${n}`);
-    await addChats(world, who.tenantId, [{ chatId: -77 }]);
+    await makeChat(world.db, { tenantId: who.tenantId, chatId: -77 });
     const draft = await createVia(who.browser, lotteryBody(-77));
     const res = await who.browser.request('POST', `/api/lotteries/${draft.id}/publish`);
     expect(res.statusCode).toBe(404);
@@ -284,11 +283,27 @@ describe('DELETE, publish, cancel', () => {
 describe('GET /api/chats', () => {
   it("lists the bot's chats, admin chats first, never private chats", async () => {
     const { browser, tenantId, chat } = await ready();
-    await addChats(world, tenantId, [
-      { chatId: -5, status: 'left', type: 'supergroup', title: 'A group it left' },
-      { chatId: 12345, type: 'private', status: 'member', title: 'Someone' },
-      { chatId: -6, title: '频道', username: 'mychannel', status: 'creator' },
-    ]);
+    await makeChat(world.db, {
+      tenantId,
+      chatId: -5,
+      botStatus: 'left',
+      type: 'supergroup',
+      title: 'A group it left',
+    });
+    await makeChat(world.db, {
+      tenantId,
+      chatId: 12345,
+      type: 'private',
+      botStatus: 'member',
+      title: 'Someone',
+    });
+    await makeChat(world.db, {
+      tenantId,
+      chatId: -6,
+      title: '频道',
+      username: 'mychannel',
+      botStatus: 'creator',
+    });
     const res = await browser.request('GET', '/api/chats');
     expect(res.statusCode).toBe(200);
     const items = res.json().items as Array<{ chat_id: number; is_admin: boolean }>;

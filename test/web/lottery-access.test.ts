@@ -5,18 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/sql.ts';
+import { makeChat, makeEntries, person } from '../helpers/factories/index.ts';
 import { createWebWorld, errorOf, type WebWorld } from './helpers.ts';
 import {
   addBot,
-  addChats,
   botDoor,
   createVia,
-  join,
   lotteryBody,
   type Organiser,
   openVia,
   organiser,
-  person,
 } from './lottery-helpers.ts';
 
 let world: WebWorld;
@@ -31,15 +29,15 @@ beforeAll(async () => {
   door = botDoor(world);
   alice = await organiser(world, 'iso_alice');
   bob = await organiser(world, 'iso_bob');
-  await addChats(world, alice.tenantId, [{ chatId: -9001, title: 'Alice channel' }]);
-  await addChats(world, bob.tenantId, [{ chatId: -9002, title: 'Bob channel' }]);
+  await makeChat(world.db, { tenantId: alice.tenantId, chatId: -9001, title: 'Alice channel' });
+  await makeChat(world.db, { tenantId: bob.tenantId, chatId: -9002, title: 'Bob channel' });
   await addBot(world, alice.tenantId);
   await addBot(world, bob.tenantId);
   const draft = await createVia(alice.browser, lotteryBody(-9001));
   const open = await openVia(alice.browser, lotteryBody(-9001));
-  await join(door.sql, alice.tenantId, open.id, [person(1), person(2)]);
+  await makeEntries(door.sql, open.id, [person(1), person(2)]);
   const drawn = await openVia(alice.browser, lotteryBody(-9001));
-  await join(door.sql, alice.tenantId, drawn.id, [person(1), person(2), person(3), person(4)]);
+  await makeEntries(door.sql, drawn.id, [person(1), person(2), person(3), person(4)]);
   await alice.browser.request('POST', `/api/lotteries/${drawn.id}/draw`);
   const winners = (await alice.browser.request('GET', `/api/lotteries/${drawn.id}/winners`)).json().items;
   ids = {
@@ -137,7 +135,7 @@ describe('tenant isolation', () => {
       prizes: [...(own.prizes as object[]), { id: ids.prize, name: 'Stolen', quantity: 1 }],
     });
     expect(prizeRes.statusCode).toBe(400);
-    await join(door.sql, bob.tenantId, own.id, [person(7)]);
+    await makeEntries(door.sql, own.id, [person(7)]);
     await bob.browser.request('POST', `/api/lotteries/${own.id}/draw`);
     const reroll = await bob.browser.request('POST', `/api/lotteries/${own.id}/reroll`, {
       winner_ids: [ids.winner],

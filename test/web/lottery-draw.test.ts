@@ -7,18 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/sql.ts';
 import { verifyProof } from '../../src/lottery/fairness/index.ts';
 import { drawProofSchema } from '../../src/lottery/fairness/schema.ts';
+import { makeChat, makeEntries, person, unique } from '../helpers/factories/index.ts';
 import { createWebWorld, errorOf, signedUp, type WebWorld } from './helpers.ts';
 import {
   addBot,
-  addChats,
   botDoor,
-  join,
   lotteryBody,
-  next,
   type Organiser,
   openVia,
   organiser,
-  person,
   readyOrganiser,
 } from './lottery-helpers.ts';
 
@@ -40,9 +37,8 @@ const ready = () => readyOrganiser(world, 'drawer');
 async function withEntries(count: number, base = 1000): Promise<Organiser & { chat: number; id: number }> {
   const who = await ready();
   const open = await openVia(who.browser, lotteryBody(who.chat));
-  await join(
+  await makeEntries(
     door.sql,
-    who.tenantId,
     open.id,
     Array.from({ length: count }, (_, i) => person(base + i)),
   );
@@ -53,7 +49,7 @@ describe('entries', () => {
   it('pages with a cursor, counts, and searches by name, @username or user id', async () => {
     const who = await ready();
     const open = await openVia(who.browser, lotteryBody(who.chat));
-    await join(door.sql, who.tenantId, open.id, [
+    await makeEntries(door.sql, open.id, [
       person(501, { firstName: 'Ann', lastName: 'Lee', username: 'ann_lee' }),
       person(502, { firstName: '小明', lastName: '王', username: null }),
       person(503, { firstName: 'Bob', username: 'bobby' }),
@@ -107,7 +103,7 @@ describe('entries', () => {
     expect(empty.body.replace(/^\uFEFF/, '')).toBe(
       'entry_id,user_id,first_name,last_name,username,source,joined_at\n',
     );
-    await join(door.sql, who.tenantId, open.id, [
+    await makeEntries(door.sql, open.id, [
       person(601, { firstName: '张', lastName: '伟', username: 'zhang_wei' }),
       person(602, { firstName: 'Zoë, "the" best', lastName: null, username: null }),
       person(603, { firstName: '=HYPERLINK("http://evil")', lastName: '@SUM(A1)', username: 'ok' }),
@@ -182,12 +178,12 @@ describe('POST /api/lotteries/:id/draw', () => {
   });
 
   it("replaces a winner who left a membership chat, asking the tenant's bot (getChatMember)", async () => {
-    const who = await organiser(world, `member_check_${next()}`);
+    const who = await organiser(world, `member_check_${unique()}`);
     const bot = await addBot(world, who.tenantId);
     const client = world.sandbox.client;
     const channel = (await client.createChat({ type: 'channel', title: 'Sponsor channel' })).id;
     await client.setMember(channel, { user_id: bot.id, status: 'administrator' });
-    await addChats(world, who.tenantId, [{ chatId: channel, title: 'Sponsor channel' }]);
+    await makeChat(world.db, { tenantId: who.tenantId, chatId: channel, title: 'Sponsor channel' });
     const stays = (await client.createUser({ first_name: 'Stays' })).id;
     const leaves = (await client.createUser({ first_name: 'Leaves' })).id;
     await client.setMember(channel, { user_id: stays, status: 'member' });
@@ -200,7 +196,7 @@ describe('POST /api/lotteries/:id/draw', () => {
         join_conditions: [{ kind: 'member', chat_id: channel }],
       }),
     );
-    await join(door.sql, who.tenantId, open.id, [person(stays), person(leaves)]);
+    await makeEntries(door.sql, open.id, [person(stays), person(leaves)]);
     expect((await who.browser.request('POST', `/api/lotteries/${open.id}/draw`)).statusCode).toBe(200);
     const winners = (await who.browser.request('GET', `/api/lotteries/${open.id}/winners`)).json().items;
     const active = winners.filter((w: { status: string }) => w.status === 'active');
@@ -216,12 +212,12 @@ describe('POST /api/lotteries/:id/draw', () => {
 
   it('links the proof page in the announcement when the public URL is known', async () => {
     const app = await world.another({ publicUrl: 'https://lottery.example/' });
-    const browser = await signedUp(app, `public_url_${next()}`);
+    const browser = await signedUp(app, `public_url_${unique()}`);
     const tenantId = ((await browser.request('GET', '/api/me')).json() as { id: number }).id;
-    await addChats(world, tenantId, [{ chatId: -555 }]);
+    await makeChat(world.db, { tenantId, chatId: -555 });
     await addBot(world, tenantId);
     const open = await openVia(browser, lotteryBody(-555));
-    await join(door.sql, tenantId, open.id, [person(1), person(2)]);
+    await makeEntries(door.sql, open.id, [person(1), person(2)]);
     expect((await browser.request('POST', `/api/lotteries/${open.id}/draw`)).statusCode).toBe(200);
     const [announce] = await world.query<{ payload: { text: string } }>(
       "select payload from outbox_messages where lottery_id = ? and kind = 'announce'",

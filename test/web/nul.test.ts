@@ -3,8 +3,9 @@
  * validation_failed naming the field, before anything reaches the database (signed in or not).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeChat } from '../helpers/factories/index.ts';
 import { createWebWorld, errorOf, type WebWorld } from './helpers.ts';
-import { addChats, organiser } from './lottery-helpers.ts';
+import { organiser } from './lottery-helpers.ts';
 
 let world: WebWorld;
 beforeAll(async () => {
@@ -28,7 +29,7 @@ describe('NUL characters', () => {
 
   it('are refused in lottery bodies and query strings, and nothing is stored', async () => {
     const { browser, tenantId } = await organiser(world, 'nul_organiser');
-    await addChats(world, tenantId, [{ chatId: -1009001 }]);
+    await makeChat(world.db, { tenantId, chatId: -1009001 });
     const body = (title: string, prize = 'Prize') => ({
       title,
       prizes: [{ name: prize, quantity: 1 }],

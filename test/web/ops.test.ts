@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshEntryCounts } from '../../src/lottery/entries-store.ts';
+import { enqueue } from '../../src/lottery/outbox.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { testLogger } from '../helpers/db.ts';
+import { deliverOutbox, makeBotConfig, makeLottery, person, sqlOf } from '../helpers/factories/index.ts';
 import { Browser, createWebWorld, errorOf, signedUp, type WebWorld } from './helpers.ts';
 
 let world: WebWorld;
@@ -21,20 +24,20 @@ describe('GET /metrics', () => {
       "insert into bot_status (tenant_id, state, since, isolation, host_id) values (?, 'running', now(), 'event-loop-blocked', '4')",
       [id],
     );
-    const [lottery] = await world.query<{ id: number }>(
-      "insert into lotteries (tenant_id, title) values (?, 'Prize draw') returning id",
-      [id],
-    );
-    await world.query(
-      "insert into entries (lottery_id, tg_user_id, first_name) values (?, 1, 'A'), (?, 2, 'B'), (?, 3, 'C')",
-      [lottery!.id, lottery!.id, lottery!.id],
-    );
-    // The gauge reads each lottery's live count (kept by its bot), not the entries table.
-    await world.query('insert into lottery_counts (lottery_id, entry_count) values (?, 3)', [lottery!.id]);
-    await world.query(
-      "insert into outbox_messages (tenant_id, method, payload, status) values (?, 'sendMessage', '{}', 'pending'), (?, 'sendMessage', '{}', 'sent')",
-      [id, id],
-    );
+    await makeBotConfig(world.db, { tenantId: id });
+    await makeLottery(world.db, {
+      tenantId: id,
+      status: 'open',
+      title: 'Prize draw',
+      entrants: ['A', 'B', 'C'].map((name, i) => person(i + 1, { firstName: name })),
+    });
+    // Its post went out (sent, not counted), as its bot sends it; the bot also keeps each lottery's live
+    // count, which the gauge reads (not the entries table). One message waits.
+    await deliverOutbox(world.db, id);
+    await refreshEntryCounts(sqlOf(world.db), id);
+    await enqueue(sqlOf(world.db), [
+      { tenantId: id, method: 'sendMessage', payload: {}, kind: 'join-result' },
+    ]);
 
     const res = await world.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);

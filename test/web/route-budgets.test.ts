@@ -18,9 +18,10 @@ import { installErrorHandling, toApiError } from '../../src/web/error-handler.ts
 import { createHeavyLimiter } from '../../src/web/heavy-limit.ts';
 import { createWebMetrics } from '../../src/web/metrics.ts';
 import { metricsRoutes } from '../../src/web/routes/metrics.ts';
+import { makeEntries, makeEntriesInBulk, person } from '../helpers/factories/index.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { Browser, createWebWorld, errorOf, type WebWorld } from './helpers.ts';
-import { botDoor, join, lotteryBody, openVia, person, readyOrganiser } from './lottery-helpers.ts';
+import { botDoor, lotteryBody, openVia, readyOrganiser } from './lottery-helpers.ts';
 
 let world: WebWorld;
 let door: ReturnType<typeof botDoor>;
@@ -37,9 +38,8 @@ afterAll(async () => {
 async function openLottery(count: number, base = 7000) {
   const who = await readyOrganiser(world, 'budget');
   const open = await openVia(who.browser, lotteryBody(who.chat));
-  await join(
+  await makeEntries(
     door.sql,
-    who.tenantId,
     open.id,
     Array.from({ length: count }, (_, i) => person(base + i)),
   );
@@ -245,11 +245,12 @@ describe('entry search budget', () => {
   it('runs on the trigram index', async () => {
     const { id } = await openLottery(5);
     // Enough rows that a scan would cost more than the index, and fresh statistics.
-    await world.query(
-      `insert into entries (lottery_id, tg_user_id, first_name, last_name, username)
-       select ?, 100000 + g, 'Name ' || g, 'Family' || (g % 97), 'user_' || g from generate_series(1, 20000) g`,
-      [id],
-    );
+    await makeEntriesInBulk(world.db, id, 20_000, {
+      firstUserId: 100_000,
+      firstName: 'Name ',
+      lastName: { prefix: 'Family', kinds: 97 },
+      username: 'user_',
+    });
     // As autovacuum does: moves the GIN pending list into the index and refreshes the statistics.
     await world.query('vacuum analyze entries');
     const search = searchClause('Zelda');

@@ -4,8 +4,9 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeChat, makeEntries, person } from '../helpers/factories/index.ts';
 import { Browser, createWebWorld, signedUp, type WebWorld } from './helpers.ts';
-import { addChats, botDoor, join, lotteryBody, openVia, person } from './lottery-helpers.ts';
+import { botDoor, lotteryBody, openVia } from './lottery-helpers.ts';
 
 let world: WebWorld;
 beforeAll(async () => {
@@ -112,10 +113,10 @@ describe('secrets', () => {
         const tenantId = ((await owner.request('GET', '/api/me')).json() as { id: number }).id;
         expect((await owner.request('PUT', '/api/bot', { token: bot.token })).statusCode).toBe(200);
         const chat = (await world.sandbox.client.createChat({ type: 'channel', title: 'Secret channel' })).id;
-        await addChats(world, tenantId, [{ chatId: chat }]);
+        await makeChat(world.db, { tenantId, chatId: chat });
         const conditions = [{ kind: 'member', chat_id: chat }];
         const open = await openVia(owner, lotteryBody(chat, { join_conditions: conditions }));
-        await join(door.sql, tenantId, open.id, [person(1), person(2), person(3)]);
+        await makeEntries(door.sql, open.id, [person(1), person(2), person(3)]);
         const res = await owner.request('POST', `/api/lotteries/${open.id}/draw`);
         expect(res.statusCode).toBe(200);
         for (const secret of secrets) expect(res.body).not.toContain(secret);

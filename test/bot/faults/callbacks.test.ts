@@ -37,7 +37,7 @@ async function giveaway(title: string, options: { memberOf?: number } = {}) {
     prizes: [{ name: 'Prize', quantity: 1 }],
     joinConditions: options.memberOf ? [{ kind: 'member', chatId: options.memberOf }] : [],
     drawTrigger: { kind: 'manual' },
-    publishTargets: [group],
+    targets: [group],
   });
   const messageId = posts.get(group)!;
   const press = (userId: number, extra: { data?: string; inaccessible?: boolean } = {}) =>

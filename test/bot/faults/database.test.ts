@@ -36,7 +36,7 @@ async function giveaway(title: string) {
     prizes: [{ name: 'Prize', quantity: 1 }],
     joinConditions: [],
     drawTrigger: { kind: 'manual' },
-    publishTargets: [group],
+    targets: [group],
   });
   const messageId = posts.get(group)!;
   const press = async (userId: number) => {

@@ -50,7 +50,7 @@ describe('F7: winners the bot cannot message', () => {
       language: 'en',
       prizes: [{ name: 'Mug', quantity: everyone.length }],
       drawTrigger: { kind: 'manual' },
-      publishTargets: [group],
+      targets: [group],
     });
     for (const id of everyone) {
       const answer = await sandbox.client.press(id, {
@@ -110,7 +110,7 @@ describe('F7: winners the bot cannot message', () => {
       language: 'en',
       prizes: [{ name: 'Cap', quantity: 1 }],
       drawTrigger: { kind: 'manual' },
-      publishTargets: [group],
+      targets: [group],
     });
     const deepLink = `https://t.me/${bot.username}?start=join_${lottery.id}`;
     // The post itself carries the same link next to the Join button.

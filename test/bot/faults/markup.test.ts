@@ -46,7 +46,7 @@ describe('F14: user-supplied text with markup', () => {
       prizes: PRIZES.map((name) => ({ name, quantity: 1 })),
       joinConditions: [{ kind: 'member', chatId: channel }],
       drawTrigger: { kind: 'manual' },
-      publishTargets: [channel],
+      targets: [channel],
     });
     const postId = posts.get(channel)!;
     const post = async () =>

@@ -30,7 +30,7 @@ async function lotteryNeeding(chatId: number, title: string) {
     prizes: [{ name: 'Prize', quantity: 1 }],
     joinConditions: [{ kind: 'member', chatId }],
     drawTrigger: { kind: 'manual' },
-    publishTargets: [target],
+    targets: [target],
   });
   const press = (userId: number) =>
     world.sandbox.client.press(userId, {

@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 /** The account page: the session list with "sign out" and "sign out everywhere else", and changing the password. */
-import { flushPromises } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccountSession } from '../../../src/web/ui/api/types.ts';
 import AccountPage from '../../../src/web/ui/pages/AccountPage.vue';
 import { setMe } from '../../../src/web/ui/session.ts';
+import { SETTLES } from '../../helpers/wait.ts';
 import { mountPanel } from './mount.ts';
 
 const HERE: AccountSession = {
@@ -69,10 +69,9 @@ afterEach(() => {
   wrapper = undefined;
 });
 
-async function settle() {
-  await flushPromises();
-  await new Promise((resolve) => setTimeout(resolve, 120));
-  await flushPromises();
+/** Resolves once the page shows the sessions it fetched. */
+async function loaded() {
+  await vi.waitFor(() => expect(document.body.textContent).toContain('Firefox on the laptop'), SETTLES);
 }
 
 async function fill(name: string, value: string) {
@@ -82,7 +81,7 @@ async function fill(name: string, value: string) {
 describe('the account page', () => {
   it('lists the sessions, marks this browser, and signs one out', async () => {
     wrapper = mountPanel(AccountPage);
-    await settle();
+    await loaded();
     const text = document.body.textContent ?? '';
     expect(text).toContain('Where you are signed in');
     expect(text).toContain('Firefox on the laptop');
@@ -92,40 +91,45 @@ describe('the account page', () => {
     expect(wrapper.find(`[data-test="end-${HERE.id}"]`).exists()).toBe(false);
 
     await wrapper.find(`[data-test="end-${PHONE.id}"]`).trigger('click');
-    await settle();
-    expect(calls.map((c) => c.key)).toContain(`DELETE /api/me/sessions/${PHONE.id}`);
-    expect(document.body.textContent).not.toContain('203.0.113.9');
-    expect(wrapper.find('[data-test="sign-out-others"]').attributes('disabled')).toBeDefined();
+    await vi.waitFor(() => {
+      expect(calls.map((c) => c.key)).toContain(`DELETE /api/me/sessions/${PHONE.id}`);
+      expect(document.body.textContent).not.toContain('203.0.113.9');
+      expect(wrapper!.find('[data-test="sign-out-others"]').attributes('disabled')).toBeDefined();
+    }, SETTLES);
   });
 
   it('signs out everywhere else and says how many', async () => {
     wrapper = mountPanel(AccountPage);
-    await settle();
+    await loaded();
     await wrapper.find('[data-test="sign-out-others"]').trigger('click');
-    await settle();
-    expect(calls.map((c) => c.key)).toContain('POST /api/me/sessions/sign-out-others');
-    expect(document.body.textContent).toContain('Other sessions signed out: 1.');
+    await vi.waitFor(() => {
+      expect(calls.map((c) => c.key)).toContain('POST /api/me/sessions/sign-out-others');
+      expect(document.body.textContent).toContain('Other sessions signed out: 1.');
+    }, SETTLES);
   });
 
   it('checks the new password twice before sending, then changes it', async () => {
     wrapper = mountPanel(AccountPage);
-    await settle();
+    await loaded();
     await fill('current-password', 'old secret words');
     await fill('new-password', 'violet tractor sings oddly');
     await fill('repeat-password', 'violet tractor sings');
     await wrapper.find('form').trigger('submit');
-    await settle();
-    expect(document.body.textContent).toContain('The two new passwords differ');
+    await vi.waitFor(
+      () => expect(document.body.textContent).toContain('The two new passwords differ'),
+      SETTLES,
+    );
     expect(calls.some((c) => c.key === 'POST /api/me/password')).toBe(false);
 
     await fill('repeat-password', 'violet tractor sings oddly');
     await wrapper.find('form').trigger('submit');
-    await settle();
-    expect(calls.find((c) => c.key === 'POST /api/me/password')?.body).toEqual({
-      current_password: 'old secret words',
-      new_password: 'violet tractor sings oddly',
-    });
-    expect(document.body.textContent).toContain('Password changed. Other sessions signed out: 1.');
+    await vi.waitFor(() => {
+      expect(calls.find((c) => c.key === 'POST /api/me/password')?.body).toEqual({
+        current_password: 'old secret words',
+        new_password: 'violet tractor sings oddly',
+      });
+      expect(document.body.textContent).toContain('Password changed. Other sessions signed out: 1.');
+    }, SETTLES);
   });
 
   it("shows the server's reason when the new password is too weak", async () => {
@@ -139,12 +143,14 @@ describe('the account page', () => {
       },
     };
     wrapper = mountPanel(AccountPage);
-    await settle();
+    await loaded();
     await fill('current-password', 'old secret words');
     await fill('new-password', 'password1234');
     await fill('repeat-password', 'password1234');
     await wrapper.find('form').trigger('submit');
-    await settle();
-    expect(document.body.textContent).toContain('This is a commonly used password.');
+    await vi.waitFor(
+      () => expect(document.body.textContent).toContain('This is a commonly used password.'),
+      SETTLES,
+    );
   });
 });

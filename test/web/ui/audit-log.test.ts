@@ -4,11 +4,11 @@
  * (components/account/SecurityEvents.vue): actions in words, details summarised, names isolated,
  * "load more" by cursor, the action group filter.
  */
-import { flushPromises } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEvent } from '../../../src/web/ui/api/types.ts';
 import SecurityEvents from '../../../src/web/ui/components/account/SecurityEvents.vue';
 import AuditLog from '../../../src/web/ui/components/admin/AuditLog.vue';
+import { SETTLES } from '../../helpers/wait.ts';
 import { mountPanel } from './mount.ts';
 
 const RLO = '\u202e';
@@ -63,13 +63,6 @@ afterEach(() => {
   wrapper = undefined;
 });
 
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    await flushPromises();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 function rows(): string[] {
   return wrapper!.findAll('[data-test="audit-table"] tbody tr').map((r) => r.text());
 }
@@ -77,58 +70,62 @@ function rows(): string[] {
 describe('AuditLog', () => {
   it('shows each event with its action in words and its details summarised', async () => {
     wrapper = mountPanel(AuditLog);
-    await settle();
-    const [first, second] = rows();
-    expect(first).toContain('Sign-in delayed after wrong passwords');
-    expect(first).toContain('the platform');
-    expect(first).toContain('counted for: this account from this address');
-    expect(first).toContain('203.0.113.66');
-    expect(first).toContain('wrong passwords: 3');
-    expect(second).toContain('Account created');
+    await vi.waitFor(() => {
+      const [first, second] = rows();
+      expect(first).toContain('Sign-in delayed after wrong passwords');
+      expect(first).toContain('the platform');
+      expect(first).toContain('counted for: this account from this address');
+      expect(first).toContain('203.0.113.66');
+      expect(first).toContain('wrong passwords: 3');
+      expect(second).toContain('Account created');
+    }, SETTLES);
   });
 
   it('isolates a username with a right-to-left override in a <bdi>', async () => {
     wrapper = mountPanel(AuditLog);
-    await settle();
-    const names = wrapper.findAll('[data-test="audit-table"] bdi.tg-name').map((b) => b.text());
-    expect(names).toContain(`evil${RLO}gnp.exe`);
+    await vi.waitFor(() => {
+      const names = wrapper!.findAll('[data-test="audit-table"] bdi.tg-name').map((b) => b.text());
+      expect(names).toContain(`evil${RLO}gnp.exe`);
+    }, SETTLES);
   });
 
   it('loads older events with the cursor, each once, then offers no more', async () => {
     wrapper = mountPanel(AuditLog);
-    await settle();
-    expect(rows()).toHaveLength(2);
+    await vi.waitFor(() => expect(rows()).toHaveLength(2), SETTLES);
     await wrapper.find('[data-test="audit-more"]').trigger('click');
-    await settle();
-    expect(requested).toContain('/api/admin/audit?limit=50&before=8');
-    const all = rows();
-    expect(all).toHaveLength(3);
-    // An action the panel has no words for yet shows as it is.
-    expect(all[2]).toContain('bot.future_thing');
-    expect(all[2]).toContain('bot: ');
-    expect(wrapper.find('[data-test="audit-more"]').exists()).toBe(false);
+    await vi.waitFor(() => {
+      expect(requested).toContain('/api/admin/audit?limit=50&before=8');
+      const all = rows();
+      expect(all).toHaveLength(3);
+      // An action the panel has no words for yet shows as it is.
+      expect(all[2]).toContain('bot.future_thing');
+      expect(all[2]).toContain('bot: ');
+      expect(wrapper!.find('[data-test="audit-more"]').exists()).toBe(false);
+    }, SETTLES);
   });
 
   it('filters by action group', async () => {
     wrapper = mountPanel(AuditLog);
-    await settle();
+    await vi.waitFor(() => expect(rows()).toHaveLength(2), SETTLES);
     const signIns = wrapper.findAll('[data-test="audit-groups"] label').find((l) => l.text() === 'Sign-ins');
     await signIns!.find('input').setValue(true);
-    await settle();
-    expect(requested.at(-1)).toBe('/api/admin/audit?limit=50&action=auth.');
-    expect(rows()).toHaveLength(1);
+    await vi.waitFor(() => {
+      expect(requested.at(-1)).toBe('/api/admin/audit?limit=50&action=auth.');
+      expect(rows()).toHaveLength(1);
+    }, SETTLES);
   });
 });
 
 describe('SecurityEvents', () => {
   it('says where wrong passwords for the account came from', async () => {
     wrapper = mountPanel(SecurityEvents);
-    await settle();
-    const items = wrapper.findAll('[data-test="security-events"] li').map((li) => li.text());
-    expect(items).toHaveLength(2);
-    expect(items[0]).toContain('3 wrong password(s) for your account from \u2068203.0.113.66\u2069');
-    expect(items[0]).toContain('delayed 4 s');
-    expect(items[1]).toContain('Signed in, from \u2068198.51.100.7\u2069');
-    expect(wrapper.find('[data-test="security-more"]').exists()).toBe(false);
+    await vi.waitFor(() => {
+      const items = wrapper!.findAll('[data-test="security-events"] li').map((li) => li.text());
+      expect(items).toHaveLength(2);
+      expect(items[0]).toContain('3 wrong password(s) for your account from \u2068203.0.113.66\u2069');
+      expect(items[0]).toContain('delayed 4 s');
+      expect(items[1]).toContain('Signed in, from \u2068198.51.100.7\u2069');
+      expect(wrapper!.find('[data-test="security-more"]').exists()).toBe(false);
+    }, SETTLES);
   });
 });

@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 /** The lottery form component: what the organiser sees when a field is wrong, and what it emits. */
-import { flushPromises } from '@vue/test-utils';
 import { ElInputNumber, ElSelect } from 'element-plus';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LotteryBody } from '../../../src/web/ui/api/types.ts';
 import LotteryForm from '../../../src/web/ui/components/lottery/LotteryForm.vue';
+import { SETTLES } from '../../helpers/wait.ts';
 import { CHANNEL, CHATS, lottery, NOT_ADMIN } from './fixtures.ts';
 import { mountPanel } from './mount.ts';
 
@@ -22,16 +22,9 @@ function mountForm(props: Record<string, unknown> = {}): Wrapper {
   return wrapper;
 }
 
-/** Element Plus shows a form item's error 100 ms after its state changes (a debounce). */
-async function settle() {
-  await flushPromises();
-  await new Promise((resolve) => setTimeout(resolve, 120));
-  await flushPromises();
-}
-
+/** Saves the form. Element Plus shows a form item's error 100 ms after its state changes (a debounce): wait for what follows with `vi.waitFor`. */
 async function submit(w: Wrapper) {
   await w.find('form').trigger('submit');
-  await settle();
 }
 
 const fieldErrors = (w: Wrapper) => w.findAll('.el-form-item__error').map((e) => e.text());
@@ -41,17 +34,22 @@ describe('LotteryForm', () => {
   it('shows what is missing beside each field and sends nothing', async () => {
     const w = mountForm();
     await submit(w);
-    expect(fieldErrors(w)).toEqual(['Required.', 'Required.', 'Choose at least one channel or group.']);
-    expect(w.find('[data-test="form-error"]').text()).toContain('Some fields need attention');
+    await vi.waitFor(() => {
+      expect(fieldErrors(w)).toEqual(['Required.', 'Required.', 'Choose at least one channel or group.']);
+      expect(w.find('[data-test="form-error"]').text()).toContain('Some fields need attention');
+    }, SETTLES);
     expect(submitted(w)).toEqual([]);
   });
 
   it('re-checks as the organiser types once they tried to save', async () => {
     const w = mountForm();
     await submit(w);
+    await vi.waitFor(() => expect(fieldErrors(w)).toHaveLength(3), SETTLES);
     await w.find('input[data-test="title"]').setValue('Launch party');
-    await settle();
-    expect(fieldErrors(w)).toEqual(['Required.', 'Choose at least one channel or group.']);
+    await vi.waitFor(
+      () => expect(fieldErrors(w)).toEqual(['Required.', 'Choose at least one channel or group.']),
+      SETTLES,
+    );
   });
 
   it('adds and removes prize rows, keeping at least one', async () => {
@@ -71,6 +69,7 @@ describe('LotteryForm', () => {
     await w.find('input[data-test="prize-name"]').setValue('Mug');
     w.findComponent(ElSelect).vm.$emit('update:modelValue', [CHANNEL.chat_id]);
     await submit(w);
+    await vi.waitFor(() => expect(submitted(w)).toHaveLength(1), SETTLES);
     expect(fieldErrors(w)).toEqual([]);
     expect(submitted(w)).toEqual([
       {
@@ -90,21 +89,24 @@ describe('LotteryForm', () => {
       lottery: lottery({ draw_trigger: { kind: 'time', at: '2026-11-01T00:00:00.000Z' } }),
     });
     await submit(w);
-    expect(fieldErrors(w)).toEqual(['Pick a time in the future.']);
+    await vi.waitFor(() => expect(fieldErrors(w)).toEqual(['Pick a time in the future.']), SETTLES);
     expect(submitted(w)).toEqual([]);
   });
 
   it('sends the draw time of a draft in UTC', async () => {
     const w = mountForm({ lottery: lottery() });
     await submit(w);
-    expect(submitted(w)[0]?.draw_trigger).toEqual({ kind: 'time', at: '2099-12-01T12:00:00.000Z' });
+    await vi.waitFor(
+      () => expect(submitted(w)[0]?.draw_trigger).toEqual({ kind: 'time', at: '2099-12-01T12:00:00.000Z' }),
+      SETTLES,
+    );
   });
 
   it('asks for the chat of a membership condition', async () => {
     const w = mountForm({ lottery: lottery() });
     await w.find('[data-test="condition-add"]').trigger('click');
     await submit(w);
-    expect(fieldErrors(w)).toEqual(['Choose the chat.']);
+    await vi.waitFor(() => expect(fieldErrors(w)).toEqual(['Choose the chat.']), SETTLES);
   });
 
   it('offers only chats where the bot is an administrator as targets', async () => {
@@ -127,7 +129,10 @@ describe('LotteryForm', () => {
     expect(w.find('[data-test="condition-add"]').exists()).toBe(false);
 
     await submit(w);
-    expect(w.find('[data-test="form-error"]').text()).toBe('Nothing changed.');
+    await vi.waitFor(
+      () => expect(w.find('[data-test="form-error"]').text()).toBe('Nothing changed.'),
+      SETTLES,
+    );
 
     // Saved prizes stay, and their quantity field cannot go below the saved quantity.
     const quantity = w.findAllComponents(ElInputNumber)[0]!;
@@ -137,6 +142,7 @@ describe('LotteryForm', () => {
 
     quantity.vm.$emit('update:modelValue', 5);
     await submit(w);
+    await vi.waitFor(() => expect(submitted(w)).toHaveLength(1), SETTLES);
     expect(submitted(w)).toEqual([
       {
         prizes: [

@@ -13,6 +13,7 @@ import { installElement } from '../../../src/web/ui/element.ts';
 import { i18n, setLocale } from '../../../src/web/ui/i18n/index.ts';
 import { createPanelRouter } from '../../../src/web/ui/router.ts';
 import { session, setMe } from '../../../src/web/ui/session.ts';
+import { SETTLES } from '../../helpers/wait.ts';
 import { CHATS, lottery } from './fixtures.ts';
 
 const ME: Me = {
@@ -214,10 +215,6 @@ async function open(path: string) {
     attachTo: document.body,
     global: { plugins: [i18n, router, { install: installElement }] },
   });
-  for (let i = 0; i < 5; i++) {
-    await flushPromises();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
   return { router, text: () => document.body.textContent ?? '' };
 }
 
@@ -258,39 +255,44 @@ describe('pages', () => {
     ['/nowhere', ['Page not found']],
   ])('%s', async (path, expected) => {
     const { text } = await open(path);
-    for (const part of expected) expect(text()).toContain(part);
+    await vi.waitFor(() => {
+      for (const part of expected) expect(text()).toContain(part);
+    }, SETTLES);
     expect(warnings).toEqual([]);
   });
 
   it('sends a stranger to sign-in, then back', async () => {
     signedIn = false;
     const { router, text } = await open('/bot');
-    expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/bot');
-    expect(text()).toContain('Sign in to tg-lottery');
+    await vi.waitFor(() => {
+      expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/bot');
+      expect(text()).toContain('Sign in to tg-lottery');
+    }, SETTLES);
     expect(warnings).toEqual([]);
   });
 
   it('shows the invite field when sign-up needs one', async () => {
     signedIn = false;
     const { text } = await open('/register');
-    expect(text()).toContain('Invite code');
+    await vi.waitFor(() => expect(text()).toContain('Invite code'), SETTLES);
     expect(warnings).toEqual([]);
   });
 
   it('verifies a proof in the browser without a session', async () => {
     signedIn = false;
     const { text } = await open('/proof/2');
-    expect(text()).toContain(PROOF.commitment);
+    await vi.waitFor(() => expect(text()).toContain(PROOF.commitment), SETTLES);
     await wrapper!.find('[data-test="verify"]').trigger('click');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await flushPromises();
-    expect(wrapper!.find('[data-test="verify-result"]').text()).toContain('MATCH');
-    expect(wrapper!.findAll('[data-test="verify-check"]')).toHaveLength(9);
+    await vi.waitFor(() => {
+      expect(wrapper!.find('[data-test="verify-result"]').text()).toContain('MATCH');
+      expect(wrapper!.findAll('[data-test="verify-check"]')).toHaveLength(9);
+    }, SETTLES);
     expect(warnings).toEqual([]);
   });
 
   it('switches the language, Element Plus included', async () => {
     const { text } = await open('/lotteries');
+    await vi.waitFor(() => expect(text()).toContain('Drawn one'), SETTLES); // the page has its lotteries
     setLocale('zh-CN');
     await flushPromises();
     expect(text()).toContain('抽奖');
