@@ -75,7 +75,11 @@ export class CountSync {
     this.lastRunAt = Date.now();
     const { sql, tenantId } = this.options;
     await refreshEntryCounts(sql, tenantId);
-    const posts = await stalePosts(sql, tenantId);
+    const stale = await stalePosts(sql, tenantId);
+    // A post whose edit is still queued is left to it, but looked at again next interval: that edit may
+    // carry an older count, and no join may come to mark the tenant dirty again.
+    if (stale.some((p) => p.editPending)) this.dirty = true;
+    const posts = stale.filter((p) => !p.editPending);
     if (posts.length === 0) return;
     const names = await chatNames(sql, tenantId);
     const username = await botUsername(sql, tenantId);

@@ -9,22 +9,29 @@ export interface StalePost {
   id: number;
   chatId: number;
   lotteryId: number;
+  /** An edit of this post is queued or being sent: it may show an older count, so look again after it. */
+  editPending: boolean;
 }
 
-/** The tenant's posts of open lotteries whose shown count differs from the count, with no edit queued. */
+/** The tenant's posts of open lotteries whose shown count differs from the count, and whether an edit is queued. */
 export async function stalePosts(sql: Sql, tenantId: number): Promise<StalePost[]> {
-  const rows = await sql.query<{ id: number; chat_id: string; lottery_id: number }>(
-    `select p.id, p.chat_id, p.lottery_id
+  const rows = await sql.query<{ id: number; chat_id: string; lottery_id: number; edit_pending: boolean }>(
+    `select p.id, p.chat_id, p.lottery_id, q.ref_id is not null as edit_pending
        from lottery_posts p join lotteries l on l.id = p.lottery_id
        left join lottery_counts c on c.lottery_id = l.id
+       left join lateral (select o.ref_id from outbox_messages o
+                           where o.tenant_id = ? and o.ref_id = p.id and o.kind in ('count-edit', 'post-edit')
+                             and o.status in ('pending', 'sending') limit 1) q on true
       where l.tenant_id = ? and l.status = 'open' and p.message_id is not null
-        and p.shown_entry_count <> greatest(l.entry_count, coalesce(c.entry_count, 0))
-        and not exists (select 1 from outbox_messages o
-                         where o.tenant_id = ? and o.ref_id = p.id and o.kind in ('count-edit', 'post-edit')
-                           and o.status in ('pending', 'sending'))`,
+        and p.shown_entry_count <> greatest(l.entry_count, coalesce(c.entry_count, 0))`,
     [tenantId, tenantId],
   );
-  return rows.map((r) => ({ id: r.id, chatId: Number(r.chat_id), lotteryId: r.lottery_id }));
+  return rows.map((r) => ({
+    id: r.id,
+    chatId: Number(r.chat_id),
+    lotteryId: r.lottery_id,
+    editPending: r.edit_pending,
+  }));
 }
 
 /** The Telegram message id of post `postId`, or null while the post has not been sent. */
