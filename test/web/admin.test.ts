@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeBotStatus } from '../helpers/factories/index.ts';
 import { Browser, createWebWorld, errorOf, signedUp, type WebWorld } from './helpers.ts';
 
 let world: WebWorld;
@@ -24,10 +25,7 @@ describe('GET /api/admin/tenants', () => {
     const bot = await world.sandbox.client.createBot({ username: 'listed_org_bot' });
     await organiser.request('PUT', '/api/bot', { token: bot.token });
     const id = await idOf(organiser);
-    await world.query(
-      "insert into bot_status (tenant_id, state, reason, since) values (?, 'running', null, now())",
-      [id],
-    );
+    await makeBotStatus(world.db, { tenantId: id, state: 'running' });
     const res = await admin.request('GET', '/api/admin/tenants');
     expect(res.statusCode).toBe(200);
     const body = res.json() as { total: number; items: Array<Record<string, unknown>> };
@@ -64,11 +62,13 @@ describe('GET /api/admin/tenants', () => {
     const bot = await world.sandbox.client.createBot({ username: 'isolated_org_bot' });
     await organiser.request('PUT', '/api/bot', { token: bot.token });
     const id = await idOf(organiser);
-    await world.query(
-      `insert into bot_status (tenant_id, state, reason, since, heartbeat_at, isolation, host_id)
-       values (?, 'running', null, now(), now(), 'event-loop-blocked', '9')`,
-      [id],
-    );
+    await makeBotStatus(world.db, {
+      tenantId: id,
+      state: 'running',
+      heartbeatAt: Date.now(),
+      isolation: 'event-loop-blocked',
+      hostId: '9',
+    });
     const botOf = async () =>
       (
         (await admin.request('GET', '/api/admin/tenants?limit=500')).json() as {

@@ -1,7 +1,9 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TenantState } from '../../src/contracts/bot.ts';
 import { createTokenCipher } from '../../src/security/token-cipher.ts';
 import { configHash } from '../../src/supervisor/config-hash.ts';
+import { makeBotStatus } from '../helpers/factories/index.ts';
 import { APP_SECRET, type Browser, createWebWorld, errorOf, signedUp, type WebWorld } from './helpers.ts';
 
 let world: WebWorld;
@@ -240,11 +242,14 @@ describe('PUT /api/bot {enabled}, POST /api/bot/restart, DELETE /api/bot', () =>
     const tenant = await signedUp(world.app, 'status_watcher');
     const bot = await newBot();
     await tenant.request('PUT', '/api/bot', { token: bot.token });
-    await world.query(
-      `insert into bot_status (tenant_id, state, reason, detail, restarts, since)
-       values (?, 'stopped', 'invalid-token', 'getMe answered 401', 2, '2026-11-29T10:00:00Z')`,
-      [await tenantIdOf(tenant)],
-    );
+    await makeBotStatus(world.db, {
+      tenantId: await tenantIdOf(tenant),
+      state: 'stopped',
+      reason: 'invalid-token',
+      detail: 'getMe answered 401',
+      restarts: 2,
+      since: new Date('2026-11-29T10:00:00Z'),
+    });
     const res = await tenant.request('GET', '/api/bot');
     expect(res.json().status).toEqual({
       state: 'stopped',
@@ -357,7 +362,7 @@ describe('GET /api/bot: the status as it is now', () => {
   async function reported(
     browser: Browser,
     status: {
-      state: string;
+      state: TenantState;
       reason?: string | null;
       detail?: string | null;
       ageS: number;
@@ -367,27 +372,19 @@ describe('GET /api/bot: the status as it is now', () => {
     },
   ) {
     const tenantId = await tenantIdOf(browser);
-    await world.query(
-      `insert into bot_status (tenant_id, state, reason, detail, restarts, since, heartbeat_at,
-                               poll_failing_since, poll_error_code, isolation, host_id, updated_at)
-       values (?, ?, ?, ?, 0, now() - interval '1 hour', now() - (? * interval '1 second'),
-               case when ?::int is null then null else now() - interval '1 minute' end, ?::int, ?, ?, now())
-       on conflict (tenant_id) do update set state = excluded.state, reason = excluded.reason,
-         detail = excluded.detail, heartbeat_at = excluded.heartbeat_at,
-         poll_failing_since = excluded.poll_failing_since, poll_error_code = excluded.poll_error_code,
-         isolation = excluded.isolation, host_id = excluded.host_id`,
-      [
-        tenantId,
-        status.state,
-        status.reason ?? null,
-        status.detail ?? null,
-        status.ageS,
-        status.pollCode ?? null,
-        status.pollCode ?? null,
-        status.isolation ?? null,
-        status.hostId ?? null,
-      ],
-    );
+    const now = Date.now();
+    await makeBotStatus(world.db, {
+      tenantId,
+      state: status.state,
+      reason: status.reason ?? null,
+      detail: status.detail ?? null,
+      since: now - 3_600_000,
+      heartbeatAt: now - status.ageS * 1000,
+      pollFailingSince: status.pollCode === undefined ? null : now - 60_000,
+      pollErrorCode: status.pollCode ?? null,
+      isolation: status.isolation ?? null,
+      hostId: status.hostId ?? null,
+    });
     return (await browser.request('GET', '/api/bot')).json().status;
   }
 

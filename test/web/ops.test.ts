@@ -3,7 +3,14 @@ import { refreshEntryCounts } from '../../src/lottery/entries-store.ts';
 import { enqueue } from '../../src/lottery/outbox.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { testLogger } from '../helpers/db.ts';
-import { deliverOutbox, makeBotConfig, makeLottery, person, sqlOf } from '../helpers/factories/index.ts';
+import {
+  deliverOutbox,
+  makeBotConfig,
+  makeBotStatus,
+  makeLottery,
+  person,
+  sqlOf,
+} from '../helpers/factories/index.ts';
 import { Browser, createWebWorld, errorOf, signedUp, type WebWorld } from './helpers.ts';
 
 let world: WebWorld;
@@ -20,10 +27,12 @@ describe('GET /metrics', () => {
     await tenant.request('GET', '/api/bot'); // a 404 to count
     const id = ((await tenant.request('GET', '/api/me')).json() as { id: number }).id;
     // Running in a bot host of its own: counted as running, and as isolated with its reason.
-    await world.query(
-      "insert into bot_status (tenant_id, state, since, isolation, host_id) values (?, 'running', now(), 'event-loop-blocked', '4')",
-      [id],
-    );
+    await makeBotStatus(world.db, {
+      tenantId: id,
+      state: 'running',
+      isolation: 'event-loop-blocked',
+      hostId: '4',
+    });
     await makeBotConfig(world.db, { tenantId: id });
     await makeLottery(world.db, {
       tenantId: id,
