@@ -70,6 +70,8 @@ export const tenantSetup = setup({
       botUsername: params.botUsername,
       lastHeartbeatAt: params.at,
       pollError: null,
+      // The bot started: the error before it is resolved, and must not explain a later stop.
+      lastError: null,
     })),
     recordPollError: assign(({ event }) => ({
       pollError: event.type === 'CHILD.HEARTBEAT' ? (event.pollError ?? null) : null,

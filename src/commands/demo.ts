@@ -33,6 +33,12 @@ export async function demoCommand(options: { sandboxPort: string }): Promise<num
       port: sandboxPort,
       host: '127.0.0.1',
       logger: logger.child({ component: 'sandbox' }),
+    }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') throw err;
+      throw new Error(
+        `the demo's Bot API sandbox cannot listen on 127.0.0.1:${sandboxPort} (the port is in use); ` +
+          'choose another with --sandbox-port, e.g. --sandbox-port 8091',
+      );
     });
     lifecycle.onStop('the sandbox', () => sandbox.close());
     const host = base.host === '0.0.0.0' ? '127.0.0.1' : base.host;

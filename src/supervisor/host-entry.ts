@@ -63,15 +63,20 @@ export async function prepareHostEntry(logger: Logger): Promise<ChildEntry> {
   return { entry: sourceEntry, execArgv: ['--import', 'tsx'] };
 }
 
-/** Environment of a bot host: ours without the secrets it does not need. */
-export function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k === 'APP_SECRET' || k === 'DATABASE_URL' || k === 'NODE_OPTIONS' || k.startsWith('VITEST'))
-      continue;
-    env[k] = v;
-  }
-  return env;
+/**
+ * The variables a bot host may see: what a process needs to run (paths, locale, time zone, TLS trust
+ * and proxies for reaching Telegram) and its log level. Everything else stays out — `APP_SECRET`, both
+ * database URLs, `METRICS_TOKEN`, an operator's own secrets — because a host's environment is readable in
+ * /proc by its user; the bot role's connection string reaches a host over IPC only.
+ */
+const HOST_ENV =
+  /^(PATH|HOME|USER|LOGNAME|TMPDIR|TMP|TEMP|LANG|LANGUAGE|LC_\w+|TZ|NODE_ENV|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|LOG_LEVEL)$/;
+
+/** Environment of a bot host: only {@link HOST_ENV} of ours. */
+export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (HOST_ENV.test(k)) out[k] = v;
+  return out;
 }
 
 /**

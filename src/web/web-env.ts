@@ -35,7 +35,8 @@ const trustProxy = z
   .trim()
   .transform((v, ctx): TrustProxy => {
     const lower = v.toLowerCase();
-    if (lower === 'true' || lower === '1' || lower === 'yes') return true;
+    // A number is a hop count (`1` = one proxy in front, as the README says), never "trust everyone".
+    if (lower === 'true' || lower === 'yes') return true;
     if (lower === 'false' || lower === '0' || lower === 'no') return false;
     if (/^\d{1,2}$/.test(v)) return Number(v);
     if (/^[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*$/.test(v)) return v;

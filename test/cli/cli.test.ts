@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,24 @@ describe('tg-lottery CLI', () => {
     expect(cli.output().trim()).toBe(
       'tg-lottery: invalid configuration: PORT: is not a number ("eighty") (example: PORT=8080)',
     );
+  });
+
+  it('demo with its sandbox port taken says which flag picks another, and starts nothing', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const cli = runCli(['demo', '--sandbox-port', String(port)], {
+        DATA_DIR: dataDir,
+        PORT: String(await freePort()),
+      });
+      expect(await cli.exited).not.toBe(0);
+      expect(cli.output()).toMatch(
+        new RegExp(`127\\.0\\.0\\.1:${port} \\(the port is in use\\).*--sandbox-port`),
+      );
+    } finally {
+      taken.close();
+    }
   });
 
   it('start on the embedded database serves /healthz, and SIGINT stops everything within 5 s', async () => {

@@ -22,6 +22,21 @@ function healthyFor(h: TenantHarness, ms: number) {
   }
 }
 
+describe('tenant machine: the error shown with a stop', () => {
+  it('forgets the error of a failed run once a later run has started', () => {
+    const h = running(createTenantHarness({ policy: NO_JITTER }));
+    h.exit();
+    expect(h.statuses.at(-1)).toMatchObject({ state: 'restarting', detail: 'exit code 1' });
+    h.advance(DEFAULT_RESTART_POLICY.maxBackoffMs);
+    h.ready();
+    h.send({ type: 'CONFIG.REMOVED' });
+    h.exitClean();
+    const last = h.statuses.at(-1);
+    expect(last).toMatchObject({ state: 'stopped', reason: 'disabled' });
+    expect(last?.detail).toBeNull();
+  });
+});
+
 describe('tenant machine: start', () => {
   it('spawns child-1 with tenantId, config hash and incarnation, then runs on CHILD.READY', () => {
     const h = createTenantHarness();

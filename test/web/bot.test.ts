@@ -366,6 +366,8 @@ describe('GET /api/bot: the status as it is now', () => {
       reason?: string | null;
       detail?: string | null;
       ageS: number;
+      /** When the state began, seconds ago (default an hour). */
+      sinceS?: number;
       pollCode?: number;
       isolation?: string | null;
       hostId?: string | null;
@@ -378,7 +380,7 @@ describe('GET /api/bot: the status as it is now', () => {
       state: status.state,
       reason: status.reason ?? null,
       detail: status.detail ?? null,
-      since: now - 3_600_000,
+      since: now - (status.sinceS ?? 3600) * 1000,
       heartbeatAt: now - status.ageS * 1000,
       pollFailingSince: status.pollCode === undefined ? null : now - 60_000,
       pollErrorCode: status.pollCode ?? null,
@@ -422,6 +424,14 @@ describe('GET /api/bot: the status as it is now', () => {
     expect(
       await reported(tenant, { state: 'running', reason: 'polling-failing', ageS: 600, pollCode: 502 }),
     ).toMatchObject({ state: 'unknown', reason: 'not-reporting' });
+    // A passing state no machine stays in for minutes: the supervisor stopped reporting (killed mid-restart).
+    for (const state of ['restarting', 'starting', 'idle'] as const) {
+      expect(await reported(tenant, { state, ageS: 5, sinceS: 600 }), state).toMatchObject({
+        state: 'unknown',
+        reason: 'not-reporting',
+      });
+      expect(await reported(tenant, { state, ageS: 5, sinceS: 20 }), state).toMatchObject({ state });
+    }
     // A stopped bot sends no heartbeats: its state stands however old the row is.
     expect(await reported(tenant, { state: 'stopped', reason: 'crash-loop', ageS: 600 })).toMatchObject({
       state: 'stopped',

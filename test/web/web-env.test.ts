@@ -17,6 +17,9 @@ describe('web environment', () => {
     expect(loadWebEnv({ REGISTRATION: 'closed' }).registration).toBe('closed');
     expect(loadWebEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadWebEnv({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    // One proxy in front: a hop count, not "trust every X-Forwarded-For".
+    expect(loadWebEnv({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadWebEnv({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
     expect(loadWebEnv({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy).toBe('127.0.0.1, 10.0.0.0/8');
   });
 

@@ -33,7 +33,10 @@ export interface BotConfigRecord {
     restarts: number;
     /** The supervisor's last heartbeat of this bot (or, before the first, when the state began). */
     reportedAt: Date;
-    /** How long ago that was by the database's clock (ms), so web and supervisor clocks need not agree. */
+    /**
+     * How long ago that was by the database's clock (ms), so web and supervisor clocks need not agree; for
+     * a passing state (idle, starting, restarting) how long ago that state was reported.
+     */
     reportAgeMs: number;
     pollFailingSince: Date | null;
     pollErrorCode: number | null;
@@ -87,7 +90,8 @@ export const botConfigRepository = {
       `select c.tenant_id, c.token_hint, c.bot_id, c.bot_username, c.enabled, c.config_hash,
               c.restart_requested_at, c.updated_at, s.state, s.reason, s.detail, s.since, s.restarts,
               coalesce(s.heartbeat_at, s.since) as reported_at,
-              (extract(epoch from now() - coalesce(s.heartbeat_at, s.since)) * 1000)::float8 as report_age_ms,
+              (extract(epoch from now() - case when s.state in ('idle', 'starting', 'restarting') then s.since
+                                                 else coalesce(s.heartbeat_at, s.since) end) * 1000)::float8 as report_age_ms,
               s.poll_failing_since, s.poll_error_code, s.isolation, s.host_id
          from bot_configs c
          left join bot_status s on s.tenant_id = c.tenant_id

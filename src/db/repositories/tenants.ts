@@ -182,7 +182,8 @@ export const tenantRepository = {
     >(
       `select ${COLUMNS}, c.tenant_id is not null as has_bot, c.bot_username, c.enabled,
               s.state, s.reason, s.isolation, s.host_id,
-              (extract(epoch from now() - coalesce(s.heartbeat_at, s.since)) * 1000)::float8 as report_age_ms,
+              (extract(epoch from now() - case when s.state in ('idle', 'starting', 'restarting') then s.since
+                                                 else coalesce(s.heartbeat_at, s.since) end) * 1000)::float8 as report_age_ms,
               count(*) over ()::int as total
          from tenants t
          left join bot_configs c on c.tenant_id = t.id

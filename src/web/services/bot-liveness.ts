@@ -9,7 +9,10 @@
  * - `isolated` while it runs in a bot host of its own (`bot_status.isolation` says why: `crash-loop`,
  *   `event-loop-blocked`, `memory`): it harmed the bots it shared a host with, and keeps working alone.
  *
- * Every other state is shown as reported.
+ * A bot in a passing state (`idle`, `starting`, `restarting`) is shown `unknown` (`not-reporting`) when
+ * that state was reported longer ago than {@link TRANSIENT_FRESH_MS}: no machine stays in one that long,
+ * so the supervisor has stopped reporting (it was killed mid-restart, say). `stopped` is shown as
+ * reported: it lasts until something changes.
  */
 import type { BotState, TenantState } from '../../contracts/bot.ts';
 
@@ -19,6 +22,14 @@ import type { BotState, TenantState } from '../../contracts/bot.ts';
  * bot's row is at most ~45 s old; three write intervals leave room for a slow database.
  */
 export const STATUS_FRESH_MS = 90_000;
+
+/**
+ * How old a report of a passing state may be (ms): the longest restart backoff with its jitter
+ * (machines/policy.ts: 60 s × 1.2), then a start's timeout (30 s), and room for the write.
+ */
+export const TRANSIENT_FRESH_MS = 120_000;
+
+const TRANSIENT: ReadonlySet<TenantState> = new Set(['idle', 'starting', 'restarting']);
 
 /** The states shown (src/contracts/bot.ts `BOT_STATES`). */
 export type ShownState = BotState;
@@ -30,7 +41,10 @@ export type ShownState = BotState;
 export function shownState(
   status: { state: TenantState; reason: string | null; reportAgeMs: number; isolation?: string | null },
   freshMs = STATUS_FRESH_MS,
+  transientFreshMs = TRANSIENT_FRESH_MS,
 ): { state: ShownState; reason: string | null } {
+  if (TRANSIENT.has(status.state) && status.reportAgeMs > transientFreshMs)
+    return { state: 'unknown', reason: 'not-reporting' };
   if (status.state !== 'running') return { state: status.state, reason: status.reason };
   // One state is shown, so the most urgent truth wins: not-reporting > degraded > isolated > running.
   // - not-reporting first: without a fresh heartbeat nothing else in the row is known to hold now

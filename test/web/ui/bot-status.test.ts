@@ -6,6 +6,7 @@
  * own shows so, with why in a sentence per reason (zh-CN and en); degraded and unknown still win.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { BOT_REASONS } from '../../../src/contracts/bot.ts';
 import type { Bot, BotStatus } from '../../../src/web/ui/api/types.ts';
 import BotStatusCard from '../../../src/web/ui/components/bot/BotStatusCard.vue';
 import { en } from '../../../src/web/ui/i18n/en.ts';
@@ -125,5 +126,17 @@ describe('BotStatusCard', () => {
     expect(text).toContain('Unknown (not reporting)');
     expect(text).not.toContain('Running on its own');
     expect(text).not.toContain(en.botIsolation['event-loop-blocked']);
+  });
+});
+
+describe('every reason a bot can stop or be degraded for', () => {
+  it('has a sentence of what happened and what to do, in both languages', () => {
+    for (const messages of [en, zhCN]) {
+      const explained = messages.botReason as Record<string, { what: string; todo: string } | string>;
+      for (const reason of BOT_REASONS) {
+        const entry = explained[reason];
+        expect(typeof entry === 'object' && entry.what && entry.todo, reason).toBeTruthy();
+      }
+    }
   });
 });

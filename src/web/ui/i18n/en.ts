@@ -96,12 +96,16 @@ export const en = {
   },
   botReason: {
     'invalid-token': {
-      what: "Telegram rejected the token (401): it was revoked or replaced in {'@'}BotFather.",
+      what: "Telegram rejected the token (401): it was revoked or replaced in {'@'}BotFather. (Or the stored value is not a bot token at all.)",
       todo: "Get the current token from {'@'}BotFather (/token) and save it above. The bot starts again by itself.",
     },
     'token-conflict': {
-      what: "Another program is receiving this bot's updates: Telegram kept answering 409 Conflict for 90 seconds.",
+      what: "Another program is receiving this bot's updates (Telegram kept answering 409 Conflict for 90 seconds), or another account on this platform already uses this bot.",
       todo: "Stop the other program that uses this token (or issue a new token with /revoke in {'@'}BotFather and save it above), then press Restart.",
+    },
+    'token-unreadable': {
+      what: 'The platform cannot read the stored token: it was saved under another application secret (APP_SECRET changed, or the database was moved).',
+      todo: "Save the token again above (from {'@'}BotFather, /token); Restart alone cannot help. If many bots show this, tell the platform operator.",
     },
     'crash-loop': {
       what: 'The bot crashed more than 5 times within a minute (or 10 times in a row without running a full minute), so the platform stopped restarting it.',

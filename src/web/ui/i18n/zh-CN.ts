@@ -94,12 +94,16 @@ export const zhCN: Messages = {
   },
   botReason: {
     'invalid-token': {
-      what: "Telegram 拒绝了这个 token（401）：它已在 {'@'}BotFather 中被撤销或更换。",
+      what: "Telegram 拒绝了这个 token（401）：它已在 {'@'}BotFather 中被撤销或更换。（也可能保存的内容根本不是 Bot token。）",
       todo: "在 {'@'}BotFather 中获取当前的 token（/token），在上方保存即可，Bot 会自动重新启动。",
     },
     'token-conflict': {
-      what: '另一个程序正在接收这个 Bot 的消息：Telegram 连续 90 秒返回 409 Conflict。',
+      what: '另一个程序正在接收这个 Bot 的消息（Telegram 连续 90 秒返回 409 Conflict），或本平台上另一个账号已在使用这个 Bot。',
       todo: "停止使用这个 token 的其他程序（或在 {'@'}BotFather 中用 /revoke 生成新 token 并在上方保存），然后点击“重启 Bot”。",
+    },
+    'token-unreadable': {
+      what: '平台无法读取保存的 token：它是在另一个应用密钥下保存的（APP_SECRET 已更改，或数据库被迁移）。',
+      todo: "请在上方重新保存 token（在 {'@'}BotFather 中用 /token 获取）；仅点击“重启 Bot”无济于事。如果很多 Bot 都这样，请联系平台运营者。",
     },
     'crash-loop': {
       what: 'Bot 在一分钟内崩溃超过 5 次（或连续 10 次启动后都没能稳定运行一分钟），平台已停止自动重启。',
