@@ -10,6 +10,7 @@ const benches: Array<{ name: string; load: () => Promise<{ main: () => Promise<u
   { name: 'lottery', load: () => import('./lottery.ts') },
   { name: 'budgets', load: () => import('./budgets.ts') },
   { name: 'hosts', load: () => import('./hosts.ts') },
+  { name: 'failover', load: () => import('./failover.ts') },
 ];
 
 async function run(): Promise<void> {

@@ -23,7 +23,13 @@
  * It wakes on `wake()` (the supervisor relays NOTIFY `outbox_pending`; the bot's own enqueues call it),
  * on the next row's `not_before`, and otherwise polls every `pollMs`. `stop()` finishes the send in
  * flight and records it before resolving; rows claimed but not yet sent go back to pending.
+ *
+ * With a lease fence (several supervisor nodes, src/bot/lease-gate.ts) it claims with the lease's epoch,
+ * records each outcome only while the row is still claimed by it (src/lottery/outbox.ts), and sends
+ * nothing while its host's lease gate is closed: a node whose supervisor stopped renewing does not send
+ * what the bot's next owner is about to send.
  */
+import { leaseRepository } from '../db/repositories/leases.ts';
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import { applyFailed, applySent, isNotModified } from '../lottery/effects.ts';
@@ -39,6 +45,7 @@ import {
 } from '../lottery/outbox.ts';
 import { postMessageId } from '../lottery/posts-store.ts';
 import { type BotApi, DEFAULT_BREATHER_MS } from '../telegram/index.ts';
+import { type LeaseFence, mayWork } from './lease-gate.ts';
 
 /**
  * A failed send as the seam reports it: TelegramApiError (code, description, parameters) or
@@ -75,6 +82,8 @@ export interface OutboxWorkerOptions {
   maxAttempts?: number;
   /** How long recording a completed send is retried while the database does not answer (ms), default 10 000. */
   recordRetryMs?: number;
+  /** The bot's lease (epoch and its host's gate); absent = unfenced (one bot without leases: tests). */
+  fence?: LeaseFence;
 }
 
 const EDIT_KINDS = new Set(['post-edit', 'count-edit']);
@@ -90,6 +99,8 @@ export class OutboxWorker {
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private loop: Promise<void> | undefined;
+  /** Aborted by `stop()`: ends a wait for the lease gate. */
+  private readonly stopController = new AbortController();
   /** Sends made since start (for logs and tests). */
   sent = 0;
 
@@ -118,6 +129,7 @@ export class OutboxWorker {
   /** Finishes the send in flight, releases claimed rows, and resolves when the loop has ended. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopController.abort();
     this.wakeUp?.();
     await this.loop;
   }
@@ -143,11 +155,19 @@ export class OutboxWorker {
     const recovered = await recoverInterrupted(sql, tenantId).catch(() => 0);
     if (recovered > 0) logger.warn(`outbox: ${recovered} send(s) interrupted by a restart will be retried`);
     let failures = 0;
+    const fence = this.options.fence;
+    const epoch = fence?.epoch ?? null;
     while (!this.stopping) {
+      if (fence && !mayWork(fence)) {
+        await (fence.lost
+          ? fence.gate.nextExtension(this.stopController.signal)
+          : fence.gate.whenOpen(this.stopController.signal));
+        continue;
+      }
       this.woken = false;
       let rows: OutboxRow[];
       try {
-        rows = await claim(sql, tenantId, this.options.batch ?? 50);
+        rows = await claim(sql, tenantId, this.options.batch ?? 50, epoch);
         failures = 0;
       } catch (err) {
         failures++;
@@ -156,6 +176,12 @@ export class OutboxWorker {
         continue;
       }
       if (rows.length === 0) {
+        if (fence && !(await leaseRepository.isCurrent(sql, fence).catch(() => true))) {
+          // The lease is not (yet, or no longer) the live one: nothing may be claimed until the
+          // supervisor renews it, or stops this bot because another node has it.
+          await fence.gate.nextExtension(this.stopController.signal);
+          continue;
+        }
         if (this.woken) continue;
         const due = await nextDue(sql, tenantId).catch(() => null);
         const pollMs = this.options.pollMs ?? 5000;
@@ -183,7 +209,8 @@ export class OutboxWorker {
     const concurrency = this.options.concurrency ?? 4;
     let pause: number | null = null;
     while (queue.length > 0 || inFlight.size > 0) {
-      const index = this.stopping || pause !== null ? -1 : this.nextIndex(queue, busy, held);
+      const gateClosed = this.options.fence !== undefined && !mayWork(this.options.fence);
+      const index = this.stopping || pause !== null || gateClosed ? -1 : this.nextIndex(queue, busy, held);
       if (index < 0 || inFlight.size >= concurrency) {
         if (inFlight.size === 0) break;
         await Promise.race(inFlight);
@@ -240,17 +267,19 @@ export class OutboxWorker {
     await unclaim(
       this.options.sql,
       rows.map((r) => r.id),
+      this.options.fence?.epoch ?? null,
     ).catch((err: unknown) => this.options.logger.warn({ err }, 'outbox: could not give back claimed rows'));
   }
 
   /** Sends one row; resolves with how long its chat must wait (ms) before its next send, or null. */
   private async send(row: OutboxRow): Promise<number | null> {
     const { sql, logger } = this.options;
+    const epoch = this.options.fence?.epoch ?? null;
     const payload = { ...row.payload };
     if (EDIT_KINDS.has(row.kind) && payload.message_id === undefined && row.refId !== null) {
       const messageId = await postMessageId(sql, row.refId);
       if (messageId === null) {
-        await fail(sql, row.id, null, 'the post was never sent, so there is nothing to edit');
+        await fail(sql, row.id, null, 'the post was never sent, so there is nothing to edit', epoch);
         return null;
       }
       payload.message_id = messageId;
@@ -263,8 +292,7 @@ export class OutboxWorker {
       const code = typeof err.code === 'number' ? err.code : null;
       const description = err.description ?? err.message ?? String(raw);
       if (code !== null && isNotModified(code, description)) {
-        await complete(sql, row.id, { not_modified: true });
-        await applySent(sql, row, null);
+        if (await complete(sql, row.id, { not_modified: true }, epoch)) await applySent(sql, row, null);
         return null;
       }
       if (code === 429) {
@@ -273,7 +301,7 @@ export class OutboxWorker {
           { chatId: payload.chat_id },
           `outbox: Telegram asked to wait ${waitMs / 1000} s (429); sends into this chat wait, others go on`,
         );
-        await retryLater(sql, row.id, waitMs, code, description);
+        await retryLater(sql, row.id, waitMs, code, description, epoch);
         return waitMs;
       }
       const transient = code === null || code >= 500;
@@ -284,20 +312,27 @@ export class OutboxWorker {
           { method: row.method, code },
           `outbox: send failed (${description}); retrying in ${waitMs} ms`,
         );
-        await retryLater(sql, row.id, waitMs, code, description);
+        await retryLater(sql, row.id, waitMs, code, description, epoch);
         return waitMs;
       }
       logger.info(
         { method: row.method, kind: row.kind, code },
         `outbox: Telegram refused a send: ${description}`,
       );
-      await fail(sql, row.id, code, description);
-      await applyFailed(sql, row, code, description);
+      if (await fail(sql, row.id, code, description, epoch)) await applyFailed(sql, row, code, description);
       return null;
     }
     this.sent++;
-    await this.recording(() => complete(sql, row.id, result));
-    await this.recording(() => applySent(sql, row, result));
+    let recorded = false;
+    await this.recording(async () => {
+      recorded = await complete(sql, row.id, result, epoch);
+    });
+    if (recorded) await this.recording(() => applySent(sql, row, result));
+    else
+      logger.warn(
+        { id: row.id },
+        'outbox: a send was made after this bot moved to another node; its record is left to the new owner',
+      );
     return null;
   }
 

@@ -50,6 +50,18 @@ export interface TelegramAdapterOptions {
    * gets a client of its own rather than the process's shared one for the token.
    */
   sleep?: (ms: number) => Promise<void>;
+  /** Asked before every long poll (the lease fence, src/host/bot-runner.ts); absent = poll freely. */
+  pollFence?: PollFence;
+}
+
+/**
+ * What a long poll waits for and confirms (several supervisor nodes): `beforePoll` gets the offset the
+ * poll would confirm (Bot API getUpdates: every update below it is confirmed) and resolves with the offset
+ * to send, once the bot may poll; it may wait (its host's lease gate is closed) and resolves early when
+ * `signal` is aborted (the bot stops). Never rejects.
+ */
+export interface PollFence {
+  beforePoll(offset: number | undefined, signal: AbortSignal): Promise<number | undefined>;
 }
 
 export type BotContext = import('telegraf').Context<Update>;
@@ -145,6 +157,9 @@ export class TelegramAdapter {
   private stopRequested = false;
   /** Aborted by `stop()`: cancels the retried calls (getMe, deleteWebhook, …), never a send. */
   private readonly stopController = new AbortController();
+  private readonly pollFence: PollFence | undefined;
+  /** The offset of the last getUpdates that was answered: every update below it is confirmed. */
+  private confirmedOffset = 0;
   private polling: Promise<PollingOutcome> | undefined;
   private readyWaiters: Array<() => void> = [];
   private readonly firstPollDone = new Promise<void>((resolve) => {
@@ -152,6 +167,7 @@ export class TelegramAdapter {
   });
 
   constructor(options: TelegramAdapterOptions) {
+    this.pollFence = options.pollFence;
     this.api = botApi(options.token, {
       apiRoot: options.apiRoot,
       ...(options.sleep ? { clock: sleepClock(options.sleep) } : {}),
@@ -176,8 +192,17 @@ export class TelegramAdapter {
   private readonly bridge: CallApi = async (method, payload, callOptions) => {
     const isPoll = method === 'getUpdates' && payload !== undefined && 'timeout' in payload;
     let params = payload ?? {};
+    // Telegraf's offset sync when polling stops (getUpdates without a timeout): when the last poll
+    // confirmed that offset already, there is nothing to confirm, and the call is not made — it would
+    // only end, with a 409, the aborted long poll Telegram may still hold, or a next owner's poll.
+    if (method === 'getUpdates' && !isPoll && Number(params.offset ?? 0) <= this.confirmedOffset) return [];
     if (isPoll) {
       params = { ...params, timeout: this.firstPoll ? 0 : Math.min(Number(params.timeout), LONG_POLL_S) };
+      if (this.pollFence) {
+        const given = typeof params.offset === 'number' ? params.offset : undefined;
+        const offset = await this.pollFence.beforePoll(given, this.stopController.signal);
+        if (offset !== undefined) params = { ...params, offset };
+      }
     }
     const signals = [nativeSignal(callOptions?.signal)];
     if (retryRuleFor(method).attempts > 1) signals.push(this.stopController.signal);
@@ -185,6 +210,9 @@ export class TelegramAdapter {
     const signal = present.length > 1 ? AbortSignal.any(present) : present[0];
     try {
       const result = await this.api.call(method, params, signal ? { signal } : {});
+      if (method === 'getUpdates') {
+        this.confirmedOffset = Math.max(this.confirmedOffset, Number(params.offset ?? 0));
+      }
       if (isPoll) {
         this.lastPollAt = Date.now();
         this.pollFailure = null;

@@ -45,6 +45,13 @@ export interface Config {
    * announcements link to the public proof page under it. Unset: they show the commitment instead.
    */
   publicUrl: string | undefined;
+  /** This supervisor node's name in the cluster (the admin page's node list); default the host name. */
+  nodeName: string | undefined;
+  /**
+   * Seconds a node's lease of its bots lasts without renewal (renewed every third of it): after a node dies,
+   * another takes its bots over within about this time plus a third.
+   */
+  leaseTtlS: number;
   /** Language of the human log sentences (`msg`); default from the system locale (LC_ALL, LC_MESSAGES, LANG). */
   logLang: LogLanguage;
 }
@@ -183,6 +190,24 @@ const VARIABLES = {
   },
   SUPERVISOR_PORT: { schema: port.default(8082), example: '8082' },
   PUBLIC_URL: { schema: httpUrl.optional(), example: 'https://giveaways.example.com' },
+  NODE_NAME: {
+    schema: z
+      .string()
+      .trim()
+      .min(1, { error: 'is empty' })
+      .max(100, { error: 'is longer than 100 characters' })
+      .regex(/^[\w.@-]+$/, { error: 'may hold only letters, digits, ".", "-", "_" and "@"' })
+      .optional(),
+    example: 'node-a',
+  },
+  LEASE_TTL_S: {
+    schema: z.coerce
+      .number({ error: 'is not a number' })
+      .min(2, { error: 'must be at least 2 seconds' })
+      .max(300, { error: 'must be at most 300 seconds' })
+      .default(9),
+    example: '9',
+  },
   LOG_LANG: {
     schema: z
       .string()
@@ -254,6 +279,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: read(env, 'LOG_LEVEL'),
     supervisorPort: read(env, 'SUPERVISOR_PORT'),
     publicUrl: read(env, 'PUBLIC_URL'),
+    nodeName: read(env, 'NODE_NAME'),
+    leaseTtlS: read(env, 'LEASE_TTL_S'),
     logLang: read(env, 'LOG_LANG') ?? logLanguageFromLocale(env),
   };
 }

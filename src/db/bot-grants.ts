@@ -80,8 +80,12 @@ export const BOT_TABLE_GRANTS: Readonly<Record<string, TableGrant>> = {
       'result',
       'sent_at',
       'updated_at',
+      'claim_epoch',
     ],
   },
+  // The fence of a bot's work (src/db/repositories/leases.ts): its lease is read by the outbox claim, and
+  // the polling offset recorded under it. Who owns which bot is the supervisor's to write.
+  bot_leases: { select: ['tenant_id', 'epoch', 'expires_at', 'poll_offset'], update: ['poll_offset'] },
   // A winner's delivery outcome (effects.ts), found by id.
   winners: { select: ['id'], update: ['delivery_status', 'delivery_error', 'delivered_at'] },
   // The bot's username for the Join button (posts.ts botUsername); never the token.

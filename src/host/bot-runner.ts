@@ -13,13 +13,21 @@
  *   goes twice; code 0;
  * - on its own: 401 (F3), 409 (F1) or another fatal polling error (F2), or `fail()` (an uncaught error of
  *   this bot, or its host quarantining it); code from EXIT_CODES, with the reason.
+ *
+ * With a lease (the start message's `lease`, several supervisor nodes): every long poll waits while the
+ * host's lease gate is closed, and first records the offset it confirms under the lease's epoch; the
+ * database refuses that record once another node has the bot, and the poll then waits for the
+ * supervisor, which stops this bot. Polling resumes at the offset the previous owner recorded. The
+ * outbox claims and records under the same epoch (src/bot/outbox-worker.ts).
  */
 
 import { CountSync } from '../bot/count-sync.ts';
 import { type Handlers, registerHandlers } from '../bot/handlers.ts';
 import { EXIT_CODES, type FatalReason, type PollError } from '../bot/ipc.ts';
+import { type LeaseFence, LeaseGate, mayWork } from '../bot/lease-gate.ts';
 import { OutboxWorker } from '../bot/outbox-worker.ts';
-import { classifyError, TelegramAdapter } from '../bot/telegram.ts';
+import { classifyError, type PollFence, TelegramAdapter } from '../bot/telegram.ts';
+import { leaseRepository } from '../db/repositories/leases.ts';
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ParsedToHost } from './ipc.ts';
@@ -45,6 +53,8 @@ export interface BotRunnerOptions {
   logger: Logger;
   /** Resolves when a previous runner of this tenant in this host has finished its last send. */
   previousOutbox?: Promise<void>;
+  /** The host's lease gate (until when its bots may poll and send); default always open. */
+  gate?: LeaseGate;
   onReady(botId: number, botUsername: string): void;
   onExit(code: number, fatal: FatalReason | undefined): void;
 }
@@ -63,6 +73,7 @@ export class BotRunner {
   recentUpdates = 0;
   private readonly adapter: TelegramAdapter;
   private readonly log: Logger;
+  private readonly fence: LeaseFence | undefined;
   private outbox: OutboxWorker | undefined;
   private counts: CountSync | undefined;
   private handlers: Handlers | undefined;
@@ -76,7 +87,72 @@ export class BotRunner {
     this.tenantId = start.tenantId;
     this.incarnation = start.incarnation;
     this.log = options.logger.child({ tenant: start.tenantId });
-    this.adapter = new TelegramAdapter({ token: start.token, apiRoot: start.apiRoot });
+    const tenantId = Number(start.tenantId);
+    this.fence =
+      start.lease && Number.isSafeInteger(tenantId)
+        ? {
+            tenantId,
+            epoch: start.lease.epoch,
+            pollOffset: start.lease.pollOffset,
+            gate: options.gate ?? new LeaseGate(Number.POSITIVE_INFINITY),
+            lost: false,
+          }
+        : undefined;
+    this.adapter = new TelegramAdapter({
+      token: start.token,
+      apiRoot: start.apiRoot,
+      ...(this.fence ? { pollFence: this.pollFence(this.fence) } : {}),
+    });
+  }
+
+  /**
+   * The fence of every long poll (see the module comment). The offset is recorded beside the poll, not
+   * before it: a database that is slow or away must not hold up the updates (presses are answered "try
+   * again" meanwhile). A record the database refused stops the next poll until the supervisor renews its
+   * leases (and stops this bot if another node has it).
+   */
+  private pollFence(fence: LeaseFence): PollFence {
+    let recorded = fence.pollOffset ?? 0;
+    let refused = false;
+    let first = true;
+    const record = (offset: number) => {
+      const { sql } = this.options;
+      if (!sql) return;
+      recorded = offset;
+      leaseRepository.recordPollOffset(sql, fence, offset).then(
+        (current) => {
+          if (!current) refused = true;
+        },
+        // The database does not answer: the gate is the fence until it does.
+        () => undefined,
+      );
+    };
+    return {
+      beforePoll: async (offset, signal) => {
+        let next = offset;
+        if (first && fence.pollOffset !== null && (next ?? 0) < fence.pollOffset) next = fence.pollOffset;
+        first = false;
+        while (!signal.aborted && (refused || !mayWork(fence))) {
+          if (refused || fence.lost) {
+            this.log.warn(
+              { event: 'lease-not-current' },
+              "this bot's lease is not the live one; polling waits for the supervisor",
+            );
+            await fence.gate.nextExtension(signal);
+            refused = false;
+            recorded = 0;
+          } else {
+            this.log.warn(
+              { event: 'lease-gate-closed' },
+              "polling and sending wait: the supervisor has not renewed this node's bot leases",
+            );
+            await fence.gate.whenOpen(signal);
+          }
+        }
+        if (next !== undefined && next > recorded) record(next);
+        return next;
+      },
+    };
   }
 
   /** When its last getUpdates completed (epoch ms), and whether polling is failing. */
@@ -118,6 +194,7 @@ export class BotRunner {
         pacing: { sendsPerSecond: start.sendsPerSecond, sendsPerChatPerMinute: start.sendsPerChatPerMinute },
         logger: this.log,
         pollMs: HOSTED_OUTBOX_POLL_MS,
+        ...(this.fence ? { fence: this.fence } : {}),
       });
       this.counts = new CountSync({
         sql: lottery.sql,
@@ -160,6 +237,14 @@ export class BotRunner {
     });
     const outcome = await done;
     if (outcome.kind === 'failed' && !this.stopping) this.fail(outcome.reason);
+  }
+
+  /** Another node has this bot now: poll and send nothing more until stopped. */
+  leaseLost(): void {
+    if (this.fence && !this.fence.lost) {
+      this.fence.lost = true;
+      this.log.warn({ event: 'lease-lost' }, 'another node has this bot now; it waits to be stopped');
+    }
   }
 
   /** Wake the outbox: new rows are waiting. */

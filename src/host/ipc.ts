@@ -47,6 +47,20 @@ export const toHost = z.discriminatedUnion('type', [
     countEditIntervalMs: z.number().int().min(50).max(600_000).default(5000),
     /** The bot is alone in this host (isolated or botsPerHost 1): never quarantined again. */
     dedicated: z.boolean().default(false),
+    /**
+     * The supervisor node's lease of this bot (src/db/repositories/leases.ts): the epoch its polling
+     * offset and outbox work are fenced with, and the offset the previous owner recorded.
+     */
+    lease: z
+      .object({ epoch: z.number().int().min(1), pollOffset: z.number().int().min(0).nullable() })
+      .optional(),
+  }),
+  /** Until when (epoch ms) the bots of this host may poll and send: the node's leases were renewed. */
+  z.object({
+    type: z.literal('lease'),
+    validUntil: z.number(),
+    /** Tenants whose lease another node took over: their bots stop working at once. */
+    lost: z.array(z.string().min(1)).max(100_000).default([]),
   }),
   /** Stop one bot gracefully: polling stops, the offset is confirmed, the send in flight is recorded. */
   z.object({ type: z.literal('stop'), ...botKey }),

@@ -9,6 +9,8 @@
  *   or fatal error, an uncaught error thrown by its work (attributed through its AsyncLocalStorage context),
  *   or quarantine — it held the event loop for `blockedLoopMs` (loop-watch.ts), or it is the likeliest
  *   cause when the host's resident memory passes `memoryBudgetMb`.
+ * - `lease`: until when the bots may poll and send (the supervisor renewed its node's leases); a host
+ *   whose supervisor stops renewing (frozen) pauses them by itself (src/bot/lease-gate.ts).
  * - A `heartbeat` every `heartbeatMs` carries every bot's polling (last getUpdates, failing or not), the
  *   event-loop delay and the resident memory: one message per host, not per bot.
  * - An uncaught error no bot owns ends the host (exit 1): the supervisor restarts its bots elsewhere.
@@ -16,6 +18,7 @@
  *   the host exits. Signals are ignored while the supervisor is connected (it stops us in order).
  */
 import pg from 'pg';
+import { LeaseGate } from '../bot/lease-gate.ts';
 import { type Sql, sqlFromPool } from '../db/sql.ts';
 import { createLogger } from '../log/logger.ts';
 import { BotRunner } from './bot-runner.ts';
@@ -59,6 +62,8 @@ const bots = new Map<string, BotRunner>();
 const lastOfTenant = new Map<string, BotRunner>();
 /** Bots that are alone in this host (never quarantined: there is no neighbour to protect). */
 const dedicated = new Set<string>();
+/** Until when the bots may poll and send (the supervisor's `lease` messages); closed until the first. */
+const gate = new LeaseGate();
 
 const keyOf = (tenantId: string, incarnation: number) => `${tenantId}:${incarnation}`;
 
@@ -132,6 +137,7 @@ function startBot(message: Extract<ParsedToHost, { type: 'start' }>): void {
     start: message,
     sql,
     logger,
+    gate,
     ...(previous ? { previousOutbox: previous.outboxDone } : {}),
     onReady: (botId, botUsername) =>
       send({
@@ -222,6 +228,14 @@ process.on('message', (raw: unknown) => {
       return;
     case 'kill':
       bots.get(keyOf(message.tenantId, message.incarnation))?.kill();
+      return;
+    case 'lease':
+      // The lost ones first: the gate must not open again for a bot another node has now.
+      if (message.lost.length > 0) {
+        const lost = new Set(message.lost);
+        for (const runner of bots.values()) if (lost.has(runner.tenantId)) runner.leaseLost();
+      }
+      gate.extend(message.validUntil);
       return;
     case 'wake':
       for (const runner of bots.values()) if (runner.tenantId === message.tenantId) runner.wake();

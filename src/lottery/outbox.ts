@@ -10,6 +10,12 @@
  *
  * Each row has a `kind` (what it is for) and a `ref_id` (the row it concerns); effects.ts turns an
  * outcome into changes of that row (a post's message id, a winner's delivery status).
+ *
+ * Fencing (several supervisor nodes, src/db/repositories/leases.ts): a bot claims with its lease's epoch,
+ * and the claim takes nothing unless that lease is the tenant's live one; the epoch is stored on each row
+ * it claims (`claim_epoch`), and its outcome is recorded only while the row is still claimed with that
+ * epoch, so a node that lost the bot neither takes new sends nor overwrites what the new owner records.
+ * `epoch` null = unfenced (a bot run without the supervisor's leases: tests, tools).
  */
 import { type Sql, toDate } from '../db/sql.ts';
 
@@ -159,28 +165,39 @@ const NOT_HELD = `
  * queued during the wait, or put back from the batch that hit it, must not overtake it; rows into other
  * chats go on meanwhile (issue: a blocked chat held every other send of the bot back for minutes).
  */
-export async function claim(sql: Sql, tenantId: number, limit: number): Promise<OutboxRow[]> {
+export async function claim(
+  sql: Sql,
+  tenantId: number,
+  limit: number,
+  epoch: number | null = null,
+): Promise<OutboxRow[]> {
   const rows = await sql.query<RawRow>(
     `with ${WAITING_CHATS}
-     update outbox_messages u set status = 'sending', attempts = u.attempts + 1, updated_at = now()
+     update outbox_messages u set status = 'sending', attempts = u.attempts + 1, updated_at = now(),
+            claim_epoch = ?::bigint
       where u.id in (
         select o.id from outbox_messages o
          where o.tenant_id = ? and o.status = 'pending' and o.not_before <= now() and ${NOT_HELD}
          order by o.id limit ? for update of o skip locked)
+        and (?::bigint is null or exists (
+          select 1 from bot_leases l where l.tenant_id = ? and l.epoch = ?::bigint and l.expires_at > now()))
       returning u.id, u.tenant_id, u.method, u.payload, u.kind, u.ref_id, u.lottery_id, u.winner_id, u.meta,
                 u.attempts`,
-    [tenantId, tenantId, limit],
+    [tenantId, epoch, tenantId, limit, epoch, tenantId, epoch],
   );
   return rows.map(toRow).sort((a, b) => a.id - b.id);
 }
 
+/** The condition that a row is still claimed by `epoch` (anything, when `epoch` is null). */
+const STILL_CLAIMED = `(?::bigint is null or (status = 'sending' and claim_epoch = ?::bigint))`;
+
 /** Gives claimed rows that were not attempted back (status `pending`, the claim's attempt undone). */
-export async function unclaim(sql: Sql, ids: number[]): Promise<void> {
+export async function unclaim(sql: Sql, ids: number[], epoch: number | null = null): Promise<void> {
   if (ids.length === 0) return;
   await sql.query(
     `update outbox_messages set status = 'pending', attempts = greatest(0, attempts - 1), updated_at = now()
-      where id = any(string_to_array(?, ',')::bigint[]) and status = 'sending'`,
-    [ids.join(',')],
+      where id = any(string_to_array(?, ',')::bigint[]) and status = 'sending' and ${STILL_CLAIMED}`,
+    [ids.join(','), epoch, epoch],
   );
 }
 
@@ -200,13 +217,22 @@ export async function nextDue(sql: Sql, tenantId: number): Promise<Date | null> 
   return toDate(row.at);
 }
 
-/** Records a successful send and Telegram's result. */
-export async function complete(sql: Sql, id: number, result: unknown): Promise<void> {
-  await sql.query(
+/**
+ * Records a successful send and Telegram's result.
+ * @returns false when the row is no longer claimed with `epoch` (another owner took it): nothing written
+ */
+export async function complete(
+  sql: Sql,
+  id: number,
+  result: unknown,
+  epoch: number | null = null,
+): Promise<boolean> {
+  const rows = await sql.query(
     `update outbox_messages set status = 'sent', result = ?::jsonb, sent_at = now(), updated_at = now(),
-       error_code = null, error_description = null where id = ?`,
-    [JSON.stringify(result ?? null), id],
+       error_code = null, error_description = null where id = ? and ${STILL_CLAIMED} returning id`,
+    [JSON.stringify(result ?? null), id, epoch, epoch],
   );
+  return rows.length === 1;
 }
 
 /** Records a send that will not be retried (Telegram refused it for good). */
@@ -215,12 +241,14 @@ export async function fail(
   id: number,
   errorCode: number | null,
   description: string,
-): Promise<void> {
-  await sql.query(
+  epoch: number | null = null,
+): Promise<boolean> {
+  const rows = await sql.query(
     `update outbox_messages set status = 'failed', error_code = ?, error_description = ?, updated_at = now()
-      where id = ?`,
-    [errorCode, description.slice(0, 2000), id],
+      where id = ? and ${STILL_CLAIMED} returning id`,
+    [errorCode, description.slice(0, 2000), id, epoch, epoch],
   );
+  return rows.length === 1;
 }
 
 /** Puts a row back to `pending`, due after `delayMs`, with the error that made it wait. */
@@ -230,11 +258,12 @@ export async function retryLater(
   delayMs: number,
   errorCode: number | null,
   description: string,
+  epoch: number | null = null,
 ): Promise<void> {
   await sql.query(
     `update outbox_messages set status = 'pending', not_before = now() + (? * interval '1 millisecond'),
-       error_code = ?, error_description = ?, updated_at = now() where id = ?`,
-    [delayMs, errorCode, description.slice(0, 2000), id],
+       error_code = ?, error_description = ?, updated_at = now() where id = ? and ${STILL_CLAIMED}`,
+    [delayMs, errorCode, description.slice(0, 2000), id, epoch, epoch],
   );
 }
 

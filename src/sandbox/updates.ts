@@ -80,6 +80,12 @@ export class UpdateQueue {
   /** Called after an update is queued (the webhook deliverer listens here). */
   onPush: (() => void) | null = null;
 
+  /**
+   * getUpdates calls that found another one of the same token still held and ended it (Telegram answers
+   * the older one 409): two pollers of one token. Counted for tests of several supervisor nodes.
+   */
+  pollConflicts = 0;
+
   /** Number of updates not yet confirmed. */
   get pendingCount(): number {
     return this.#pending.length;

@@ -12,6 +12,7 @@
 import pg from 'pg';
 import type { UnusableReason } from '../contracts/bot.ts';
 import { type ActiveConfigRow, botConfigRepository } from '../db/repositories/bot-configs.ts';
+import { NODES_CHANNEL } from '../db/repositories/leases.ts';
 import { isUniqueViolation, type Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import { logMessages } from '../log/messages.ts';
@@ -73,6 +74,8 @@ export interface ConfigSourceOptions {
   onListenRestored?: () => void;
   /** LISTEN for NOTIFY, default true (false = polling alone, for benchmarks). */
   listen?: boolean;
+  /** Called on each NOTIFY `supervisor_nodes` (a node joined, is stopping, or released bot leases). */
+  onNodesChanged?: () => void;
 }
 
 export interface ConfigSource {
@@ -214,6 +217,10 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
     client.on('error', retry);
     client.on('end', retry);
     client.on('notification', (msg) => {
+      if (msg.channel === NODES_CHANNEL) {
+        options.onNodesChanged?.();
+        return;
+      }
       if (msg.channel === 'outbox_pending') {
         if (msg.payload) options.onOutboxPending?.(msg.payload);
         return;
@@ -226,6 +233,7 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
       await client.connect();
       await client.query('listen bot_config_changed');
       if (options.onOutboxPending) await client.query('listen outbox_pending');
+      if (options.onNodesChanged) await client.query(`listen ${NODES_CHANNEL}`);
       // Changes committed before LISTEN took effect sent no notification we could see: read again.
       refresh();
       if (listenFailures > 0) options.onListenRestored?.();

@@ -29,7 +29,9 @@ export interface HostedBotDeps {
   logger: Logger;
   hosts: HostPool;
   /** The secrets and settings for a start; undefined when the tenant has no usable config any more. */
-  resolveStart(tenantId: string): { token: string; tenantName: string } | undefined;
+  resolveStart(
+    tenantId: string,
+  ): { token: string; tenantName: string; lease?: { epoch: number; pollOffset: number | null } } | undefined;
   apiRoot: string;
   botSettings?: BotSettings;
   stopTimeoutMs: number;
@@ -51,7 +53,12 @@ export function createHostedBotActor(deps: HostedBotDeps) {
     };
     const start = deps.resolveStart(input.tenantId);
     if (!start) {
-      queueMicrotask(() => exit(null, null, { kind: 'other', description: 'the bot config is gone' }));
+      queueMicrotask(() =>
+        exit(null, null, {
+          kind: 'other',
+          description: 'the bot config is gone, or its lease is on another node',
+        }),
+      );
       return () => {};
     }
     let lastForwardedAt = 0;
@@ -69,6 +76,7 @@ export function createHostedBotActor(deps: HostedBotDeps) {
             token: start.token,
             apiRoot: deps.apiRoot,
             stopDeadlineMs: Math.max(100, deps.stopTimeoutMs - 500),
+            ...(start.lease ? { lease: start.lease } : {}),
             ...deps.botSettings,
           },
         },

@@ -113,6 +113,10 @@ export interface HostPool {
   wake(tenantId: string): void;
   /** Relays a wake-up to every bot (NOTIFY was lost for a while). */
   wakeAll(): void;
+  /** Until when (epoch ms) every host's bots may poll and send: the node's leases were renewed. */
+  leaseValidUntil(until: number, lost?: readonly string[]): void;
+  /** Whether a bot of this tenant is in a host now (started and not yet exited). */
+  hasBot(tenantId: string): boolean;
   /** The host machine's process actor. */
   readonly hostProcessActor: ReturnType<typeof fromCallback<HostProcessCommand, HostProcessInput>>;
   hosts(): HostStatus[];
@@ -150,6 +154,8 @@ export function createHostPool(options: HostPoolOptions): HostPool {
   const hostOfTenant = new Map<string, HostRecord>();
   let nextId = 1;
   let closed = false;
+  /** The latest lease validity, sent to every host (and to each new one after its init). */
+  let validUntil = 0;
 
   const sendTo = (record: HostRecord, message: ToHost) => {
     if (record.state === 'starting' || !record.proc) {
@@ -310,6 +316,7 @@ export function createHostPool(options: HostPoolOptions): HostPool {
         } satisfies ToHost,
         () => undefined,
       );
+      proc.send({ type: 'lease', validUntil } satisfies ToHost, () => undefined);
       receive((command) => {
         if (exited) return;
         if (command.type === 'STOP') {
@@ -400,6 +407,16 @@ export function createHostPool(options: HostPoolOptions): HostPool {
     wake(tenantId) {
       const record = hostOfTenant.get(tenantId);
       if (record) sendTo(record, { type: 'wake', tenantId });
+    },
+    hasBot(tenantId) {
+      for (const record of records.values())
+        for (const bot of record.bots.values()) if (bot.tenantId === tenantId) return true;
+      return false;
+    },
+    leaseValidUntil(until, lost = []) {
+      validUntil = until;
+      for (const record of records.values())
+        sendTo(record, { type: 'lease', validUntil: until, ...(lost.length > 0 ? { lost: [...lost] } : {}) });
     },
     wakeAll() {
       for (const record of records.values())

@@ -7,9 +7,15 @@
  * that can never start) → supervisor reconciles → tenant machines → bot processes; tenant `reportStatus` →
  * status store → `bot_status` table and `GET /status`. Every status comes from a machine: this file
  * decides nothing about restarts or unusable configs, it only translates.
+ *
+ * Several nodes: the config snapshot is narrowed to the tenants whose lease this node holds (leases.ts)
+ * before the machines see it, so a bot whose lease moves to another node leaves this node's snapshot and
+ * its machine stops it, and a lease taken starts one; the lease's epoch is part of the config hash, so a
+ * bot whose lease was lost and taken again restarts with the new epoch.
  */
 
-import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
 import { type Actor, createActor, toPromise } from 'xstate';
 import { type HostLogParams, type HostReport, hostMachine } from '../../machines/host.ts';
 import { type PlacementPolicy, resolvePlacementPolicy, sharedHostCount } from '../../machines/placement.ts';
@@ -34,6 +40,7 @@ import {
 import { type ChildEntry, prepareHostEntry } from './host-entry.ts';
 import { type BotSettings, createHostedBotActor } from './hosted-bot.ts';
 import { createHostPool, type HostPool, type HostStatus } from './hosts.ts';
+import { type LeaseKeeper, type LeaseKeeperView, type OwnedLease, startLeaseKeeper } from './leases.ts';
 import { tenantLogLine } from './log-lines.ts';
 import { startStatusMirror } from './status-mirror.ts';
 import { createStatusStore, type StatusStore } from './status-store.ts';
@@ -103,6 +110,10 @@ export interface SupervisorOptions {
   botSettings?: BotSettings;
   /** Module run as a bot host, default src/host/main.ts (tests substitute misbehaving ones). */
   hostEntry?: ChildEntry;
+  /** This node's name in the cluster (`NODE_NAME`), default the machine's host name. */
+  nodeName?: string;
+  /** Lease time of this node's bots (ms, `LEASE_TTL_S`), default 9000. */
+  leaseTtlMs?: number;
   /** An XState inspector (`@statelyai/inspect`) to stream every actor's events to. */
   inspect?: Parameters<typeof createActor>[1] extends infer O
     ? O extends { inspect?: infer I }
@@ -121,16 +132,27 @@ export interface Supervisor {
   flushStatus(): Promise<void>;
   /** The bot hosts now. */
   hosts(): HostStatus[];
+  /** This node and the leases it holds. */
+  node(): LeaseKeeperView;
+}
+
+/** A node id unique to this run: its name, its pid and a random part (a restarted node is a new one). */
+export function newNodeId(name: string): string {
+  return `${name.slice(0, 150)}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
 /** Start the supervisor; resolves once the first config read is under way. */
 export async function startSupervisor(options: SupervisorOptions): Promise<Supervisor> {
   const { logger } = options;
   const store = createStatusStore();
-  const mirror = startStatusMirror({ store, sql: options.sql, logger });
+  const nodeName = options.nodeName ?? hostname();
+  const nodeId = newNodeId(nodeName);
+  const mirror = startStatusMirror({ store, sql: options.sql, logger, nodeId });
   const msg = logMessages().supervisor;
   let shuttingDown = false;
+  /** The usable configs of the latest snapshot (all of them, owned here or not). */
   const configs = new Map<string, ActiveConfig>();
+  let lastSnapshot: ConfigSnapshot | undefined;
   /** Tenants of the latest snapshot whose config can never start (their machines are stopped). */
   const unusableNow = new Set<string>();
   /** Bot usernames as the bot processes reported them at readiness (for log lines). */
@@ -177,7 +199,9 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     stopTimeoutMs: options.stopTimeoutMs,
     resolveStart: (tenantId) => {
       const config = configs.get(tenantId);
-      return config ? { token: config.token, tenantName: config.tenantName } : undefined;
+      const lease = leases.owned.get(tenantId);
+      if (!config || !lease) return undefined;
+      return { token: config.token, tenantName: config.tenantName, lease };
     },
     onHeartbeat: (tenantId, at, lastPollAt) => {
       // The tenant machine sees a heartbeat every few seconds; the read model (`/status`, `bot_status`)
@@ -225,6 +249,11 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
         // Stopped because its config was disabled or deleted: reported (so bot_status gets it), then
         // dropped from the live status, so `/status` and the summary count the bots that should run.
         const gone = status.state === 'stopped' && status.reason === 'disabled';
+        // Its lease went to another node (still configured): the new owner reports it from now on.
+        if (gone && !shuttingDown && configs.has(status.tenantId) && !leases.owned.has(status.tenantId)) {
+          store.trigger.forget({ tenantId: status.tenantId });
+          return;
+        }
         store.trigger.report({
           status: {
             tenantId: status.tenantId,
@@ -259,11 +288,22 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     },
   });
 
+  const leases: LeaseKeeper = startLeaseKeeper({
+    sql: options.sql,
+    node: { nodeId, name: nodeName, pid: process.pid },
+    logger,
+    ...(options.leaseTtlMs ? { ttlMs: options.leaseTtlMs } : {}),
+    onOwned: () => deliver(),
+    onValidUntil: (until, lost) => hosts.leaseValidUntil(until, lost),
+    // The bot itself, not its status: a stopping bot is `stopped` in the status before it has exited.
+    isRunning: (tenantId) => hosts.hasBot(tenantId),
+  });
+
   const summary = createSummary({
     logger,
     store,
-    expected: () => new Set([...configs.keys(), ...unusableNow]),
-    configCount: () => configs.size,
+    expected: () => new Set([...[...configs.keys()].filter((t) => leases.owned.has(t)), ...unusableNow]),
+    configCount: () => [...configs.keys()].filter((t) => leases.owned.has(t)).length,
     adminUrl: options.adminUrl,
     checkIntervalS: options.checkIntervalS,
   });
@@ -302,17 +342,35 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   started.start();
 
   let previousKey = '';
-  const onSnapshot = (snapshot: ConfigSnapshot) => {
+  /** The snapshot narrowed to the tenants this node owns, each config hash with its lease's epoch. */
+  const ownedPart = (snapshot: ConfigSnapshot, owned: ReadonlyMap<string, OwnedLease>): ConfigSnapshot => ({
+    active: snapshot.active
+      .filter((c) => owned.has(c.tenantId))
+      .map((c) => ({ ...c, configHash: `${c.configHash}:${owned.get(c.tenantId)!.epoch}` })),
+    unusable: snapshot.unusable.filter((u) => owned.has(u.tenantId)),
+    at: snapshot.at,
+  });
+  const deliver = () => {
+    if (!lastSnapshot || shuttingDown) return;
+    const mine = ownedPart(lastSnapshot, leases.owned);
     configs.clear();
-    for (const c of snapshot.active) configs.set(c.tenantId, c);
+    for (const c of lastSnapshot.active) configs.set(c.tenantId, c);
     unusableNow.clear();
-    for (const u of snapshot.unusable) unusableNow.add(u.tenantId);
-    const key = snapshot.active.map((c) => `${c.tenantId}:${c.configHash}`).join(',');
+    for (const u of mine.unusable) unusableNow.add(u.tenantId);
+    const key = mine.active.map((c) => `${c.tenantId}:${c.configHash}`).join(',');
     const changed = key !== previousKey;
     previousKey = key;
-    started.send(toSnapshotEvent(snapshot));
+    started.send(toSnapshotEvent(mine));
     // Summarised once the states have settled (no bot starting or restarting), not before.
     summary.checked(changed);
+  };
+  const onSnapshot = (snapshot: ConfigSnapshot) => {
+    lastSnapshot = snapshot;
+    leases.setWanted([
+      ...snapshot.active.map((c) => c.tenantId),
+      ...snapshot.unusable.map((u) => u.tenantId),
+    ]);
+    deliver();
   };
 
   const sharedHosts = sharedHostCount(placement, availableParallelism());
@@ -330,7 +388,11 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     onSnapshot,
     listen: options.listen,
     onOutboxPending: (tenantId) => hosts.wake(tenantId),
-    onListenRestored: () => hosts.wakeAll(),
+    onListenRestored: () => {
+      hosts.wakeAll();
+      leases.wake();
+    },
+    onNodesChanged: () => leases.wake(),
   });
   // Wait (briefly: the database may be down) until NOTIFY is heard, so changes from now on apply at once.
   await Promise.race([configSource.listening, new Promise((r) => setTimeout(r, 2000).unref())]);
@@ -344,15 +406,19 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     },
     flushStatus: () => mirror.flush(),
     hosts: () => hosts.hosts(),
+    node: () => leases.view(),
     shutdown() {
       shutdownPromise ??= (async () => {
         shuttingDown = true;
         summary.stop();
         await configSource.close();
+        await leases.beginStop();
         const before = Object.values(store.getSnapshot().context.tenants).filter((t) => t.pid !== null);
         started.send({ type: 'SHUTDOWN', at: Date.now() });
         hosts.close();
         await toPromise(started).catch((err: unknown) => logger.error({ err }, msg.stoppedWithError()));
+        // Every bot has stopped: their leases go back, and another node takes them over at once.
+        await leases.release();
         await mirror.flush();
         mirror.stop();
         logger.info(

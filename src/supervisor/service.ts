@@ -53,6 +53,8 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
     checkIntervalS: config.checkIntervalS,
     stopTimeoutMs: config.stopTimeoutMs,
     placement: { sharedHosts: config.botHosts, botsPerHost: config.botsPerHost },
+    ...(config.nodeName ? { nodeName: config.nodeName } : {}),
+    leaseTtlMs: Math.round(config.leaseTtlS * 1000),
     adminUrl:
       options.adminUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
     inspect: inspection?.inspect as never,
@@ -73,6 +75,7 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
   const statusServer = buildStatusServer({
     store: supervisor.store,
     hosts: () => supervisor.hosts(),
+    node: () => supervisor.node(),
     logger,
     databaseUp: () => supervisor.configSource.databaseUp,
     shuttingDown: () => supervisor.shuttingDown,

@@ -7,7 +7,8 @@
  * warning, without holding up the others. When the
  * database is unreachable the dirty tenants are kept and written when it answers again. A tenant dropped
  * from the store (its config disabled or deleted) still gets its last status written. With the state go
- * the bot host the bot runs in (`host_id`) and, when that host is its own, why (`isolation`).
+ * the bot host the bot runs in (`host_id`) and, when that host is its own, why (`isolation`). With several
+ * supervisor nodes, a node never writes over the status of a bot another node holds the lease of.
  */
 
 import { ISOLATION_REASONS, type IsolationReason } from '../contracts/bot.ts';
@@ -25,6 +26,11 @@ export interface StatusMirrorOptions {
   logger: Logger;
   /** Retry interval while the database is unreachable (ms), default 2000. */
   retryMs?: number;
+  /**
+   * This supervisor node (several nodes, src/supervisor/leases.ts): a status is not written over a bot
+   * that another node holds a live lease of. Absent: every status is written.
+   */
+  nodeId?: string;
 }
 
 /** The most statuses written by one statement. */
@@ -43,6 +49,8 @@ const UPSERT = `
            restarts integer, bot_username text, since timestamptz, heartbeat_at timestamptz,
            poll_failing_since timestamptz, poll_error_code integer, isolation text, host_id text)
    where exists (select 1 from tenants t where t.id = u.tenant_id)
+     and not exists (select 1 from bot_leases l
+                      where l.tenant_id = u.tenant_id and l.node_id <> ?::text and l.expires_at > now())
   on conflict (tenant_id) do update set
     state = excluded.state, reason = excluded.reason, detail = excluded.detail, pid = excluded.pid,
     restarts = excluded.restarts, bot_username = coalesce(excluded.bot_username, bot_status.bot_username),
@@ -104,7 +112,7 @@ export function startStatusMirror(options: StatusMirrorOptions): StatusMirror {
   const write = async (statuses: TenantStatus[]) => {
     // Not database tenants (tests with synthetic ids) are left out.
     const rows = statuses.filter((s) => Number.isSafeInteger(Number(s.tenantId))).map(row);
-    if (rows.length > 0) await options.sql.query(UPSERT, [JSON.stringify(rows)]);
+    if (rows.length > 0) await options.sql.query(UPSERT, [JSON.stringify(rows), options.nodeId ?? null]);
   };
 
   /** The database is unreachable: keep what is not written yet and try again in a while. */

@@ -1,6 +1,7 @@
 /**
  * The supervisor's own small HTTP server on loopback (`SUPERVISOR_PORT`, default 8082):
- * `GET /status` → every tenant's live status and the counts by state; `GET /healthz` → 200 while the
+ * `GET /status` → every tenant's live status and the counts by state, this node and the bot leases it
+ * holds (several nodes, docs/operations.md); `GET /healthz` → 200 while the
  * supervisor runs (with whether the database answers), 503 once it is shutting down.
  *
  * `/status` gives states and reason codes only, never the detail text behind them (Telegram's error
@@ -15,12 +16,15 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../log/logger.ts';
 import type { HostStatus } from './hosts.ts';
+import type { LeaseKeeperView } from './leases.ts';
 import { countByState, type StatusStore } from './status-store.ts';
 
 export interface StatusServerOptions {
   store: StatusStore;
   /** The bot hosts now (ids, kinds, pids, bots, event-loop delay, memory). */
   hosts?: () => HostStatus[];
+  /** This node and the bot leases it holds (several nodes share one database). */
+  node?: () => LeaseKeeperView;
   logger: Logger;
   databaseUp: () => boolean;
   shuttingDown: () => boolean;
@@ -79,7 +83,20 @@ export function buildStatusServer(options: StatusServerOptions): FastifyInstance
       // A host silent for policy.silentHostMs (15 s) is killed; until then this shows how long it has been.
       last_heartbeat_at: h.lastHeartbeatAt ? new Date(h.lastHeartbeatAt).toISOString() : null,
     }));
-    return { counts: countByState(context), database_up: options.databaseUp(), tenants, hosts };
+    const view = options.node?.();
+    const node = view
+      ? {
+          node_id: view.nodeId,
+          name: view.name,
+          live_nodes: view.liveNodes,
+          leases_valid_until: view.validUntil > 0 ? new Date(view.validUntil).toISOString() : null,
+          // The bots this node owns (tenant ids, each with its lease's epoch), and those it hands over.
+          leases: view.leases
+            .sort((a, b) => Number(a.tenantId) - Number(b.tenantId))
+            .map((l) => ({ tenant_id: l.tenantId, epoch: l.epoch, handing_over: l.givingBack })),
+        }
+      : null;
+    return { counts: countByState(context), database_up: options.databaseUp(), node, tenants, hosts };
   });
   app.get('/healthz', async (_request, reply) => {
     if (options.shuttingDown()) return reply.code(503).send({ status: 'shutting-down' });

@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       botsPerHost: 1000,
       appSecret: undefined,
       logLevel: 'info',
+      nodeName: undefined,
+      leaseTtlS: 9,
       supervisorPort: 8082,
       publicUrl: undefined,
       logLang: 'en',
@@ -52,6 +54,8 @@ describe('loadConfig', () => {
         PUBLIC_URL: 'https://giveaways.example.com/',
         BOT_DATABASE_URL: 'postgresql://bot:q@db.example:5433/app',
         LOG_LANG: 'zh-CN',
+        NODE_NAME: 'node-b',
+        LEASE_TTL_S: '4.5',
       },
       cwd,
     );
@@ -71,6 +75,8 @@ describe('loadConfig', () => {
       supervisorPort: 9100,
       publicUrl: 'https://giveaways.example.com',
       logLang: 'zh-CN',
+      nodeName: 'node-b',
+      leaseTtlS: 4.5,
     });
   });
 
@@ -121,6 +127,11 @@ describe('loadConfig', () => {
     ['APP_SECRET', 'short', 'shorter than 16'],
     ['LOG_LEVEL', 'loud', 'not one of'],
     ['SUPERVISOR_PORT', '-1', 'between 0 and 65535'],
+    ['NODE_NAME', 'node a', 'only letters'],
+    ['NODE_NAME', 'n'.repeat(101), 'longer than 100'],
+    ['LEASE_TTL_S', '1', 'at least 2'],
+    ['LEASE_TTL_S', 'long', 'not a number'],
+    ['LEASE_TTL_S', '301', 'at most 300'],
   ])('rejects %s=%j naming the variable, the problem and a good example', (variable, value, problem) => {
     const err = errorOf({ [variable]: value });
     expect(err.variable).toBe(variable);

@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBotGrants } from '../../src/db/database.ts';
+import { leaseRepository } from '../../src/db/repositories/leases.ts';
 import { type Sql, sqlFromOrm, sqlFromPool } from '../../src/db/sql.ts';
 import { hasStartedBot, recordBlocked } from '../../src/lottery/bot-users-store.ts';
 import { chatNames, flagChat } from '../../src/lottery/chats-store.ts';
@@ -156,6 +157,30 @@ describe('the bot role', () => {
       [postId],
     );
     expect(shown).toEqual({ message_id: '77', shown_entry_count: 3 });
+  });
+
+  it('works under its lease: fenced claims and records, the polling offset; never takes a lease itself', async () => {
+    const [lease] = await leaseRepository.acquire(owner, 'grants-node', [tenantId], 60_000);
+    await enqueue(bot, [
+      {
+        tenantId,
+        method: 'sendMessage',
+        payload: { chat_id: 5, text: 'fenced' },
+        kind: 'join-result',
+        dedupeKey: 'grants:fenced',
+      },
+    ]);
+    const rows = await claim(bot, tenantId, 10, lease!.epoch);
+    expect(rows.map((r) => r.payload.text)).toContain('fenced');
+    for (const row of rows) expect(await complete(bot, row.id, { ok: true }, lease!.epoch)).toBe(true);
+    expect(await leaseRepository.isCurrent(bot, lease!)).toBe(true);
+    expect(await leaseRepository.recordPollOffset(bot, lease!, 12)).toBe(true);
+    await expect(leaseRepository.acquire(bot, 'a-bot', [tenantId], 60_000)).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(
+      leaseRepository.renew(bot, { nodeId: 'a-bot', name: 'x', pid: 1 }, [], 1000),
+    ).rejects.toThrow(/permission denied/);
   });
 
   it("writes the chats it is in (the bot's my_chat_member upsert)", async () => {

@@ -9,6 +9,7 @@ import { makeTenant } from '../helpers/factories/index.ts';
 const TABLES = [
   'audit_events',
   'bot_configs',
+  'bot_leases',
   'bot_status',
   'bot_users',
   'chats',
@@ -21,6 +22,7 @@ const TABLES = [
   'outbox_messages',
   'prizes',
   'sessions',
+  'supervisor_nodes',
   'tenants',
   'winners',
 ];

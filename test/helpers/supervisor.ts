@@ -67,6 +67,10 @@ export async function startTestSupervisor(
     lottery?: boolean;
     /** Default: silent (TEST_LOG_LEVEL). */
     logger?: Logger;
+    /** This node's name (several supervisors on one database). */
+    nodeName?: string;
+    /** Lease time of its bots (ms), default the product's. */
+    leaseTtlMs?: number;
   } = {},
 ): Promise<SupervisorHarness> {
   const supervisor = await startSupervisor({
@@ -86,6 +90,8 @@ export async function startTestSupervisor(
     placement: { sharedHosts: 1, spareHosts: 0, ...options.placement },
     ...(options.hostEntry ? { hostEntry: options.hostEntry } : {}),
     ...(options.botSettings ? { botSettings: options.botSettings } : {}),
+    ...(options.nodeName ? { nodeName: options.nodeName } : {}),
+    ...(options.leaseTtlMs ? { leaseTtlMs: options.leaseTtlMs } : {}),
   });
   const histories = new Map<string, TenantStatus[]>();
   const spawned = new Map<string, number[]>();

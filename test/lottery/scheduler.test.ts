@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sqlFromPool } from '../../src/db/sql.ts';
 import { verifyProof } from '../../src/lottery/fairness/index.ts';
 import { drawNow, joinLottery, loadProof, type MembershipCheck } from '../../src/lottery/index.ts';
 import { type DrawScheduler, startDrawScheduler } from '../../src/lottery/scheduler.ts';
@@ -140,6 +141,39 @@ async function rowIsFree(lotteryId: number): Promise<boolean> {
 }
 
 describe('draw scheduler', () => {
+  it('three supervisor nodes, each with its own pool, draw each due lottery exactly once', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await dueLottery(`Three nodes ${i}`, false));
+    const pools = [0, 1, 2].map(() => new pg.Pool({ connectionString: world.db.url, max: 10 }));
+    try {
+      const nodes = pools.map((pool) => {
+        const s = startDrawScheduler({
+          sql: sqlFromPool(pool),
+          seedCipher: world.seedCipher,
+          membershipFor: async () => async () => 'member',
+          logger: testLogger(),
+          intervalMs: 3_600_000,
+        });
+        schedulers.push(s);
+        return s;
+      });
+      // Every node looks at the same moment, three times over.
+      for (let round = 0; round < 3; round++) await Promise.all(nodes.map((n) => n.tick()));
+      for (const id of ids) {
+        expect(await statusOf(id)).toBe('drawn');
+        expect(await counts(id)).toEqual({ winners: 2, announcements: 1 });
+      }
+      const [row] = await world.sql.query<{ n: string }>(
+        'select count(*) as n from draw_proofs where lottery_id = any(?::int[])',
+        [`{${ids.join(',')}}`],
+      );
+      expect(Number(row!.n)).toBe(12);
+    } finally {
+      await Promise.all(schedulers.splice(0).map((s) => s.stop()));
+      await Promise.all(pools.map((p) => p.end()));
+    }
+  }, 60_000);
+
   it('draws due lotteries side by side: one waiting for membership answers does not hold up another', async () => {
     const slow = await dueLottery('Slow checks', true);
     const quick = await dueLottery('Quick', false);

@@ -11,6 +11,7 @@ import { Migration20261202200000Auth } from './Migration20261202200000Auth.ts';
 import { Migration20261202500000Degraded } from './Migration20261202500000Degraded.ts';
 import { Migration20261202600000AuditIndex } from './Migration20261202600000AuditIndex.ts';
 import { Migration20261202700000Hosts } from './Migration20261202700000Hosts.ts';
+import { Migration20261206100000Leases } from './Migration20261206100000Leases.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129000000Init', class: Migration20261129000000Init },
@@ -21,4 +22,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202500000Degraded', class: Migration20261202500000Degraded },
   { name: 'Migration20261202600000AuditIndex', class: Migration20261202600000AuditIndex },
   { name: 'Migration20261202700000Hosts', class: Migration20261202700000Hosts },
+  { name: 'Migration20261206100000Leases', class: Migration20261206100000Leases },
 ];

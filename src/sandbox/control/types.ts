@@ -78,6 +78,8 @@ export interface Overview {
     first_name: string;
     webhook_url: string | null;
     pending_updates: number;
+    /** getUpdates calls that ended another one of the same token still held (two pollers: 409). */
+    poll_conflicts: number;
   }>;
   users: Array<{
     id: number;

@@ -84,6 +84,7 @@ export function overview(state: SandboxState): Overview {
       first_name: b.first_name,
       webhook_url: b.webhook?.url ?? null,
       pending_updates: b.queue.pendingCount,
+      poll_conflicts: b.queue.pollConflicts,
     })),
     users: [...state.users.values()].map((u) => ({
       id: u.id,

@@ -89,6 +89,7 @@ function getUpdates(ctx: MethodContext): Update[] | Promise<Update[]> {
   const offset = params.int('offset') ?? 0;
   const limit = Math.min(100, Math.max(1, params.int('limit') ?? 100));
   const timeout = Math.min(MAX_TIMEOUT_S, Math.max(0, params.int('timeout') ?? 0));
+  if (queue.held) queue.pollConflicts++;
   if (queue.held)
     queue.terminateHeld(state.limits.pollConflict ? new BotApiError(409, TG.conflictPoll) : null);
   queue.confirm(offset);
