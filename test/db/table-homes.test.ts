@@ -29,6 +29,8 @@ const HOMES: Record<string, string> = {
   winners: 'src/lottery/winners-store.ts',
   draw_proofs: 'src/lottery/winners-store.ts',
   outbox_messages: 'src/lottery/outbox.ts',
+  supervisor_nodes: 'src/db/repositories/leases.ts',
+  bot_leases: 'src/db/repositories/leases.ts',
 };
 
 /**
