@@ -114,6 +114,7 @@ describe('access', () => {
     ['POST', '/api/admin/tenants/1/enable'],
     ['POST', '/api/admin/invites'],
     ['GET', '/api/admin/audit'],
+    ['GET', '/api/admin/nodes'],
   ] as const)('%s %s: 401 without a session, 403 for an organiser', async (method, url) => {
     expect((await world.app.inject({ method, url })).statusCode).toBe(401);
     const organiser = await signedUp(world.app, `nosy_${Math.random().toString(36).slice(2, 10)}`);

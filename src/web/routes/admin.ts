@@ -1,16 +1,19 @@
 /**
  * Platform admin routes: `GET /api/admin/tenants`, `POST /api/admin/tenants/:id/disable`,
- * `POST /api/admin/tenants/:id/enable`, `POST /api/admin/invites`, `GET /api/admin/audit` (the audit log).
+ * `POST /api/admin/tenants/:id/enable`, `POST /api/admin/invites`, `GET /api/admin/audit` (the audit log),
+ * `GET /api/admin/nodes` (the supervisor nodes sharing the database).
  * Non-admins get 403.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { type Guard, signedIn } from '../auth/guard.ts';
 import {
   inviteView,
+  nodeListView,
   tenantIdParams,
   tenantListQuery,
   tenantListView,
   tenantView,
+  toNodeItem,
   toTenantListItem,
   toTenantView,
 } from '../schemas/admin.ts';
@@ -69,6 +72,20 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (
         toTenantView(await admin.setDisabled(signedIn(request), request.params.id, action === 'disable')),
     );
   }
+
+  app.get(
+    '/nodes',
+    {
+      schema: {
+        tags: ['admin'],
+        summary:
+          'The supervisor nodes seen in the last day, newest first: live, stopping or lost, and their bots',
+        security,
+        response: { 200: nodeListView, ...errorResponses(...SIGNED_IN) },
+      },
+    },
+    async (request) => ({ items: (await admin.listNodes(signedIn(request))).map(toNodeItem) }),
+  );
 
   app.post(
     '/invites',

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ROLES } from '../../contracts/account.ts';
 import { BOT_STATES, ISOLATION_REASONS } from '../../contracts/bot.ts';
 import type { TenantListItem, TenantRecord } from '../../db/repositories/tenants.ts';
+import { NODE_STATES, type NodeListItem } from '../services/admin-service.ts';
 import { shownState } from '../services/bot-liveness.ts';
 import { isolationReason } from './bot.ts';
 import { instant, iso } from './common.ts';
@@ -74,6 +75,28 @@ export const tenantListView = z
   })
   .describe('TenantList');
 
+export const nodeListView = z
+  .object({
+    items: z.array(
+      z
+        .object({
+          node_id: z.string().describe('unique per run: name:pid:random'),
+          name: z.string().describe('NODE_NAME, or the host name'),
+          pid: z.number().int().nullable(),
+          started_at: instant,
+          heartbeat_at: instant.describe('its last renewal (ISO-8601 date-time)'),
+          state: z
+            .enum(NODE_STATES)
+            .describe(
+              'live (renewing its leases), stopping (shutting down, handing its bots over) or lost (not renewed within its lease time)',
+            ),
+          bots: z.number().int().describe('the bots it runs now (live leases)'),
+        })
+        .describe('SupervisorNode'),
+    ),
+  })
+  .describe('SupervisorNodeList');
+
 export const inviteView = z
   .object({
     code: z.string().describe('give it to the new organiser; shown only once'),
@@ -109,5 +132,18 @@ export function toTenantListItem(item: TenantListItem): z.output<typeof tenantLi
       isolation_reason: isolationReason(bot.isolation),
       host_id: bot.hostId,
     },
+  };
+}
+
+/** A supervisor node as `GET /api/admin/nodes` answers it. */
+export function toNodeItem(node: NodeListItem): z.output<typeof nodeListView>['items'][number] {
+  return {
+    node_id: node.nodeId,
+    name: node.name,
+    pid: node.pid,
+    started_at: iso(node.startedAt),
+    heartbeat_at: iso(node.heartbeatAt),
+    state: node.state,
+    bots: node.bots,
   };
 }

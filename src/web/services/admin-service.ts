@@ -1,12 +1,14 @@
 /**
  * What only the platform admin may do: list every tenant with its bot's state, disable or enable a
- * tenant, and hand out invite codes (`REGISTRATION=invite`). Disabling a tenant ends its sessions at
+ * tenant, hand out invite codes (`REGISTRATION=invite`), and see the supervisor nodes sharing the
+ * database (docs/operations.md, "Several nodes"). Disabling a tenant ends its sessions at
  * once and (through the tenants trigger's NOTIFY) makes the supervisor stop its bot.
  * The guard lets only admins reach these methods; the service re-checks the role anyway.
  */
 
 import { auditRepository, tenantActor } from '../../db/repositories/audit.ts';
 import { inviteRepository } from '../../db/repositories/invites.ts';
+import { leaseRepository, type NodeRecord } from '../../db/repositories/leases.ts';
 import { sessionRepository } from '../../db/repositories/sessions.ts';
 import { type TenantListItem, type TenantRecord, tenantRepository } from '../../db/repositories/tenants.ts';
 import type { Sql } from '../../db/sql.ts';
@@ -16,6 +18,25 @@ import type { AuthContext } from './auth-service.ts';
 
 /** Invite codes stay valid this long (ms). */
 export const INVITE_TTL_MS = 7 * 24 * 3600_000;
+
+/**
+ * How the admin page shows a supervisor node: `live` (renewing its leases), `stopping` (live, shutting
+ * down cleanly and handing its bots over), `lost` (not renewed within its lease time: dead, frozen or cut
+ * off from the database; its leases expire and the other nodes take its bots).
+ */
+export const NODE_STATES = ['live', 'stopping', 'lost'] as const;
+export type NodeState = (typeof NODE_STATES)[number];
+
+/** A supervisor node with the state the admin page shows. */
+export interface NodeListItem extends NodeRecord {
+  state: NodeState;
+}
+
+/** A node's shown state: not live is lost (whether or not it was stopping), else stopping or live. */
+export function nodeState(node: Pick<NodeRecord, 'live' | 'stopping'>): NodeState {
+  if (!node.live) return 'lost';
+  return node.stopping ? 'stopping' : 'live';
+}
 
 export class AdminService {
   constructor(private readonly sql: Sql) {}
@@ -27,6 +48,13 @@ export class AdminService {
   ): Promise<{ items: TenantListItem[]; total: number }> {
     requireAdmin(actor);
     return tenantRepository.list(this.sql, page);
+  }
+
+  /** Every supervisor node seen in the last day, newest first, with its state and the bots it runs. */
+  async listNodes(actor: AuthContext): Promise<NodeListItem[]> {
+    requireAdmin(actor);
+    const nodes = await leaseRepository.nodes(this.sql);
+    return nodes.map((node) => ({ ...node, state: nodeState(node) }));
   }
 
   /**

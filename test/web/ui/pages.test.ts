@@ -144,6 +144,19 @@ const routes: Record<string, () => unknown> = {
     ],
     next_before: null,
   }),
+  'GET /api/admin/nodes': () => ({
+    items: [
+      {
+        node_id: 'node-east:4242:ab12cd',
+        name: 'node-east',
+        pid: 4242,
+        started_at: '2026-12-01T08:00:00.000Z',
+        heartbeat_at: '2026-12-01T09:30:00.000Z',
+        state: 'live',
+        bots: 7,
+      },
+    ],
+  }),
   'GET /api/admin/tenants?limit=50&offset=0': () => ({
     total: 2,
     items: [
@@ -239,6 +252,8 @@ describe('pages', () => {
         'Signed in',
         'Running on its own',
         'bot host 4, its own (event-loop-blocked)',
+        'Supervisor nodes',
+        'node-east',
       ],
     ],
     [

@@ -80,6 +80,8 @@ export const adminApi = {
   enable: (id: number) =>
     request<Answer<'/api/admin/tenants/{id}/enable', 'post'>>('POST', `/admin/tenants/${id}/enable`),
   invite: () => request<Answer<'/api/admin/invites', 'post'>>('POST', '/admin/invites'),
+  /** The supervisor nodes seen in the last day, newest first, each live, stopping or lost. */
+  nodes: () => request<Answer<'/api/admin/nodes', 'get'>>('GET', '/admin/nodes'),
   /** The audit log, newest first; `action` is one action or a group ending with "." (`auth.`). */
   audit: (query: Query<'/api/admin/audit', 'get'>) =>
     request<Answer<'/api/admin/audit', 'get'>>('GET', '/admin/audit', { query }),

@@ -3873,6 +3873,106 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/nodes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The supervisor nodes seen in the last day, newest first: live, stopping or lost, and their bots */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description SupervisorNodeList */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description unique per run: name:pid:random */
+                node_id: string;
+                /** @description NODE_NAME, or the host name */
+                name: string;
+                pid: number | null;
+                /** @description ISO-8601 date-time */
+                started_at: string;
+                /** @description its last renewal (ISO-8601 date-time) */
+                heartbeat_at: string;
+                /**
+                 * @description live (renewing its leases), stopping (shutting down, handing its bots over) or lost (not renewed within its lease time)
+                 * @enum {string}
+                 */
+                state: 'live' | 'stopping' | 'lost';
+                /** @description the bots it runs now (live leases) */
+                bots: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/invites': {
     parameters: {
       query?: never;

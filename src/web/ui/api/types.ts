@@ -78,6 +78,11 @@ export type JsonValue = components['schemas']['JsonValue'];
 /** One tenant in the platform admin's list, with its bot's state. */
 export type TenantItem = Answer<'/api/admin/tenants', 'get'>['items'][number];
 
+/** One supervisor node sharing the database (GET /api/admin/nodes), with the bots it runs. */
+export type SupervisorNode = Answer<'/api/admin/nodes', 'get'>['items'][number];
+/** `live` (renewing its leases), `stopping` (shutting down cleanly) or `lost` (not renewed in time). */
+export type NodeState = SupervisorNode['state'];
+
 export type Lottery = Answer<'/api/lotteries/{id}', 'get'>;
 export type LotteryStatus = Lottery['status'];
 export type Language = Lottery['language'];

@@ -355,6 +355,19 @@ export const en = {
     inviteCreated: 'Invite code created: give it to the new organiser. It is shown only once.',
     inviteExpires: 'Valid until {time}, for one sign-up.',
   },
+  nodes: {
+    title: 'Supervisor nodes',
+    hint: 'The supervisor processes sharing this database, seen in the last day. Each live node runs its share of the bots; the bots of a lost node move to the live ones once its leases expire.',
+    empty:
+      'No supervisor node has reported yet. The bots run only while the supervisor (tg-lottery start or supervise) is running and reaches the database.',
+    name: 'Node',
+    state: 'State',
+    bots: 'Bots',
+    pid: 'PID',
+    startedAt: 'Started',
+    heartbeatAt: 'Last heartbeat',
+    states: { live: 'Live', stopping: 'Stopping', lost: 'Lost' },
+  },
   account: {
     title: 'Account',
     passwordTitle: 'Change password',

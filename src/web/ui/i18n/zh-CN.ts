@@ -348,6 +348,19 @@ export const zhCN: Messages = {
     inviteCreated: '邀请码已生成：请交给新的发起人。它只显示这一次。',
     inviteExpires: '有效期至 {time}，仅限一次注册。',
   },
+  nodes: {
+    title: '监管节点',
+    hint: '最近一天内连接到此数据库的监管进程。每个在线节点运行其分担的 Bot；节点失联后，其租约一到期，它的 Bot 就会转到在线节点上运行。',
+    empty:
+      '还没有监管节点报告。只有监管进程（tg-lottery start 或 supervise）在运行并能连接数据库时，Bot 才会运行。',
+    name: '节点',
+    state: '状态',
+    bots: 'Bot 数',
+    pid: '进程号',
+    startedAt: '启动时间',
+    heartbeatAt: '最后心跳',
+    states: { live: '在线', stopping: '正在停止', lost: '失联' },
+  },
   account: {
     title: '账户',
     passwordTitle: '修改密码',
