@@ -2,9 +2,10 @@
  * How many bot leases a supervisor node takes or gives back in one lease round, as a pure function of
  * what it sees (docs/operations.md, "Several nodes"). Placement by load: every live node aims at its fair
  * share of the bots, `ceil(bots / live nodes)`. Hysteresis: a node gives bots back only when it holds more
- * than its share plus a slack (a tenth of the share, at least one), or more than its share while another
- * node holds fewer than its share minus the slack; so a node that joins or leaves moves about the bots it
- * must, not everything, and counts that differ by a little between nodes move nothing.
+ * than its share plus a slack (a tenth of the share, at least one), or — while some node is starved (holds
+ * fewer than the share minus the slack, or fewer than `floor(bots / live nodes)`) — more than that floor
+ * (at least one bot then, down to the share); so a node that joins or leaves moves about the bots it must,
+ * not everything, and counts that differ by a little between nodes move nothing.
  * Free leases (never taken, released, or expired with a dead node) are taken up to the share; free leases
  * left over for two rounds (nodes that disagreed on how many they are) are taken up to share plus slack,
  * so no bot stays without an owner.
@@ -49,7 +50,13 @@ export function planLeaseRound(view: LeaseRoundView): LeaseRoundPlan {
   const slack = leaseSlack(share);
   const ceiling = view.freeRounds >= 2 ? share + slack : share;
   const take = Math.max(0, Math.min(view.free, ceiling - view.held));
-  const starved = view.fewestHeld < share - slack;
-  const giveBack = view.held > share + slack || (starved && view.held > share) ? view.held - share : 0;
+  const floorShare = Math.floor(view.bots / nodes);
+  const starved = view.fewestHeld < share - slack || view.fewestHeld < floorShare;
+  const giveBack =
+    view.held > share + slack
+      ? view.held - share
+      : starved && view.held > floorShare
+        ? Math.max(1, view.held - share)
+        : 0;
   return { share, take, giveBack };
 }

@@ -14,16 +14,44 @@ export function mayWork(fence: LeaseFence): boolean {
 export class LeaseGate {
   private until: number;
   private readonly waiters = new Set<() => void>();
+  /** Aborted when the gate closes (its time passes without an extension); a new one per open period. */
+  private closing = new AbortController();
+  private closeTimer: NodeJS.Timeout | undefined;
 
   /** @param until open until then (epoch ms); `Infinity` = never closes (no supervisor leases) */
   constructor(until = 0) {
     this.until = until;
+    this.arm();
   }
 
   /** Open until `until` (epoch ms); wakes whoever waits if that is in the future. */
   extend(until: number): void {
     this.until = until;
+    this.arm();
     if (this.open) for (const wake of [...this.waiters]) wake();
+  }
+
+  /**
+   * A signal aborted the moment the gate closes, unless an extension comes first: a long poll started
+   * while it was open is cut short then, so a frozen supervisor's host hands no update to its bots after
+   * its time (the next owner gets them from Telegram instead).
+   */
+  closesOn(): AbortSignal {
+    return this.closing.signal;
+  }
+
+  private arm(): void {
+    clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
+    if (this.closing.signal.aborted && this.open) this.closing = new AbortController();
+    if (!Number.isFinite(this.until)) return;
+    const ms = this.until - Date.now();
+    if (ms <= 0) {
+      this.closing.abort();
+      return;
+    }
+    this.closeTimer = setTimeout(() => this.closing.abort(), Math.min(ms, 2_147_000_000));
+    this.closeTimer.unref?.();
   }
 
   /** Whether the bots may work now. */
@@ -70,6 +98,8 @@ export interface LeaseFence {
    * gate opens again for its neighbours, and waits to be stopped.
    */
   lost: boolean;
+  /** Aborted when the lease is found lost (cuts a long poll short, like the gate's closing). */
+  lostSignal?: AbortSignal;
   /** Where polling resumes (the last owner's recorded offset), null = where Telegram has it. */
   pollOffset: number | null;
 }

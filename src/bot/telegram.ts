@@ -62,6 +62,13 @@ export interface TelegramAdapterOptions {
  */
 export interface PollFence {
   beforePoll(offset: number | undefined, signal: AbortSignal): Promise<number | undefined>;
+  /**
+   * Aborted when the bot may no longer work (its host's lease gate closed, or its lease was lost): the long
+   * poll in flight is cut short and what it brings is not handled.
+   */
+  stopsOn(): AbortSignal;
+  /** Whether the bot may work now (what a poll brings is handled only then). */
+  mayWork(): boolean;
 }
 
 export type BotContext = import('telegraf').Context<Update>;
@@ -206,10 +213,15 @@ export class TelegramAdapter {
     }
     const signals = [nativeSignal(callOptions?.signal)];
     if (retryRuleFor(method).attempts > 1) signals.push(this.stopController.signal);
+    const fenceSignal = isPoll && this.pollFence ? this.pollFence.stopsOn() : undefined;
+    if (fenceSignal) signals.push(fenceSignal);
     const present = signals.filter((s): s is AbortSignal => s !== undefined);
     const signal = present.length > 1 ? AbortSignal.any(present) : present[0];
     try {
       const result = await this.api.call(method, params, signal ? { signal } : {});
+      // The bot may no longer work (its node stopped renewing, or lost the lease): what came is not
+      // handled, nor confirmed, so whoever runs the bot next gets it from Telegram.
+      if (isPoll && this.pollFence && !this.pollFence.mayWork()) return [];
       if (method === 'getUpdates') {
         this.confirmedOffset = Math.max(this.confirmedOffset, Number(params.offset ?? 0));
       }
@@ -223,6 +235,9 @@ export class TelegramAdapter {
       }
       return result;
     } catch (err) {
+      // Cut short by the lease fence (not by a stop): an empty poll; the next one waits for the gate.
+      if (fenceSignal?.aborted && !this.stopRequested && !nativeSignal(callOptions?.signal)?.aborted)
+        return [];
       if (method === 'getUpdates' && !this.stopRequested) {
         const { errorCode, description } = classifyError(err);
         this.pollFailure = {

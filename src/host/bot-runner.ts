@@ -74,6 +74,7 @@ export class BotRunner {
   private readonly adapter: TelegramAdapter;
   private readonly log: Logger;
   private readonly fence: LeaseFence | undefined;
+  private readonly lostController = new AbortController();
   private outbox: OutboxWorker | undefined;
   private counts: CountSync | undefined;
   private handlers: Handlers | undefined;
@@ -96,6 +97,7 @@ export class BotRunner {
             pollOffset: start.lease.pollOffset,
             gate: options.gate ?? new LeaseGate(Number.POSITIVE_INFINITY),
             lost: false,
+            lostSignal: this.lostController.signal,
           }
         : undefined;
     this.adapter = new TelegramAdapter({
@@ -128,6 +130,9 @@ export class BotRunner {
       );
     };
     return {
+      stopsOn: () =>
+        fence.lostSignal ? AbortSignal.any([fence.gate.closesOn(), fence.lostSignal]) : fence.gate.closesOn(),
+      mayWork: () => mayWork(fence),
       beforePoll: async (offset, signal) => {
         let next = offset;
         if (first && fence.pollOffset !== null && (next ?? 0) < fence.pollOffset) next = fence.pollOffset;
@@ -243,6 +248,7 @@ export class BotRunner {
   leaseLost(): void {
     if (this.fence && !this.fence.lost) {
       this.fence.lost = true;
+      this.lostController.abort();
       this.log.warn({ event: 'lease-lost' }, 'another node has this bot now; it waits to be stopped');
     }
   }

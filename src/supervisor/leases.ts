@@ -11,9 +11,12 @@
  * - the bot hosts may work until 0.9 × ttlMs after it (`onValidUntil`): a host whose supervisor is frozen
  *   (SIGSTOP) stops polling and sending by itself before another node may take its bots;
  * - when renewals fail (the database unreachable from this node) the node gives up every lease 0.8 ×
- *   ttlMs after the last renewal that worked, so its bots stop before another node can start them —
- *   unless it was the only live node then: no other node is there to take over, and its bots keep
- *   running through the outage as they always did (they answer "try again" to what needs the database).
+ *   ttlMs after the last renewal that worked (a timer, not the next retry), so its bots stop before
+ *   another node can start them — unless no other node can ever reach this database (`alone`: the
+ *   embedded server, on loopback in this node's data directory): then its bots keep running through the
+ *   outage as they always did (they answer "try again" to what needs the database). With a shared
+ *   database a node cannot tell a cut from a crash of the others, so it stops: a node started during
+ *   the outage would otherwise run the same bots.
  * A renewal that comes back without some leases (another node took them after they expired) drops them
  * at once. A lease is given back only once its bot has stopped here (`isRunning`), never before.
  */
@@ -45,6 +48,8 @@ export interface LeaseKeeperOptions {
   onValidUntil(until: number, lost: readonly string[]): void;
   /** Whether the tenant's bot still runs on this node (a lease is given back only once it does not). */
   isRunning(tenantId: string): boolean;
+  /** No other node can reach this database (the embedded server): keep the bots through an outage. */
+  alone?: boolean;
 }
 
 export interface LeaseKeeperView {
@@ -113,6 +118,17 @@ export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   let closed = false;
   let announced = false;
   let timer: NodeJS.Timeout | undefined;
+  /** Fires at `deadline` unless a renewal comes first: this node's leases lapse. */
+  let lapseTimer: NodeJS.Timeout | undefined;
+  /** Since when (local ms) free leases have been left over, or 0. */
+  let freeSince = 0;
+  /**
+   * Bots given up when the leases lapsed: their hosts are told they are lost with the next renewal, so
+   * the gate that reopens then does not let them work again before their stop arrives.
+   */
+  const lapsed = new Set<string>();
+  /** Leases this node gave back lately (tenant → local ms): it does not take them back at once. */
+  const gaveBack = new Map<string, number>();
   let running: Promise<void> | undefined;
   let again = false;
   let lastOwnedKey = '';
@@ -131,6 +147,18 @@ export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
     if (key === lastOwnedKey) return;
     lastOwnedKey = key;
     options.onOwned(next);
+  };
+
+  const lapse = () => {
+    if (options.alone || held.size === 0) return;
+    logger.warn(
+      { event: 'leases-lapsed', bots: held.size },
+      `the bot leases lapsed (no renewal for ${Math.round((ttlMs * 0.8) / 1000)} s): stopping this node's ${held.size} bots so another node can run them`,
+    );
+    for (const t of held.keys()) lapsed.add(t);
+    held.clear();
+    givingBack.clear();
+    emit();
   };
 
   const schedule = (ms: number) => {
@@ -156,22 +184,16 @@ export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
         failing = true;
         logger.error(
           { err, event: 'leases-unrenewed' },
-          liveNodes <= 1
-            ? 'cannot renew the bot leases (the database does not answer); this is the only node, so its bots keep running'
+          options.alone
+            ? 'cannot renew the bot leases (the database does not answer); no other node can reach this database, so its bots keep running'
             : `cannot renew the bot leases (the database does not answer); this node's bots stop in ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s unless it answers`,
         );
       }
-      if (liveNodes <= 1 && !stopping) {
+      if (options.alone && !stopping) {
         validUntil = Date.now() + Math.floor(ttlMs * 0.9);
         options.onValidUntil(validUntil, []);
-      } else if (Date.now() >= deadline && held.size > 0) {
-        logger.warn(
-          { event: 'leases-lapsed', bots: held.size },
-          `the bot leases lapsed: stopping this node's ${held.size} bots so another node can run them`,
-        );
-        held.clear();
-        givingBack.clear();
-        emit();
+      } else if (Date.now() >= deadline) {
+        lapse();
       }
       schedule(Math.min(renewMs, 1000));
       return;
@@ -182,10 +204,13 @@ export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
     }
     deadline = sentAt + Math.floor(ttlMs * 0.8);
     validUntil = sentAt + Math.floor(ttlMs * 0.9);
+    clearTimeout(lapseTimer);
+    lapseTimer = setTimeout(lapse, Math.max(0, deadline - Date.now()));
     const keptIds = new Set(kept.map((l) => String(l.tenantId)));
     const lost = [...held.keys()].filter((t) => !keptIds.has(t));
     // The lost bots are told first, in the same message that opens the gate for the others.
-    options.onValidUntil(validUntil, lost);
+    options.onValidUntil(validUntil, [...lost, ...[...lapsed].filter((t) => !held.has(t))]);
+    lapsed.clear();
     if (!announced) {
       announced = true;
       await leaseRepository.announce(sql, node.nodeId).catch(() => undefined);
@@ -212,17 +237,27 @@ export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
         { event: 'leases-released', tenants: toRelease },
         `gave back ${toRelease.length} bot lease(s)`,
       );
+      const now = Date.now();
       for (const t of toRelease) {
         held.delete(t);
         givingBack.delete(t);
+        gaveBack.set(t, now);
       }
     }
 
     if (!stopping) {
       const wantedIds = [...wanted];
       const heldWanted = wantedIds.filter((t) => held.has(t) && !givingBack.has(t));
+      const now = Date.now();
+      for (const [t, at] of gaveBack) if (now - at > 2 * renewMs) gaveBack.delete(t);
       const notHeld = wantedIds.filter((t) => !held.has(t)).map(Number);
-      const free = await leaseRepository.freeOf(sql, notHeld);
+      const allFree = await leaseRepository.freeOf(sql, notHeld);
+      // What this node just gave back is for the others first: taken back only if nobody wants it.
+      const free = allFree.filter((t) => !gaveBack.has(String(t)));
+      if (allFree.length === 0) freeSince = 0;
+      else if (freeSince === 0) freeSince = now;
+      // Left-over free leases count in renewal periods, not rounds (rounds run faster during handovers).
+      freeRounds = freeSince === 0 ? 0 : Math.floor((now - freeSince) / renewMs);
       const view: LeaseRoundView = {
         bots: wantedIds.length,
         liveNodes,
@@ -252,13 +287,13 @@ export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
         for (const l of acquired) held.set(String(l.tenantId), { epoch: l.epoch, pollOffset: l.pollOffset });
         taken = acquired.length;
       }
-      freeRounds = free.length - taken > 0 ? freeRounds + 1 : 0;
+      if (free.length - taken <= 0 && allFree.length - taken <= 0) freeSince = 0;
     }
     emit();
     // Soon again while bots are on their way out (their leases go back once they have stopped), or while
     // leases are left free (another node may be about to take them; if not, this one will).
     const leaving = [...held.keys()].some((t) => givingBack.has(t) || !wanted.has(t));
-    schedule(leaving ? Math.min(renewMs, 250) : freeRounds > 0 ? Math.min(renewMs, 1000) : renewMs);
+    schedule(leaving ? Math.min(renewMs, 250) : freeSince > 0 ? Math.min(renewMs, 1000) : renewMs);
   }
 
   function kick(): void {
@@ -314,6 +349,7 @@ export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       if (closed) return;
       closed = true;
       clearTimeout(timer);
+      clearTimeout(lapseTimer);
       await running?.catch(() => undefined);
       try {
         await within(leaseRepository.release(sql, node.nodeId, heldList()), 3000, 'releasing the leases');

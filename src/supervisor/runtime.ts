@@ -114,6 +114,11 @@ export interface SupervisorOptions {
   nodeName?: string;
   /** Lease time of this node's bots (ms, `LEASE_TTL_S`), default 9000. */
   leaseTtlMs?: number;
+  /**
+   * No other supervisor node can reach this database (the embedded server): a database outage keeps the
+   * bots running rather than stopping them for another node. Default false.
+   */
+  databaseAlone?: boolean;
   /** An XState inspector (`@statelyai/inspect`) to stream every actor's events to. */
   inspect?: Parameters<typeof createActor>[1] extends infer O
     ? O extends { inspect?: infer I }
@@ -293,6 +298,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     node: { nodeId, name: nodeName, pid: process.pid },
     logger,
     ...(options.leaseTtlMs ? { ttlMs: options.leaseTtlMs } : {}),
+    alone: options.databaseAlone ?? false,
     onOwned: () => deliver(),
     onValidUntil: (until, lost) => hosts.leaseValidUntil(until, lost),
     // The bot itself, not its status: a stopping bot is `stopped` in the status before it has exited.

@@ -55,6 +55,8 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
     placement: { sharedHosts: config.botHosts, botsPerHost: config.botsPerHost },
     ...(config.nodeName ? { nodeName: config.nodeName } : {}),
     leaseTtlMs: Math.round(config.leaseTtlS * 1000),
+    // The embedded server listens on loopback in this node's data directory: no other node can share it.
+    databaseAlone: db.embedded !== undefined,
     adminUrl:
       options.adminUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
     inspect: inspection?.inspect as never,

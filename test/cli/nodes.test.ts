@@ -255,9 +255,21 @@ describe('three supervisor nodes on one database', () => {
     const frozenBots = [...(await placement(rest))].filter(([, on]) => on[0] === frozen.name).map(([t]) => t);
     expect(frozenBots.length).toBeGreaterThan(0);
     process.kill(frozen.cli.child.pid!, 'SIGSTOP');
+    // Users who start the frozen node's bots meanwhile: the hosts' long polls are still open at first.
+    const starters: Array<{ botId: number; userId: number }> = [];
+    const startFrozenBots = async () => {
+      for (const t of frozenBots) {
+        const botId = list.find((x) => x.tenantId === t)!.botId;
+        const { id: userId } = await sandbox.client.createUser({ first_name: `Starter of ${t}` });
+        await sandbox.client.start(userId, botId);
+        starters.push({ botId, userId });
+      }
+    };
     try {
+      await startFrozenBots();
       await queueMessages(list, users, 'during the freeze');
       await onePerTenant(ids, [last], 'the frozen node bots to run on the last one', 40_000);
+      await startFrozenBots();
     } finally {
       process.kill(frozen.cli.child.pid!, 'SIGCONT');
     }
@@ -274,9 +286,19 @@ describe('three supervisor nodes on one database', () => {
       30_000,
       200,
     );
-    await frozen.cli.waitFor(/taken over by another node/);
+    // It says why: its leases lapsed while it was frozen, or were taken over (whichever it saw first).
+    await frozen.cli.waitFor(/bot leases lapsed|taken over by another node/);
     await queueMessages(list, users, 'after the freeze');
     await everyMessageOnce(list, users, ['during the freeze', 'after the freeze']);
+    // Every /start sent around the freeze was answered, and once: never by both the old and the new owner.
+    for (const { botId, userId } of starters) {
+      const replies = await waitUntil(async () => {
+        const { messages } = await sandbox.client.privateMessages(botId, userId);
+        const fromBot = messages.filter((m) => m.sender.type === 'bot');
+        return fromBot.length > 0 ? fromBot : null;
+      }, `the reply to the /start of ${userId}`);
+      expect(replies.length, `replies to ${userId}`).toBe(1);
+    }
     expect((await placement([frozen, last])).size).toBe(30);
   }, 240_000);
 

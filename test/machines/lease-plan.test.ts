@@ -88,6 +88,9 @@ describe('planLeaseRound', () => {
       [1000, [500, 500, 0]],
       [7, [0, 0, 0, 0, 0]],
       [3000, [3000, 0, 0, 0]],
+      [6, [6, 0, 0, 0]],
+      [5, [0, 0, 0, 0, 5]],
+      [1, [1, 0, 0]],
       [0, [0, 0]],
     ];
     for (const [bots, start] of starts) {
@@ -109,14 +112,24 @@ describe('planLeaseRound', () => {
 
   it('counts that differ by a little between nodes move nothing', () => {
     expect(settle(31, [11, 10, 10]).moves).toBe(0);
-    expect(settle(31, [12, 10, 9]).moves).toBe(0);
+    expect(settle(31, [12, 11, 10]).moves).toBe(0);
+    expect(settle(7, [3, 2, 2]).moves).toBe(0);
   });
 
   it('a node far below its share gets bots from those above it, even within their slack', () => {
     // Share 3, slack 1: 4 is within the slack, but a node holding 1 is starved.
     expect(planLeaseRound(view({ bots: 9, held: 4, fewestHeld: 1 }))).toMatchObject({ giveBack: 1 });
-    expect(planLeaseRound(view({ bots: 9, held: 4, fewestHeld: 2 }))).toMatchObject({ giveBack: 0 });
+    expect(planLeaseRound(view({ bots: 9, held: 4, fewestHeld: 2 }))).toMatchObject({ giveBack: 1 });
+    expect(planLeaseRound(view({ bots: 10, held: 4, fewestHeld: 3 }))).toMatchObject({ giveBack: 0 });
     const { holdings } = settle(9, [4, 4, 1]);
     expect(holdings).toEqual([3, 3, 3]);
+  });
+
+  it('a node joining when the others hold exactly their share still gets bots (fewer bots than a full share each)', () => {
+    // 6 bots on 4 nodes: a share of 2 (ceil), a floor of 1; the newcomer holds none.
+    const { holdings } = settle(6, [2, 2, 2, 0]);
+    expect(holdings.reduce((a, b) => a + b, 0)).toBe(6);
+    expect(Math.min(...holdings)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...holdings)).toBeLessThanOrEqual(2);
   });
 });
