@@ -69,6 +69,8 @@ export interface LogMessages {
       checkIntervalS: number;
     }): string;
     noConfig(adminUrl: string, checkIntervalS: number): string;
+    /** This node runs no bot: the `bots` configured run on the other supervisor nodes. */
+    noneHere(bots: number, checkIntervalS: number): string;
     unusable(name: string, id: string, problem: string): string;
     shuttingDown(bots: number, stopTimeoutMs: number): string;
     shutdownDeadline(): string;
@@ -152,6 +154,8 @@ const en: LogMessages = {
       (c.stopped > 0 ? `, ${c.stopped} stopped` : '') +
       ` | next check in ${c.checkIntervalS} s`,
     noConfig: (url, s) => `no active bot config yet — configure a token at ${url}; checking again in ${s} s`,
+    noneHere: (n, s) =>
+      `this node runs no bot now: the ${n} configured run on the other nodes; checking again in ${s} s`,
     unusable: (name, id, problem) => `bot config of ${name} (tenant ${id}) is unusable: ${problem}`,
     shuttingDown: (n, ms) => `shutting down: stopping ${n} bot(s) (each gets ${ms} ms)`,
     shutdownDeadline: () => 'shutdown deadline reached; some bots did not report stopping',
@@ -231,6 +235,7 @@ const zhCN: LogMessages = {
       (c.stopped > 0 ? `，${c.stopped} 个已停止` : '') +
       ` | ${c.checkIntervalS} 秒后再次检查`,
     noConfig: (url, s) => `尚无启用的机器人配置 — 请在 ${url} 配置令牌；${s} 秒后再次检查`,
+    noneHere: (n, s) => `本节点当前未运行机器人：已配置的 ${n} 个机器人由其他节点运行；${s} 秒后再次检查`,
     unusable: (name, id, problem) => `${name}（租户 ${id}）的机器人配置无法使用：${problem}`,
     shuttingDown: (n, ms) => `正在关闭：停止 ${n} 个机器人（每个最多 ${ms} 毫秒）`,
     shutdownDeadline: () => '已到关闭期限；有的机器人未报告已停止',

@@ -148,10 +148,11 @@ export function newNodeId(name: string): string {
 
 /** Start the supervisor; resolves once the first config read is under way. */
 export async function startSupervisor(options: SupervisorOptions): Promise<Supervisor> {
-  const { logger } = options;
   const store = createStatusStore();
   const nodeName = options.nodeName ?? hostname();
   const nodeId = newNodeId(nodeName);
+  // Every line names its node, so the logs of several nodes can be read together.
+  const logger = options.logger.child({ node: nodeId });
   const mirror = startStatusMirror({ store, sql: options.sql, logger, nodeId });
   const msg = logMessages().supervisor;
   let shuttingDown = false;
@@ -310,6 +311,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     store,
     expected: () => new Set([...[...configs.keys()].filter((t) => leases.owned.has(t)), ...unusableNow]),
     configCount: () => [...configs.keys()].filter((t) => leases.owned.has(t)).length,
+    clusterConfigCount: () => configs.size,
     adminUrl: options.adminUrl,
     checkIntervalS: options.checkIntervalS,
   });

@@ -20,8 +20,10 @@ export interface SummaryOptions {
   store: StatusStore;
   /** Tenants the latest snapshot lists: active configs and unusable ones. */
   expected: () => ReadonlySet<string>;
-  /** Active configs of the latest snapshot (0 = "no active bot config yet"). */
+  /** Active configs of the latest snapshot this node runs (0 = "no active bot config yet"). */
   configCount: () => number;
+  /** Active configs of the latest snapshot on every node (several nodes share the database); default configCount. */
+  clusterConfigCount?: () => number;
   adminUrl: string;
   checkIntervalS: number;
   settleMaxMs?: number;
@@ -64,7 +66,9 @@ export function createSummary(options: SummaryOptions): Summary {
     lastAt = Date.now();
     const context = store.getSnapshot().context;
     if (options.configCount() === 0 && Object.keys(context.tenants).length === 0) {
-      logger.info({ event: 'summary' }, msg.noConfig(options.adminUrl, options.checkIntervalS));
+      const elsewhere = options.clusterConfigCount?.() ?? 0;
+      if (elsewhere > 0) logger.info({ event: 'summary' }, msg.noneHere(elsewhere, options.checkIntervalS));
+      else logger.info({ event: 'summary' }, msg.noConfig(options.adminUrl, options.checkIntervalS));
       return;
     }
     const counts = countByState(context);

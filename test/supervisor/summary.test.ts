@@ -110,6 +110,25 @@ describe('summary line (status store driven)', () => {
     summary.stop();
   });
 
+  it('a node that runs no bot while other nodes run the configured ones says so, not "configure a token"', () => {
+    const { logger, lines } = captureLogger();
+    const summary = createSummary({
+      logger,
+      store: createStatusStore(),
+      expected: () => new Set(),
+      configCount: () => 0,
+      clusterConfigCount: () => 6,
+      adminUrl: 'http://127.0.0.1:8080',
+      checkIntervalS: 10,
+      settleMaxMs: 3_600_000,
+    });
+    summary.checked(true);
+    expect(lines.filter((l) => l.event === 'summary').map((l) => l.msg)).toEqual([
+      'this node runs no bot now: the 6 configured run on the other nodes; checking again in 10 s',
+    ]);
+    summary.stop();
+  });
+
   it('the summary sentence in Chinese', () => {
     const zh = logMessages('zh-CN').supervisor;
     expect(zh.summary({ running: 3, starting: 1, stopped: 2, checkIntervalS: 10 })).toBe(
