@@ -81,7 +81,6 @@ async function onePerTenant(list: Array<{ tenantId: number }>, among = nodes, wh
 
 async function pollConflicts(): Promise<number> {
   const view = await sandbox.client.overview();
-  if (process.env.DEBUG_NODES) console.log(JSON.stringify(view.bots.filter((b) => b.poll_conflicts > 0)));
   return view.bots.reduce((sum, b) => sum + b.poll_conflicts, 0);
 }
 
