@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.ts';
 import { freePort, startEmbeddedPostgres } from '../src/db/embedded.ts';
+import type { Sql } from '../src/db/sql.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { SandboxClient } from '../src/sandbox/index.ts';
 import { createTokenCipher } from '../src/security/token-cipher.ts';
@@ -162,4 +163,33 @@ export function waitRunning(
 export function runOf(supervisor: Supervisor, tenantId: string): { pid: number; restarts: number } | null {
   const s = supervisor.store.getSnapshot().context.tenants[tenantId];
   return s?.pid ? { pid: s.pid, restarts: s.restarts } : null;
+}
+
+/**
+ * `count` tenants, each with a sandbox bot and its bot config (token sealed with {@link cipher}), written in
+ * bulk. `prefix` makes the usernames unique per run. @returns the tenant ids and their bots, in one order
+ */
+export async function tenantsWithBots(
+  sql: Sql,
+  sandbox: Sandbox,
+  count: number,
+  prefix: string,
+): Promise<{ tenantIds: number[]; bots: Array<{ id: number; token: string; username: string }> }> {
+  const { bots } = await sandbox.client.createBots({ count, username_prefix: prefix });
+  const ids = await sql.query<{ id: number }>(
+    `insert into tenants (username, password_hash)
+       select ? || g, 'x' from generate_series(1, ?) g returning id`,
+    [prefix, count],
+  );
+  await sql.query(
+    `insert into bot_configs (tenant_id, token_encrypted, bot_id, bot_username)
+       select * from unnest(?::int[], ?::text[], ?::bigint[], ?::text[])`,
+    [
+      ids.map((r) => r.id),
+      bots.map((b) => cipher.encrypt(b.token)),
+      bots.map((b) => b.id),
+      bots.map((b) => b.username),
+    ],
+  );
+  return { tenantIds: ids.map((r) => r.id), bots };
 }

@@ -15,12 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/db/embedded.ts';
 import { sqlFromOrm } from '../src/db/sql.ts';
 import {
-  cipher,
   conditionsOf,
   freshDatabase,
   percentile,
   type Sandbox,
   startSandboxProcess,
+  tenantsWithBots,
   withServer,
 } from './common.ts';
 
@@ -103,23 +103,7 @@ export async function main(): Promise<void> {
     const db = await freshDatabase(adminUrl, 'tgl_bench_failover');
     const dataDir = await mkdtemp(join(tmpdir(), 'tgl-failover-'));
     try {
-      const sql = sqlFromOrm(db.orm);
-      const { bots } = await sandbox.client.createBots({ count: TENANTS, username_prefix: 'fo' });
-      const ids = await sql.query<{ id: number }>(
-        `insert into tenants (username, password_hash)
-           select 'failover' || g, 'x' from generate_series(1, ?) g returning id`,
-        [TENANTS],
-      );
-      await sql.query(
-        `insert into bot_configs (tenant_id, token_encrypted, bot_id, bot_username)
-           select * from unnest(?::int[], ?::text[], ?::bigint[], ?::text[])`,
-        [
-          ids.map((r) => r.id),
-          bots.map((b) => cipher.encrypt(b.token)),
-          bots.map((b) => b.id),
-          bots.map((b) => b.username),
-        ],
-      );
+      await tenantsWithBots(sqlFromOrm(db.orm), sandbox, TENANTS, 'failover');
       const env = {
         DATABASE_URL: db.url,
         APP_SECRET: 'benchmark-app-secret',

@@ -30,6 +30,7 @@ import {
   runOf,
   type Sandbox,
   startSandboxProcess,
+  tenantsWithBots,
   waitRunning,
   withServer,
 } from './common.ts';
@@ -121,22 +122,7 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
   const db = await freshDatabase(adminUrl, name);
   const sql = sqlFromOrm(db.orm);
   // Tenants and their bots, written in bulk.
-  const { bots } = await sandbox.client.createBots({ count: s.tenants, username_prefix: `h${run}` });
-  const ids = await sql.query<{ id: number }>(
-    `insert into tenants (username, password_hash)
-       select 'bench' || g || '_${run}', 'x' from generate_series(1, ?) g returning id`,
-    [s.tenants],
-  );
-  await sql.query(
-    `insert into bot_configs (tenant_id, token_encrypted, bot_id, bot_username)
-       select * from unnest(?::int[], ?::text[], ?::bigint[], ?::text[])`,
-    [
-      ids.map((r) => r.id),
-      bots.map((b) => cipher.encrypt(b.token)),
-      bots.map((b) => b.id),
-      bots.map((b) => b.username),
-    ],
-  );
+  const { tenantIds: ids, bots } = await tenantsWithBots(sql, sandbox, s.tenants, `h${run}_`);
   const web = await startWeb(db.url);
   const t0 = performance.now();
   const supervisor = await startSupervisor({
@@ -194,7 +180,7 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
       'select count(*) as n from pg_stat_activity where datname = current_database()',
     );
     // Reaction: one tenant's token change while the others run.
-    const first = String(ids[0]!.id);
+    const first = String(ids[0]!);
     const spare = await sandbox.client.createBot({ username: `h${run}_spare_bot` });
     const tokens = [spare.token, bots[0]!.token];
     const samples: number[] = [];
@@ -204,14 +190,14 @@ async function scenario(adminUrl: string, sandbox: Sandbox, s: Scenario, run: nu
       const r0 = performance.now();
       await sql.query('update bot_configs set token_encrypted = ?, bot_id = null where tenant_id = ?', [
         cipher.encrypt(tokens[i % 2]!),
-        ids[0]!.id,
+        ids[0]!,
       ]);
       await waitRunning(supervisor, first, was);
       samples.push(performance.now() - r0);
     }
     samples.sort((a, b) => a - b);
     // Joins on one bot (the second tenant) while every other bot idles.
-    const joinTenant = ids[1]!.id;
+    const joinTenant = ids[1]!;
     const joinBot = bots[1]!;
     const { id: channel } = await sandbox.client.createChat({ type: 'channel', title: `Hosts ${run}` });
     await sandbox.client.setMember(channel, { user_id: joinBot.id, status: 'administrator' });

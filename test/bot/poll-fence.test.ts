@@ -50,21 +50,27 @@ async function pending(botId: number): Promise<number> {
   return view.bots.find((b) => b.id === botId)?.pending_updates ?? -1;
 }
 
+/** A bot polling behind a test fence, counting the /start updates it handles, with a long poll in flight. */
+async function fencedBot(username: string) {
+  const bot = await sandbox.client.createBot({ username });
+  const { id: user } = await sandbox.client.createUser({ first_name: username } as never);
+  const t = testFence();
+  const adapter = new TelegramAdapter({ token: bot.token, apiRoot: sandbox.apiRoot, pollFence: t.fence });
+  const seen = { handled: 0 };
+  adapter.bot.start(() => {
+    seen.handled++;
+  });
+  await adapter.getMe();
+  const { ready } = adapter.startPolling();
+  await ready;
+  await waitUntil(() => t.state.polls >= 2, 'a long poll to be in flight');
+  return { bot, user, t, adapter, seen };
+}
+
 describe('the poll fence', () => {
   it('a poll that comes back once the bot may not work is dropped unconfirmed, and handled after', async () => {
-    const bot = await sandbox.client.createBot({ username: 'fence_drop_bot' });
-    const { id: user } = await sandbox.client.createUser({ first_name: 'Fen' } as never);
-    const t = testFence();
-    const adapter = new TelegramAdapter({ token: bot.token, apiRoot: sandbox.apiRoot, pollFence: t.fence });
-    let handled = 0;
-    adapter.bot.start(() => {
-      handled++;
-    });
+    const { bot, user, t, adapter, seen } = await fencedBot('fence_drop_bot');
     try {
-      await adapter.getMe();
-      const { ready } = adapter.startPolling();
-      await ready;
-      await waitUntil(() => t.state.polls >= 2, 'a long poll to be in flight');
       const before = t.state.polls;
       // The node stops renewing while a long poll is held; then an update arrives in it.
       t.state.may = false;
@@ -72,40 +78,29 @@ describe('the poll fence', () => {
       await sandbox.client.start(user, bot.id);
       // The held poll came back with the update: the next one is asked for (and held by the fence).
       await waitUntil(() => t.state.polls > before, 'the poll to come back');
-      expect(handled).toBe(0);
+      expect(seen.handled).toBe(0);
       expect(await pending(bot.id)).toBe(1);
       // It may work again: the next poll gets the same update and it is handled once.
       t.state.may = true;
       t.release();
-      await waitUntil(() => handled === 1, 'the update to be handled');
+      await waitUntil(() => seen.handled === 1, 'the update to be handled');
       await waitUntil(async () => (await pending(bot.id)) === 0, 'the update to be confirmed', 30_000);
-      expect(handled).toBe(1);
+      expect(seen.handled).toBe(1);
     } finally {
       await adapter.stop();
     }
   });
 
   it('a long poll in flight is cut short when the fence says so, and polling goes on after', async () => {
-    const bot = await sandbox.client.createBot({ username: 'fence_cut_bot' });
-    const { id: user } = await sandbox.client.createUser({ first_name: 'Cut' } as never);
-    const t = testFence();
-    const adapter = new TelegramAdapter({ token: bot.token, apiRoot: sandbox.apiRoot, pollFence: t.fence });
-    let handled = 0;
-    adapter.bot.start(() => {
-      handled++;
-    });
+    const { bot, user, t, adapter, seen } = await fencedBot('fence_cut_bot');
     try {
-      await adapter.getMe();
-      const { ready } = adapter.startPolling();
-      await ready;
-      await waitUntil(() => t.state.polls >= 2, 'a long poll to be in flight');
       const polls = t.state.polls;
       // Cut: the held long poll ends at once (not after its 20 s), as an empty poll.
       t.cutNow();
       await waitUntil(() => t.state.polls > polls, 'the next poll after the cut', 5_000);
       expect(adapter.pollFailure).toBeNull();
       await sandbox.client.start(user, bot.id);
-      await waitUntil(() => handled === 1, 'an update after the cut to be handled');
+      await waitUntil(() => seen.handled === 1, 'an update after the cut to be handled');
     } finally {
       await adapter.stop();
     }
