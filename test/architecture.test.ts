@@ -23,6 +23,7 @@ const RULES: Record<string, string[]> = {
   'src/bot': [
     'src/db/sql.ts',
     'src/db/repositories/leases.ts',
+    'src/db/repositories/inbound-updates.ts',
     'src/log',
     'src/lottery',
     'src/security/bot-token.ts',
@@ -32,6 +33,7 @@ const RULES: Record<string, string[]> = {
     'src/bot',
     'src/db/sql.ts',
     'src/db/repositories/leases.ts',
+    'src/db/repositories/inbound-updates.ts',
     'src/log',
     'src/security/bot-token.ts',
     'src/telegram',

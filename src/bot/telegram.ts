@@ -281,6 +281,39 @@ export class TelegramAdapter {
   }
 
   /**
+   * Webhook mode: setWebhook with `url`, the bot's `secret_token`, {@link ALLOWED_UPDATES} and
+   * `max_connections` (Bot API setWebhook; pending updates are kept, never dropped, F5). Retried on 429,
+   * network errors and 5xx until it answers or `stop()` is called.
+   * @throws TelegramApiError for a 4xx answer (a URL Telegram refuses); Error('stopped') when stopped meanwhile
+   */
+  async setWebhook(
+    webhook: { url: string; secretToken: string; maxConnections: number },
+    onRetry?: (error: unknown, waitMs: number) => void,
+  ): Promise<void> {
+    try {
+      await this.api.call(
+        'setWebhook',
+        {
+          url: webhook.url,
+          secret_token: webhook.secretToken,
+          allowed_updates: [...ALLOWED_UPDATES],
+          max_connections: webhook.maxConnections,
+        },
+        {
+          attempts: Number.POSITIVE_INFINITY,
+          signal: this.stopController.signal,
+          onRetry: (error, waitMs) => {
+            if (!(error instanceof TelegramApiError && error.code === 429)) onRetry?.(error, waitMs);
+          },
+        },
+      );
+    } catch (err) {
+      if (this.stopRequested) throw new Error('stopped');
+      throw err;
+    }
+  }
+
+  /**
    * Start long polling (once). Resolves `ready` after the first successful getUpdates; `done` when
    * polling ends, with how it ended (never rejects).
    */

@@ -52,6 +52,13 @@ export interface Config {
    * another takes its bots over within about this time plus a third.
    */
   leaseTtlS: number;
+  /**
+   * How the bots receive their updates: `polling` (getUpdates, the default: nothing to expose) or
+   * `webhook` (Telegram POSTs them to `PUBLIC_URL`, any web process stores them; needs `PUBLIC_URL`).
+   */
+  updates: 'polling' | 'webhook';
+  /** Webhook mode: the most connections Telegram opens at once to deliver one bot's updates (1–100). */
+  webhookMaxConnections: number;
   /** Language of the human log sentences (`msg`); default from the system locale (LC_ALL, LC_MESSAGES, LANG). */
   logLang: LogLanguage;
 }
@@ -208,6 +215,19 @@ const VARIABLES = {
       .default(9),
     example: '9',
   },
+  UPDATES: {
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['polling', 'webhook'], { error: 'is not one of polling, webhook' }))
+      .default('polling'),
+    example: 'webhook',
+  },
+  WEBHOOK_MAX_CONNECTIONS: {
+    schema: wholeNumber(1, 100, 'must be between 1 and 100', 'must be between 1 and 100').default(40),
+    example: '40',
+  },
   LOG_LANG: {
     schema: z
       .string()
@@ -264,13 +284,36 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       'postgres://tg_lottery_bot:secret@127.0.0.1:5432/tg_lottery',
     );
   }
+  const publicUrl = read(env, 'PUBLIC_URL');
+  const telegramApiRoot = read(env, 'TELEGRAM_API_ROOT');
+  const updates = read(env, 'UPDATES');
+  if (updates === 'webhook' && !publicUrl) {
+    throw new ConfigError(
+      'UPDATES',
+      'is webhook without PUBLIC_URL (the address Telegram sends the updates to)',
+      'polling',
+    );
+  }
+  // Telegram delivers webhooks over HTTPS only (Bot API setWebhook); a local Bot API server or the
+  // sandbox may take http.
+  if (
+    updates === 'webhook' &&
+    publicUrl?.startsWith('http:') &&
+    /\/\/api\.telegram\.org$/.test(telegramApiRoot)
+  ) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `is http:// but Telegram delivers webhooks only to https:// addresses (${JSON.stringify(publicUrl)})`,
+      'https://giveaways.example.com',
+    );
+  }
   return {
     databaseUrl,
     botDatabaseUrl,
     dataDir,
     port: read(env, 'PORT'),
     host: read(env, 'HOST'),
-    telegramApiRoot: read(env, 'TELEGRAM_API_ROOT'),
+    telegramApiRoot,
     checkIntervalS: read(env, 'CHECK_INTERVAL_S'),
     stopTimeoutMs: read(env, 'STOP_TIMEOUT_MS'),
     botHosts: read(env, 'BOT_HOSTS'),
@@ -278,9 +321,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     appSecret: read(env, 'APP_SECRET'),
     logLevel: read(env, 'LOG_LEVEL'),
     supervisorPort: read(env, 'SUPERVISOR_PORT'),
-    publicUrl: read(env, 'PUBLIC_URL'),
+    publicUrl,
     nodeName: read(env, 'NODE_NAME'),
     leaseTtlS: read(env, 'LEASE_TTL_S'),
+    updates,
+    webhookMaxConnections: read(env, 'WEBHOOK_MAX_CONNECTIONS'),
     logLang: read(env, 'LOG_LANG') ?? logLanguageFromLocale(env),
   };
 }

@@ -86,6 +86,12 @@ export const BOT_TABLE_GRANTS: Readonly<Record<string, TableGrant>> = {
   // The fence of a bot's work (src/db/repositories/leases.ts): its lease is read by the outbox claim, and
   // the polling offset recorded under it. Who owns which bot is the supervisor's to write.
   bot_leases: { select: ['tenant_id', 'epoch', 'expires_at', 'poll_offset'], update: ['poll_offset'] },
+  // Webhook mode (src/db/repositories/inbound-updates.ts): the bot reads its stored updates in order and
+  // marks them handled under its lease; the web stores them, the supervisor prunes them.
+  inbound_updates: {
+    select: ['tenant_id', 'bot_id', 'update_id', 'body', 'handled_at'],
+    update: ['handled_at'],
+  },
   // A winner's delivery outcome (effects.ts), found by id.
   winners: { select: ['id'], update: ['delivery_status', 'delivery_error', 'delivered_at'] },
   // The bot's username for the Join button (posts.ts botUsername); never the token.

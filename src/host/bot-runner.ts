@@ -27,6 +27,7 @@ import { EXIT_CODES, type FatalReason, type PollError } from '../bot/ipc.ts';
 import { type LeaseFence, LeaseGate, mayWork } from '../bot/lease-gate.ts';
 import { OutboxWorker } from '../bot/outbox-worker.ts';
 import { classifyError, type PollFence, TelegramAdapter } from '../bot/telegram.ts';
+import { UpdateInbox } from '../bot/update-inbox.ts';
 import { leaseRepository } from '../db/repositories/leases.ts';
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
@@ -76,6 +77,9 @@ export class BotRunner {
   private readonly fence: LeaseFence | undefined;
   private readonly lostController = new AbortController();
   private outbox: OutboxWorker | undefined;
+  private inbox: UpdateInbox | undefined;
+  /** Webhook mode: resolves when the bot is stopped, killed or failed (there is no polling to end). */
+  private endedSignal = new AbortController();
   private counts: CountSync | undefined;
   private handlers: Handlers | undefined;
   private ended = false;
@@ -160,11 +164,22 @@ export class BotRunner {
     };
   }
 
-  /** When its last getUpdates completed (epoch ms), and whether polling is failing. */
+  /** Webhook mode (the start message's `updates`). */
+  private get webhook() {
+    const { updates } = this.options.start;
+    return updates.mode === 'webhook' ? updates : undefined;
+  }
+
+  /**
+   * When its last getUpdates completed (epoch ms), and whether polling is failing; in webhook mode, when
+   * its stored updates were last read (now while none wait), and whether the database fails those reads.
+   */
   get lastPollAt(): number {
+    if (this.webhook) return this.inbox?.progressAt ?? this.adapter.lastPollAt;
     return this.adapter.lastPollAt;
   }
   get pollFailure(): PollError | null {
+    if (this.webhook) return this.inbox?.failure ?? null;
     return this.adapter.pollFailure;
   }
 
@@ -229,6 +244,21 @@ export class BotRunner {
       return;
     }
     if (this.stopping || this.ended) return;
+    if (lottery) {
+      this.inbox = new UpdateInbox({
+        sql: lottery.sql,
+        tenantId,
+        botId: me.id,
+        handle: (update) => bot.handleUpdate(update as never),
+        ...(this.fence ? { fence: this.fence } : {}),
+        logger: this.log,
+      });
+    }
+    const webhook = this.webhook;
+    if (webhook) {
+      await this.receiveByWebhook(webhook, me.username);
+      return;
+    }
     const { ready, done } = this.adapter.startPolling();
     ready.then(async () => {
       if (this.stopping || this.ended) return;
@@ -237,11 +267,44 @@ export class BotRunner {
       // A runner of this tenant killed just before may still be recording its last send.
       await this.options.previousOutbox;
       if (this.stopping || this.ended) return;
+      // What the web stored before the bot went back to polling is handled too.
+      this.inbox?.start();
       this.outbox?.start();
       this.counts?.start();
     });
     const outcome = await done;
     if (outcome.kind === 'failed' && !this.stopping) this.fail(outcome.reason);
+  }
+
+  /**
+   * Webhook mode: setWebhook (retried while Telegram cannot be reached), then ready; the updates come from
+   * the database (the web stored them). Resolves when the bot ends. A refused setWebhook ends the bot.
+   */
+  private async receiveByWebhook(
+    webhook: { url: string; secretToken: string; maxConnections: number },
+    username: string,
+  ): Promise<void> {
+    try {
+      await this.adapter.setWebhook(webhook, (err, waitMs) =>
+        this.log.warn({ err }, `Telegram cannot be reached (setWebhook); retrying in ${waitMs / 1000} s`),
+      );
+    } catch (err) {
+      if (!this.stopping) this.fail(classifyError(err));
+      return;
+    }
+    if (this.stopping || this.ended) return;
+    this.log.info(`receiving updates by webhook as @${username}`);
+    this.options.onReady(Number(this.adapter.bot.botInfo?.id ?? 0), username);
+    await this.options.previousOutbox;
+    if (this.stopping || this.ended) return;
+    this.inbox?.start();
+    this.outbox?.start();
+    this.counts?.start();
+    if (!this.endedSignal.signal.aborted) {
+      await new Promise<void>((resolve) =>
+        this.endedSignal.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+    }
   }
 
   /** Another node has this bot now: poll and send nothing more until stopped. */
@@ -253,9 +316,10 @@ export class BotRunner {
     }
   }
 
-  /** Wake the outbox: new rows are waiting. */
-  wake(): void {
-    this.outbox?.wake();
+  /** New rows are waiting: in the outbox, or among the stored updates. */
+  wake(what: 'outbox' | 'updates' = 'outbox'): void {
+    if (what === 'updates') this.inbox?.wake();
+    else this.outbox?.wake();
   }
 
   /**
@@ -273,6 +337,7 @@ export class BotRunner {
 
   private async graceful(): Promise<void> {
     await this.adapter.stop();
+    await this.inbox?.stop();
     await this.handlers?.settled();
     await this.counts?.stop();
     this.outboxDone = this.outbox ? this.outbox.stop().catch(() => {}) : Promise.resolve();
@@ -284,6 +349,7 @@ export class BotRunner {
     if (this.ended) return;
     this.stopping ??= Promise.resolve();
     void this.adapter.stop().catch(() => {});
+    void this.inbox?.stop().catch(() => {});
     void this.counts?.stop().catch(() => {});
     this.outboxDone = this.outbox ? this.outbox.stop().catch(() => {}) : Promise.resolve();
     this.end(EXIT_CODES.stopped, undefined);
@@ -298,6 +364,7 @@ export class BotRunner {
     );
     this.stopping ??= Promise.resolve();
     void this.adapter.stop().catch(() => {});
+    void this.inbox?.stop().catch(() => {});
     void this.counts?.stop().catch(() => {});
     this.outboxDone = this.outbox ? this.outbox.stop().catch(() => {}) : Promise.resolve();
     this.end(exitCodeFor(reason), reason);
@@ -306,6 +373,7 @@ export class BotRunner {
   private end(code: number, fatal: FatalReason | undefined): void {
     if (this.ended) return;
     this.ended = true;
+    this.endedSignal.abort();
     this.options.onExit(code, fatal);
   }
 }

@@ -54,6 +54,21 @@ export const toHost = z.discriminatedUnion('type', [
     lease: z
       .object({ epoch: z.number().int().min(1), pollOffset: z.number().int().min(0).nullable() })
       .optional(),
+    /**
+     * How the bot receives updates: long polling (getUpdates), or a webhook (setWebhook with this URL,
+     * secret and connection limit; the web stores the updates, the bot reads them from the database).
+     */
+    updates: z
+      .discriminatedUnion('mode', [
+        z.object({ mode: z.literal('polling') }),
+        z.object({
+          mode: z.literal('webhook'),
+          url: z.string().url(),
+          secretToken: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/),
+          maxConnections: z.number().int().min(1).max(100),
+        }),
+      ])
+      .default({ mode: 'polling' }),
   }),
   /** Until when (epoch ms) the bots of this host may poll and send: the node's leases were renewed. */
   z.object({
@@ -66,8 +81,15 @@ export const toHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop'), ...botKey }),
   /** Stop one bot at once: polling and sends are abandoned (an unconfirmed offset is fetched again, F5). */
   z.object({ type: z.literal('kill'), ...botKey }),
-  /** New rows wait in this tenant's outbox (relayed from NOTIFY `outbox_pending`). */
-  z.object({ type: z.literal('wake'), tenantId: z.string().min(1) }),
+  /**
+   * New rows wait for this tenant's bot: in its outbox (`outbox`, relayed from NOTIFY `outbox_pending`)
+   * or among the updates the web stored (`updates`, from NOTIFY `inbound_updates`).
+   */
+  z.object({
+    type: z.literal('wake'),
+    tenantId: z.string().min(1),
+    what: z.enum(['outbox', 'updates']).default('outbox'),
+  }),
   /** Stop every bot and exit. */
   z.object({ type: z.literal('shutdown') }),
 ]);

@@ -19,6 +19,7 @@
  */
 import pg from 'pg';
 import { LeaseGate } from '../bot/lease-gate.ts';
+import { inboundUpdateRepository } from '../db/repositories/inbound-updates.ts';
 import { type Sql, sqlFromPool } from '../db/sql.ts';
 import { createLogger } from '../log/logger.ts';
 import { BotRunner } from './bot-runner.ts';
@@ -179,10 +180,36 @@ function initialise(message: Init): void {
     pool = new pg.Pool({ connectionString: message.databaseUrl, max: message.poolMax, ...DATABASE_TIMEOUTS });
     pool.on('error', (err) => logger.warn({ err }, 'a database connection failed; it is replaced'));
     sql = sqlFromPool(pool);
+    sweep = setInterval(sweepStoredUpdates, STORED_UPDATES_SWEEP_MS);
+    sweep.unref();
   }
   watch = watchLoop(message.blockedLoopMs, onBlocked);
   heartbeat = setInterval(beat, message.heartbeatMs);
   send({ type: 'host-ready', at: Date.now() });
+}
+
+/**
+ * Every so often, the bots with stored updates waiting are woken (one query for the whole host), should a
+ * NOTIFY have been missed (the supervisor's LISTEN connection was down, or the update came in between).
+ */
+const STORED_UPDATES_SWEEP_MS = 30_000;
+let sweep: NodeJS.Timeout | undefined;
+let sweeping = false;
+
+async function sweepStoredUpdates(): Promise<void> {
+  if (!sql || sweeping || bots.size === 0) return;
+  sweeping = true;
+  try {
+    const tenantIds = [...new Set([...bots.values()].map((r) => Number(r.tenantId)))].filter(
+      Number.isSafeInteger,
+    );
+    const waiting = new Set((await inboundUpdateRepository.tenantsWithPending(sql, tenantIds)).map(String));
+    for (const runner of bots.values()) if (waiting.has(runner.tenantId)) runner.wake('updates');
+  } catch {
+    // The database does not answer: each inbox says so itself when it reads.
+  } finally {
+    sweeping = false;
+  }
 }
 
 /** Stops every bot (gracefully, bounded by each one's deadline), closes the pool, exits 0. */
@@ -193,6 +220,7 @@ async function shutdown(why: string): Promise<void> {
   await Promise.all([...bots.values()].map((runner) => runner.stop()));
   await Promise.all([...lastOfTenant.values()].map((runner) => runner.outboxDone));
   clearInterval(heartbeat);
+  clearInterval(sweep);
   watch?.stop();
   await pool?.end().catch(() => {});
   process.exit(0);
@@ -238,7 +266,7 @@ process.on('message', (raw: unknown) => {
       gate.extend(message.validUntil);
       return;
     case 'wake':
-      for (const runner of bots.values()) if (runner.tenantId === message.tenantId) runner.wake();
+      for (const runner of bots.values()) if (runner.tenantId === message.tenantId) runner.wake(message.what);
       return;
     case 'shutdown':
       void shutdown('asked by the supervisor');

@@ -12,6 +12,7 @@
 import pg from 'pg';
 import type { UnusableReason } from '../contracts/bot.ts';
 import { type ActiveConfigRow, botConfigRepository } from '../db/repositories/bot-configs.ts';
+import { INBOUND_UPDATES_CHANNEL } from '../db/repositories/inbound-updates.ts';
 import { NODES_CHANNEL } from '../db/repositories/leases.ts';
 import { isUniqueViolation, type Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
@@ -74,6 +75,8 @@ export interface ConfigSourceOptions {
   onListenRestored?: () => void;
   /** LISTEN for NOTIFY, default true (false = polling alone, for benchmarks). */
   listen?: boolean;
+  /** Called with a tenant id on each NOTIFY `inbound_updates` (the web stored updates of that bot). */
+  onInboundUpdates?: (tenantId: string) => void;
   /** Called on each NOTIFY `supervisor_nodes` (a node joined, is stopping, or released bot leases). */
   onNodesChanged?: () => void;
 }
@@ -221,6 +224,10 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
         options.onNodesChanged?.();
         return;
       }
+      if (msg.channel === INBOUND_UPDATES_CHANNEL) {
+        if (msg.payload) options.onInboundUpdates?.(msg.payload);
+        return;
+      }
       if (msg.channel === 'outbox_pending') {
         if (msg.payload) options.onOutboxPending?.(msg.payload);
         return;
@@ -234,6 +241,7 @@ export function startConfigSource(options: ConfigSourceOptions): ConfigSource {
       await client.query('listen bot_config_changed');
       if (options.onOutboxPending) await client.query('listen outbox_pending');
       if (options.onNodesChanged) await client.query(`listen ${NODES_CHANNEL}`);
+      if (options.onInboundUpdates) await client.query(`listen ${INBOUND_UPDATES_CHANNEL}`);
       // Changes committed before LISTEN took effect sent no notification we could see: read again.
       refresh();
       if (listenFailures > 0) options.onListenRestored?.();

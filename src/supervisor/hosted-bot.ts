@@ -15,6 +15,7 @@
 import { fromCallback } from 'xstate';
 import type { BotProcessInput, ChildCommand } from '../../machines/tenant-types.ts';
 import type { FatalReason } from '../bot/ipc.ts';
+import type { ToHost } from '../host/ipc.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BotHandle, HostPool } from './hosts.ts';
 
@@ -29,9 +30,14 @@ export interface HostedBotDeps {
   logger: Logger;
   hosts: HostPool;
   /** The secrets and settings for a start; undefined when the tenant has no usable config any more. */
-  resolveStart(
-    tenantId: string,
-  ): { token: string; tenantName: string; lease?: { epoch: number; pollOffset: number | null } } | undefined;
+  resolveStart(tenantId: string):
+    | {
+        token: string;
+        tenantName: string;
+        lease?: { epoch: number; pollOffset: number | null };
+        updates?: Extract<ToHost, { type: 'start' }>['updates'];
+      }
+    | undefined;
   apiRoot: string;
   botSettings?: BotSettings;
   stopTimeoutMs: number;
@@ -77,6 +83,7 @@ export function createHostedBotActor(deps: HostedBotDeps) {
             apiRoot: deps.apiRoot,
             stopDeadlineMs: Math.max(100, deps.stopTimeoutMs - 500),
             ...(start.lease ? { lease: start.lease } : {}),
+            ...(start.updates ? { updates: start.updates } : {}),
             ...deps.botSettings,
           },
         },

@@ -109,9 +109,9 @@ export interface HostPool {
     bot: { tenantId: string; incarnation: number; isolated: boolean; start: StartFields },
     listener: BotListener,
   ): BotHandle;
-  /** Relays an outbox wake-up to the host running this tenant's bot. */
-  wake(tenantId: string): void;
-  /** Relays a wake-up to every bot (NOTIFY was lost for a while). */
+  /** Relays a wake-up (new outbox rows, or stored updates) to the host running this tenant's bot. */
+  wake(tenantId: string, what?: 'outbox' | 'updates'): void;
+  /** Relays a wake-up of both kinds to every bot (NOTIFY was lost for a while). */
   wakeAll(): void;
   /** Until when (epoch ms) every host's bots may poll and send: the node's leases were renewed. */
   leaseValidUntil(until: number, lost?: readonly string[]): void;
@@ -404,9 +404,9 @@ export function createHostPool(options: HostPoolOptions): HostPool {
         },
       };
     },
-    wake(tenantId) {
+    wake(tenantId, what = 'outbox') {
       const record = hostOfTenant.get(tenantId);
-      if (record) sendTo(record, { type: 'wake', tenantId });
+      if (record) sendTo(record, { type: 'wake', tenantId, what });
     },
     hasBot(tenantId) {
       for (const record of records.values())
@@ -420,7 +420,10 @@ export function createHostPool(options: HostPoolOptions): HostPool {
     },
     wakeAll() {
       for (const record of records.values())
-        for (const bot of record.bots.values()) sendTo(record, { type: 'wake', tenantId: bot.tenantId });
+        for (const bot of record.bots.values()) {
+          sendTo(record, { type: 'wake', tenantId: bot.tenantId, what: 'outbox' });
+          sendTo(record, { type: 'wake', tenantId: bot.tenantId, what: 'updates' });
+        }
     },
     hosts() {
       return [...records.values()].map((r) => ({

@@ -45,6 +45,7 @@ import { tenantLogLine } from './log-lines.ts';
 import { startStatusMirror } from './status-mirror.ts';
 import { createStatusStore, type StatusStore } from './status-store.ts';
 import { createSummary } from './summary.ts';
+import { createWebhooks, type WebhookSettings } from './webhooks.ts';
 
 /** The status store records a bot's heartbeat at most this often (ms); the machine still sees each one. */
 export const HEARTBEAT_STATUS_INTERVAL_MS = 15_000;
@@ -119,6 +120,10 @@ export interface SupervisorOptions {
    * bots running rather than stopping them for another node. Default false.
    */
   databaseAlone?: boolean;
+  /** Webhook mode (`UPDATES=webhook`): where and how Telegram delivers; absent = long polling. */
+  webhook?: WebhookSettings;
+  /** Prune stored webhook updates every minute, default true. */
+  pruneUpdates?: boolean;
   /** An XState inspector (`@statelyai/inspect`) to stream every actor's events to. */
   inspect?: Parameters<typeof createActor>[1] extends infer O
     ? O extends { inspect?: infer I }
@@ -181,6 +186,13 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const heartbeatMs = placement.hostHeartbeatMs;
   const silentHostMs = placement.silentHostMs;
   let actor: Actor<typeof root> | undefined;
+  const webhooks = createWebhooks({
+    settings: options.webhook,
+    apiRoot: options.apiRoot,
+    sql: options.sql,
+    logger,
+    ...(options.pruneUpdates === false || options.lottery === false ? { prune: false } : {}),
+  });
   const hosts: HostPool = createHostPool({
     logger,
     entry: options.hostEntry ?? (await prepareHostEntry(logger)),
@@ -207,7 +219,12 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
       const config = configs.get(tenantId);
       const lease = leases.owned.get(tenantId);
       if (!config || !lease) return undefined;
-      return { token: config.token, tenantName: config.tenantName, lease };
+      return {
+        token: config.token,
+        tenantName: config.tenantName,
+        lease,
+        updates: webhooks.startFor(tenantId, config.token),
+      };
     },
     onHeartbeat: (tenantId, at, lastPollAt) => {
       // The tenant machine sees a heartbeat every few seconds; the read model (`/status`, `bot_status`)
@@ -278,6 +295,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
           },
         });
         if (gone && !shuttingDown) store.trigger.forget({ tenantId: status.tenantId });
+        // Disabled or deleted (not moved, not shutting down): Telegram stops sending to its webhook.
+        if (gone && !shuttingDown && !configs.has(status.tenantId)) webhooks.gone(status.tenantId);
       },
       logEvent: (_, params: TenantLogParams) => {
         const line = tenantLogLine(params, usernames.get(params.tenantId) ?? null);
@@ -395,7 +414,8 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     checkIntervalS: options.checkIntervalS,
     onSnapshot,
     listen: options.listen,
-    onOutboxPending: (tenantId) => hosts.wake(tenantId),
+    onOutboxPending: (tenantId) => hosts.wake(tenantId, 'outbox'),
+    onInboundUpdates: (tenantId) => hosts.wake(tenantId, 'updates'),
     onListenRestored: () => {
       hosts.wakeAll();
       leases.wake();
@@ -427,6 +447,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
         await toPromise(started).catch((err: unknown) => logger.error({ err }, msg.stoppedWithError()));
         // Every bot has stopped: their leases go back, and another node takes them over at once.
         await leases.release();
+        await webhooks.close();
         await mirror.flush();
         mirror.stop();
         logger.info(

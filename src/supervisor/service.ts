@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.ts';
 import { type DrawScheduler, startDrawScheduler } from '../lottery/scheduler.ts';
 import { createSeedCipher } from '../lottery/seed-cipher.ts';
 import { createTokenCipher } from '../security/token-cipher.ts';
+import { createWebhookSecrets } from '../security/webhook-secret.ts';
 import { tenantMembership } from '../web/services/membership.ts';
 import { type Inspection, startInspection } from './inspect.ts';
 import { type Supervisor, startSupervisor } from './runtime.ts';
@@ -57,6 +58,15 @@ export async function startSupervisorService(options: SupervisorServiceOptions):
     leaseTtlMs: Math.round(config.leaseTtlS * 1000),
     // The embedded server listens on loopback in this node's data directory: no other node can share it.
     databaseAlone: db.embedded !== undefined,
+    ...(config.updates === 'webhook' && config.publicUrl
+      ? {
+          webhook: {
+            publicUrl: config.publicUrl,
+            secrets: createWebhookSecrets(options.appSecret),
+            maxConnections: config.webhookMaxConnections,
+          },
+        }
+      : {}),
     adminUrl:
       options.adminUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
     inspect: inspection?.inspect as never,

@@ -5,7 +5,8 @@
  * Always: `GET /healthz`, `GET /readyz`, `GET /metrics`, security headers (helmet), request ids
  * (`x-request-id`, echoed; in every log line as `reqId`), a body size limit, a per-address rate limit,
  * and one error shape for every failure (errors.ts). With `api`: the JSON API under `/api`
- * (accounts, bot config, lotteries and chats, platform admin) and its OpenAPI reference at `/api/docs`.
+ * (accounts, bot config, lotteries and chats, platform admin) and its OpenAPI reference at `/api/docs`,
+ * and Telegram's webhook deliveries at `/telegram/webhook/:tenantId/:botId` (routes/telegram-webhook.ts).
  *
  * Layout: routes (routes/) are thin; services (services/) hold the rules and the access checks;
  * repositories (src/db/repositories/, shared with the supervisor and the lottery) hold the SQL.
@@ -22,6 +23,7 @@ import { type Sql, sqlFromOrm } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import { createSeedCipher } from '../lottery/index.ts';
 import { createTokenCipher } from '../security/token-cipher.ts';
+import { createWebhookSecrets, WEBHOOK_PATH_PREFIX } from '../security/webhook-secret.ts';
 import { createGuard, noStore, originCheck } from './auth/guard.ts';
 import { type HostPolicy, hostCheck } from './auth/hosts.ts';
 import { createLoginThrottle, type LoginLimits } from './auth/login-throttle.ts';
@@ -40,12 +42,14 @@ import { healthRoutes } from './routes/health.ts';
 import { lotteryRoutes } from './routes/lotteries.ts';
 import { meRoutes } from './routes/me.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { telegramWebhookRoutes } from './routes/telegram-webhook.ts';
 import { AdminService } from './services/admin-service.ts';
 import { AuditService } from './services/audit-service.ts';
 import { AuthService } from './services/auth-service.ts';
 import { BotService } from './services/bot-service.ts';
 import { LotteryService } from './services/lottery-service.ts';
 import { tenantMembership } from './services/membership.ts';
+import { createUpdateIntake, type UpdateIntake } from './services/update-intake.ts';
 import { adminPanel } from './static.ts';
 import { createTelegramClient, type TelegramClient } from './telegram.ts';
 import { loadWebEnv, type RegistrationMode, type TrustProxy } from './web-env.ts';
@@ -88,6 +92,8 @@ export interface ApiOptions {
   panelDir?: string;
   /** Slots of heavy requests (search, export, proof build), default `createHeavyLimiter()` (src/web/heavy-limit.ts). */
   heavy?: HeavyLimiter;
+  /** Stores webhook updates (tests substitute one), default grouped writes to the database (services/update-intake.ts). */
+  updateIntake?: UpdateIntake;
   /** Statement timeout of an entry search and of each export batch in ms, default 3 000. */
   searchTimeoutMs?: number;
 }
@@ -261,6 +267,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       },
       { prefix: '/api' },
     );
+    // Webhook mode: Telegram's deliveries, outside the API's sessions and checks (the secret is the check).
+    await app.register(telegramWebhookRoutes, {
+      prefix: WEBHOOK_PATH_PREFIX,
+      secrets: createWebhookSecrets(api.appSecret),
+      intake: api.updateIntake ?? createUpdateIntake(sql),
+    });
     // The admin panel (built Vue app) at `/`, with the single-page-app fallback; `/api/*` stays JSON.
     await app.register(adminPanel, api.panelDir ? { root: api.panelDir } : {});
   }

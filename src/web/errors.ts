@@ -80,6 +80,10 @@ export const ERROR_CATALOGUE = {
   internal_error: 500,
   /** A search or export ran over its statement timeout and was stopped (src/lottery/queries.ts). */
   query_timeout: 503,
+  /** A webhook delivery without the bot's secret token (X-Telegram-Bot-Api-Secret-Token). */
+  webhook_secret_mismatch: 401,
+  /** A webhook update could not be stored (the database does not answer); Telegram delivers it again. */
+  update_not_stored: 503,
   /** Telegram answered getMe with an unexpected error. */
   telegram_error: 502,
   /** Telegram could not be reached (network error or timeout). */

@@ -2,7 +2,7 @@
  * The whole giveaway, end to end against the sandbox and a real database: publish to a channel and a
  * group → 200 sandbox users join (some failing the membership condition, some pressing twice, some never
  * having started the bot, some having blocked it) → timed draw → announcement, finished posts and DMs →
- * the proof verifies.
+ * the proof verifies. Once with long polling, once in webhook mode.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toDate } from '../../src/db/sql.ts';
@@ -11,17 +11,22 @@ import { listWinners, loadProof } from '../../src/lottery/index.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { type BotWorld, createBotWorld } from './world.ts';
 
-let world: BotWorld;
-beforeAll(async () => {
-  // The DM run is paced like Telegram's 30/s; joins are not limited. Keep the test quick.
-  world = await createBotWorld({ botSettings: { sendsPerSecond: 200, sendsPerChatPerMinute: 600 } });
-  await world.sandbox.client.setLimits({ botMessagesPerSecond: 0, chatMessagesPerMinute: 0 });
-}, 60_000);
-afterAll(async () => {
-  await world?.close();
-});
+// The same giveaway with updates by long polling and by webhook (the sandbox delivers to the web app,
+// which stores them; the bot reads them from the database).
+describe.each(['polling', 'webhook'] as const)('a giveaway from publication to the proof (%s)', (updates) => {
+  let world: BotWorld;
+  beforeAll(async () => {
+    // The DM run is paced like Telegram's 30/s; joins are not limited. Keep the test quick.
+    world = await createBotWorld({
+      updates,
+      botSettings: { sendsPerSecond: 200, sendsPerChatPerMinute: 600 },
+    });
+    await world.sandbox.client.setLimits({ botMessagesPerSecond: 0, chatMessagesPerMinute: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await world?.close();
+  });
 
-describe('a giveaway from publication to the proof', () => {
   it('runs with 200 users', async () => {
     const { sandbox, sql, bot } = world;
     const channel = await world.adminChat('channel', 'Deals <b>& News</b>');
@@ -162,6 +167,25 @@ describe('a giveaway from publication to the proof', () => {
         const dm = await sandbox.client.privateMessages(bot.id, w.user.id);
         expect(dm.messages.filter((m) => m.text.includes('Congratulations'))).toHaveLength(1);
       }
+    }
+
+    // In webhook mode every update went through the web app's store, and none is left unhandled.
+    const [stored] = await sql.query<{ handled: string; waiting: string }>(
+      `select count(*) filter (where handled_at is not null) as handled,
+              count(*) filter (where handled_at is null) as waiting
+         from inbound_updates where tenant_id = ?`,
+      [world.tenantId],
+    );
+    if (updates === 'webhook') {
+      expect(Number(stored?.handled)).toBeGreaterThanOrEqual(200);
+      expect(Number(stored?.waiting)).toBe(0);
+      const info = (await (await fetch(`${sandbox.apiRoot}/bot${bot.token}/getWebhookInfo`)).json()) as {
+        result: { url: string; pending_update_count: number; allowed_updates?: string[] };
+      };
+      expect(info.result.url).toBe(`${world.webhookUrl}`);
+      expect(info.result.pending_update_count).toBe(0);
+    } else {
+      expect(Number(stored?.handled) + Number(stored?.waiting)).toBe(0);
     }
   }, 90_000);
 });

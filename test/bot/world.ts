@@ -4,12 +4,17 @@
  * and helpers to make chats, users and lotteries. Everything talks over loopback; nothing reaches Telegram.
  */
 
+import type { FastifyInstance } from 'fastify';
+import type { Database } from '../../src/db/database.ts';
 import { type Sql, sqlFromOrm } from '../../src/db/sql.ts';
 import type { LotteryRecord } from '../../src/lottery/index.ts';
 import { type DrawScheduler, startDrawScheduler } from '../../src/lottery/scheduler.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import type { SandboxLimits } from '../../src/sandbox/limits.ts';
+import { createWebhookSecrets, webhookUrl } from '../../src/security/webhook-secret.ts';
 import type { BotSettings } from '../../src/supervisor/hosted-bot.ts';
+import type { WebhookSettings } from '../../src/supervisor/webhooks.ts';
+import { buildApp } from '../../src/web/app.ts';
 import { tenantMembership } from '../../src/web/services/membership.ts';
 import { openTestDatabase, testLogger } from '../helpers/db.ts';
 import {
@@ -17,6 +22,7 @@ import {
   makeLottery,
   makeOrganiser,
   seedCipher,
+  TEST_SECRET,
   tokenCipher,
 } from '../helpers/factories/index.ts';
 import { type SupervisorHarness, startTestSupervisor } from '../helpers/supervisor.ts';
@@ -42,6 +48,9 @@ export interface BotWorld {
   publish(
     input: Omit<LotteryOverrides, 'tenantId' | 'status'>,
   ): Promise<{ lottery: LotteryRecord; posts: Map<number, number> }>;
+  /** Webhook mode: the web app the sandbox delivers the updates to, and the bot's webhook URL. */
+  web?: FastifyInstance;
+  webhookUrl?: string;
   /** Resolves when the tenant has nothing left to send. */
   outboxDrained(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -54,6 +63,8 @@ export async function createBotWorld(
     drawIntervalMs?: number;
     /** The bot process reaches the database through a TCP proxy (the test and the supervisor do not). */
     databaseProxy?: boolean;
+    /** How the bot receives updates, default long polling; `webhook` starts the web app to receive them. */
+    updates?: 'polling' | 'webhook';
   } = {},
 ): Promise<BotWorld> {
   const db = await openTestDatabase();
@@ -71,11 +82,13 @@ export async function createBotWorld(
   const sandbox = await createSandbox(options.limits ? { limits: options.limits } : {});
   const bot = await sandbox.client.createBot({ username: `giveaway${Math.floor(Math.random() * 1e6)}_bot` });
   const { tenantId } = await makeOrganiser(db, { username: `organiser${bot.id}`, bot: { bot } });
+  const web = options.updates === 'webhook' ? await startWebhookReceiver(db, sandbox) : undefined;
   const harness = await startTestSupervisor(db, sandbox, {
     botSettings: { countEditIntervalMs: 300, ...options.botSettings },
     // An idle bot's long poll lasts up to 20 s: keep the production heartbeat window, or it is restarted.
     policy: { heartbeatTimeoutMs: 30_000 },
     ...(botDatabaseUrl ? { databaseUrl: botDatabaseUrl } : {}),
+    ...(web ? { webhook: web.settings } : {}),
   });
   await harness.waitFor(tenantId, (s) => s.state === 'running', 'running');
   const scheduler = startDrawScheduler({
@@ -95,6 +108,7 @@ export async function createBotWorld(
     harness,
     scheduler,
     ...(dbProxy ? { dbProxy } : {}),
+    ...(web ? { web: web.app, webhookUrl: webhookUrl(web.settings.publicUrl, tenantId, bot.id) } : {}),
     deps: { sql, seedCipher },
     async adminChat(type, title) {
       const { id } = await sandbox.client.createChat({ type, title });
@@ -154,9 +168,39 @@ export async function createBotWorld(
       await scheduler.stop();
       await world.harness.supervisor.shutdown();
       await sandbox.close();
+      await web?.app.close();
       await dbProxy?.close();
       await db.drop();
     },
   };
   return world;
+}
+
+/**
+ * The web app listening on loopback as Telegram's webhook receiver (the sandbox delivers to it), and the
+ * supervisor's webhook settings pointing at it.
+ */
+export async function startWebhookReceiver(
+  db: Database,
+  sandbox: Sandbox,
+  maxConnections = 40,
+): Promise<{ app: FastifyInstance; settings: WebhookSettings }> {
+  const app = await buildApp({
+    logger: testLogger(),
+    checkDatabase: async () => {},
+    trustProxy: false,
+    metricsToken: 'unused-in-tests',
+    api: { orm: db.orm, appSecret: TEST_SECRET, telegramApiRoot: sandbox.apiRoot, registration: 'open' },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    settings: {
+      publicUrl: `http://127.0.0.1:${port}`,
+      secrets: createWebhookSecrets(TEST_SECRET),
+      maxConnections,
+    },
+  };
 }

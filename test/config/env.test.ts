@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       nodeName: undefined,
       leaseTtlS: 9,
+      updates: 'polling',
+      webhookMaxConnections: 40,
       supervisorPort: 8082,
       publicUrl: undefined,
       logLang: 'en',
@@ -56,6 +58,8 @@ describe('loadConfig', () => {
         LOG_LANG: 'zh-CN',
         NODE_NAME: 'node-b',
         LEASE_TTL_S: '4.5',
+        UPDATES: 'Webhook',
+        WEBHOOK_MAX_CONNECTIONS: '100',
       },
       cwd,
     );
@@ -77,6 +81,8 @@ describe('loadConfig', () => {
       logLang: 'zh-CN',
       nodeName: 'node-b',
       leaseTtlS: 4.5,
+      updates: 'webhook',
+      webhookMaxConnections: 100,
     });
   });
 
@@ -132,12 +138,30 @@ describe('loadConfig', () => {
     ['LEASE_TTL_S', '1', 'at least 2'],
     ['LEASE_TTL_S', 'long', 'not a number'],
     ['LEASE_TTL_S', '301', 'at most 300'],
+    ['UPDATES', 'push', 'not one of polling, webhook'],
+    ['WEBHOOK_MAX_CONNECTIONS', '0', 'between 1 and 100'],
+    ['WEBHOOK_MAX_CONNECTIONS', '101', 'between 1 and 100'],
   ])('rejects %s=%j naming the variable, the problem and a good example', (variable, value, problem) => {
     const err = errorOf({ [variable]: value });
     expect(err.variable).toBe(variable);
     expect(err.message).toContain(problem);
     expect(err.message).toMatch(new RegExp(`^${variable}: .*\\(example: ${variable}=.+\\)$`));
     expect(err.message.split('\n')).toHaveLength(1);
+  });
+
+  it('UPDATES=webhook needs PUBLIC_URL, and an https one when the bots talk to Telegram itself', () => {
+    const missing = errorOf({ UPDATES: 'webhook' });
+    expect(missing.variable).toBe('UPDATES');
+    expect(missing.message).toContain('without PUBLIC_URL');
+    const plain = errorOf({ UPDATES: 'webhook', PUBLIC_URL: 'http://giveaways.example.com' });
+    expect(plain.variable).toBe('PUBLIC_URL');
+    expect(plain.message).toContain('only to https://');
+    // A local Bot API server (or the sandbox) may deliver over http.
+    const local = loadConfig(
+      { UPDATES: 'webhook', PUBLIC_URL: 'http://10.0.0.5:8080', TELEGRAM_API_ROOT: 'http://127.0.0.1:8081' },
+      cwd,
+    );
+    expect(local.updates).toBe('webhook');
   });
 
   it('never repeats a secret value in the error', () => {

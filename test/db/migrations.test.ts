@@ -15,6 +15,8 @@ const TABLES = [
   'chats',
   'draw_proofs',
   'entries',
+  'inbound_update_marks',
+  'inbound_updates',
   'invites',
   'lotteries',
   'lottery_counts',

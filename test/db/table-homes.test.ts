@@ -31,6 +31,8 @@ const HOMES: Record<string, string> = {
   outbox_messages: 'src/lottery/outbox.ts',
   supervisor_nodes: 'src/db/repositories/leases.ts',
   bot_leases: 'src/db/repositories/leases.ts',
+  inbound_updates: 'src/db/repositories/inbound-updates.ts',
+  inbound_update_marks: 'src/db/repositories/inbound-updates.ts',
 };
 
 /**

@@ -15,6 +15,7 @@ import type { ChildEntry } from '../../src/supervisor/host-entry.ts';
 import type { BotSettings } from '../../src/supervisor/hosted-bot.ts';
 import { type Supervisor, startSupervisor } from '../../src/supervisor/runtime.ts';
 import type { TenantStatus } from '../../src/supervisor/status-store.ts';
+import type { WebhookSettings } from '../../src/supervisor/webhooks.ts';
 import { testLogger } from './db.ts';
 import { sqlOf, tokenCipher } from './factories/index.ts';
 
@@ -71,6 +72,8 @@ export async function startTestSupervisor(
     nodeName?: string;
     /** Lease time of its bots (ms), default the product's. */
     leaseTtlMs?: number;
+    /** Webhook mode: where the sandbox delivers (a listening web app), default long polling. */
+    webhook?: WebhookSettings;
   } = {},
 ): Promise<SupervisorHarness> {
   const supervisor = await startSupervisor({
@@ -92,6 +95,7 @@ export async function startTestSupervisor(
     ...(options.botSettings ? { botSettings: options.botSettings } : {}),
     ...(options.nodeName ? { nodeName: options.nodeName } : {}),
     ...(options.leaseTtlMs ? { leaseTtlMs: options.leaseTtlMs } : {}),
+    ...(options.webhook ? { webhook: options.webhook } : {}),
   });
   const histories = new Map<string, TenantStatus[]>();
   const spawned = new Map<string, number[]>();

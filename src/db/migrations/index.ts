@@ -12,6 +12,7 @@ import { Migration20261202500000Degraded } from './Migration20261202500000Degrad
 import { Migration20261202600000AuditIndex } from './Migration20261202600000AuditIndex.ts';
 import { Migration20261202700000Hosts } from './Migration20261202700000Hosts.ts';
 import { Migration20261206100000Leases } from './Migration20261206100000Leases.ts';
+import { Migration20261207100000InboundUpdates } from './Migration20261207100000InboundUpdates.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261129000000Init', class: Migration20261129000000Init },
@@ -23,4 +24,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202600000AuditIndex', class: Migration20261202600000AuditIndex },
   { name: 'Migration20261202700000Hosts', class: Migration20261202700000Hosts },
   { name: 'Migration20261206100000Leases', class: Migration20261206100000Leases },
+  { name: 'Migration20261207100000InboundUpdates', class: Migration20261207100000InboundUpdates },
 ];
