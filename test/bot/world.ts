@@ -65,6 +65,8 @@ export async function createBotWorld(
     databaseProxy?: boolean;
     /** How the bot receives updates, default long polling; `webhook` starts the web app to receive them. */
     updates?: 'polling' | 'webhook';
+    /** Webhook mode: called with the receiving web app before it listens (a test adds a hook). */
+    beforeListen?: (app: FastifyInstance) => void;
   } = {},
 ): Promise<BotWorld> {
   const db = await openTestDatabase();
@@ -82,7 +84,14 @@ export async function createBotWorld(
   const sandbox = await createSandbox(options.limits ? { limits: options.limits } : {});
   const bot = await sandbox.client.createBot({ username: `giveaway${Math.floor(Math.random() * 1e6)}_bot` });
   const { tenantId } = await makeOrganiser(db, { username: `organiser${bot.id}`, bot: { bot } });
-  const web = options.updates === 'webhook' ? await startWebhookReceiver(db, sandbox) : undefined;
+  const web =
+    options.updates === 'webhook'
+      ? await startWebhookReceiver(
+          db,
+          sandbox,
+          options.beforeListen ? { beforeListen: options.beforeListen } : {},
+        )
+      : undefined;
   const harness = await startTestSupervisor(db, sandbox, {
     botSettings: { countEditIntervalMs: 300, ...options.botSettings },
     // An idle bot's long poll lasts up to 20 s: keep the production heartbeat window, or it is restarted.
@@ -183,7 +192,7 @@ export async function createBotWorld(
 export async function startWebhookReceiver(
   db: Database,
   sandbox: Sandbox,
-  maxConnections = 40,
+  options: { maxConnections?: number; beforeListen?: (app: FastifyInstance) => void } = {},
 ): Promise<{ app: FastifyInstance; settings: WebhookSettings }> {
   const app = await buildApp({
     logger: testLogger(),
@@ -192,6 +201,7 @@ export async function startWebhookReceiver(
     metricsToken: 'unused-in-tests',
     api: { orm: db.orm, appSecret: TEST_SECRET, telegramApiRoot: sandbox.apiRoot, registration: 'open' },
   });
+  options.beforeListen?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -200,7 +210,7 @@ export async function startWebhookReceiver(
     settings: {
       publicUrl: `http://127.0.0.1:${port}`,
       secrets: createWebhookSecrets(TEST_SECRET),
-      maxConnections,
+      maxConnections: options.maxConnections ?? 40,
     },
   };
 }
