@@ -9,6 +9,10 @@
  *   no message queued meanwhile goes out twice;
  * - a rolling restart of all three nodes while winner messages go out and users join: every message
  *   exactly once, every acknowledged join stored once.
+ * The same in webhook mode: each node runs `tg-lottery start` (web and supervisor) behind a load balancer
+ * (test/helpers/balancer.ts, as nginx's upstream), the sandbox delivers every bot's updates to it, and any
+ * node's web may store any bot's update; a node killed or frozen while deliveries are in flight leaves
+ * them unanswered, Telegram delivers them again through another node, and each is handled once.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +23,7 @@ import { sqlFromOrm } from '../../src/db/sql.ts';
 import { enqueue } from '../../src/lottery/outbox.ts';
 import { texts } from '../../src/lottery/texts.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { type Balancer, startBalancer } from '../helpers/balancer.ts';
 import { killAllClis, type RunningCli, runCli } from '../helpers/cli.ts';
 import { openTestDatabase } from '../helpers/db.ts';
 import { makeChat, makeLottery, makeOrganiser, TEST_SECRET } from '../helpers/factories/index.ts';
@@ -33,17 +38,22 @@ interface Node {
   name: string;
   cli: RunningCli;
   port: number;
+  /** Webhook mode: the port of its web. */
+  webPort?: number;
   status(): Promise<NodeStatus | null>;
 }
 
 let db: Awaited<ReturnType<typeof openTestDatabase>>;
 let sandbox: Sandbox;
 let dataDir: string;
+let balancer: Balancer;
 
 beforeEach(async () => {
   db = await openTestDatabase();
-  sandbox = await createSandbox();
+  // Webhook deliveries are retried quickly, as Telegram does within seconds.
+  sandbox = await createSandbox({ limits: { webhookRetryMs: 200, webhookTimeoutMs: 10_000 } });
   dataDir = await mkdtemp(join(tmpdir(), 'tgl-nodes-'));
+  balancer = await startBalancer({ timeoutMs: 2000, downMs: 3000 });
 });
 /** Every node started by the test; with NODES_LOG_DIR set, their output is kept there. */
 const started: Node[] = [];
@@ -55,14 +65,20 @@ afterEach(async () => {
   }
   started.length = 0;
   killAllClis();
+  await balancer?.close();
   await sandbox?.close();
   await db?.drop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function startNode(name: string): Promise<Node> {
+async function startNode(name: string, updates: 'polling' | 'webhook'): Promise<Node> {
   const port = await freePort();
-  const cli = runCli(['supervise'], {
+  const webPort = updates === 'webhook' ? await freePort() : undefined;
+  const web = webPort
+    ? { UPDATES: 'webhook', PUBLIC_URL: balancer.url, PORT: String(webPort), HOST: '127.0.0.1' }
+    : {};
+  const cli = runCli([webPort ? 'start' : 'supervise'], {
+    ...web,
     DATABASE_URL: db.url,
     BOT_DATABASE_URL: db.botUrl,
     APP_SECRET: TEST_SECRET,
@@ -78,6 +94,7 @@ async function startNode(name: string): Promise<Node> {
     name,
     cli,
     port,
+    ...(webPort ? { webPort } : {}),
     async status() {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/status`);
@@ -88,7 +105,19 @@ async function startNode(name: string): Promise<Node> {
     },
   };
   started.push(node);
+  // Behind the load balancer: every web started so far (a dead one is skipped, as nginx does).
+  if (webPort) balancer.setBackends(started.flatMap((n) => (n.webPort ? [n.webPort] : [])));
   return node;
+}
+
+/** Webhook mode: every bot's webhook points at the load balancer. */
+async function webhooksSet(list: Array<{ botId: number }>): Promise<void> {
+  const urls = new Map((await sandbox.client.overview()).bots.map((b) => [b.id, b.webhook_url]));
+  for (const { botId } of list) {
+    expect(urls.get(botId)?.startsWith(`${balancer.url}/telegram/webhook/`), `webhook of bot ${botId}`).toBe(
+      true,
+    );
+  }
 }
 
 /** Which of `nodes` run each tenant's bot now (and hold its lease): tenant id → node names. */
@@ -221,11 +250,15 @@ async function everyMessageOnce(
   }
 }
 
-describe('three supervisor nodes on one database', () => {
+describe.each(['polling', 'webhook'] as const)('three supervisor nodes on one database (%s)', (updates) => {
   it('one node per bot, no token polled twice; SIGKILL moves its bots within 15 s; SIGSTOP then SIGCONT sends nothing twice', async () => {
     const list = await tenantsWithBots(30);
     const ids = list.map((t) => t.tenantId);
-    const nodes = [await startNode('node-a'), await startNode('node-b'), await startNode('node-c')];
+    const nodes = [
+      await startNode('node-a', updates),
+      await startNode('node-b', updates),
+      await startNode('node-c', updates),
+    ];
     // Spread by load: a share of 10 each, within the slack of one.
     await waitUntil(
       async () => {
@@ -239,6 +272,7 @@ describe('three supervisor nodes on one database', () => {
       200,
     );
     const conflictsAtStart = await pollConflicts();
+    if (updates === 'webhook') await webhooksSet(list);
     const users = await startedUsers(list);
     // Everything ran a while (every bot handled a /start): no second poller appeared meanwhile.
     expect(await pollConflicts()).toBe(conflictsAtStart);
@@ -306,7 +340,11 @@ describe('three supervisor nodes on one database', () => {
     const en = texts('en');
     const list = await tenantsWithBots(9);
     const ids = list.map((t) => t.tenantId);
-    let nodes = [await startNode('node-a'), await startNode('node-b'), await startNode('node-c')];
+    let nodes = [
+      await startNode('node-a', updates),
+      await startNode('node-b', updates),
+      await startNode('node-c', updates),
+    ];
     await onePerTenant(ids, nodes, 'every bot to run on exactly one node');
     const users = await startedUsers(list, 4);
     const sql = sqlFromOrm(db.orm);
@@ -374,7 +412,7 @@ describe('three supervisor nodes on one database', () => {
       const old = nodes[i]!;
       old.cli.child.kill('SIGTERM');
       expect(await old.cli.exited).toBe(0);
-      const fresh = await startNode(old.name);
+      const fresh = await startNode(old.name, updates);
       nodes = nodes.map((n) => (n === old ? fresh : n));
       await onePerTenant(ids, nodes, `every bot on one node after restarting ${old.name}`);
     }
