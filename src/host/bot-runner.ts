@@ -183,6 +183,11 @@ export class BotRunner {
     return this.adapter.pollFailure;
   }
 
+  /** How long a graceful stop may take before it is abandoned (ms, the start message's). */
+  get stopDeadlineMs(): number {
+    return this.options.start.stopDeadlineMs;
+  }
+
   /** Runs the bot until it ends; never rejects (a failure ends it with a reason). */
   async run(): Promise<void> {
     try {

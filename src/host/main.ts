@@ -212,11 +212,21 @@ async function sweepStoredUpdates(): Promise<void> {
   }
 }
 
+/** After the bots' stop deadline, the host exits anyway this much later (ms). */
+const HARD_EXIT_GRACE_MS = 3000;
+
 /** Stops every bot (gracefully, bounded by each one's deadline), closes the pool, exits 0. */
 async function shutdown(why: string): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   logger.debug(`bot host stopping (${why})`);
+  // However its bots end, the host is gone within their stop deadline and a grace: a send or a query that
+  // never answers must not keep a host alive without its supervisor.
+  const deadline = Math.max(0, ...[...bots.values()].map((r) => r.stopDeadlineMs));
+  setTimeout(() => {
+    logger.warn(`bot host exiting: its bots did not all stop within ${deadline + HARD_EXIT_GRACE_MS} ms (${why})`);
+    process.exit(0);
+  }, deadline + HARD_EXIT_GRACE_MS);
   await Promise.all([...bots.values()].map((runner) => runner.stop()));
   await Promise.all([...lastOfTenant.values()].map((runner) => runner.outboxDone));
   clearInterval(heartbeat);

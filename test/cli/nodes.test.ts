@@ -27,9 +27,11 @@ import { type Balancer, startBalancer } from '../helpers/balancer.ts';
 import { killAllClis, type RunningCli, runCli } from '../helpers/cli.ts';
 import { openTestDatabase } from '../helpers/db.ts';
 import { makeChat, makeLottery, makeOrganiser, TEST_SECRET } from '../helpers/factories/index.ts';
+import { alive } from '../helpers/supervisor.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 interface NodeStatus {
+  hosts: Array<{ pid: number | null }>;
   node: { node_id: string; leases: Array<{ tenant_id: string; handing_over: boolean }> } | null;
   tenants: Array<{ tenant_id: string; state: string }>;
 }
@@ -279,10 +281,19 @@ describe.each(['polling', 'webhook'] as const)('three supervisor nodes on one da
 
     // SIGKILL: the node's bot hosts stop with it; its leases expire and the others take its bots.
     const [killed, ...rest] = nodes as [Node, Node, Node];
+    const orphans = ((await killed.status())?.hosts ?? []).flatMap((h) => (h.pid ? [h.pid] : []));
+    expect(orphans.length).toBeGreaterThan(0);
     const killedAt = Date.now();
     killed.cli.child.kill('SIGKILL');
     await onePerTenant(ids, rest, 'the killed node bots to run on the others', 30_000);
     expect(Date.now() - killedAt).toBeLessThan(15_000);
+    // Its bot hosts, left without their supervisor, end by themselves.
+    await waitUntil(
+      () => orphans.every((pid) => !alive(pid)),
+      'the killed node bot hosts to exit',
+      20_000,
+      200,
+    );
 
     // SIGSTOP past the lease time: its hosts stop working by themselves; the last node takes its bots.
     const [frozen, last] = rest as [Node, Node];
