@@ -132,6 +132,12 @@ export interface Handlers {
    * outcome (call after polling stopped).
    */
   settled(): Promise<void>;
+  /**
+   * Resolves when the presses in hand now are answered (their join written, or the user asked to press
+   * again): webhook mode marks its stored updates handled only then, so a crash before it does not lose
+   * a press (src/host/update-pump.ts).
+   */
+  pressesAnswered(): Promise<void>;
 }
 
 export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptions): Handlers {
@@ -395,6 +401,9 @@ export function registerHandlers(adapter: TelegramAdapter, options: HandlerOptio
     async settled() {
       await Promise.all([...presses]);
       await Promise.all([...followUps]);
+    },
+    async pressesAnswered() {
+      await Promise.all([...presses]);
     },
   };
 }

@@ -27,11 +27,11 @@ import { EXIT_CODES, type FatalReason, type PollError } from '../bot/ipc.ts';
 import { type LeaseFence, LeaseGate, mayWork } from '../bot/lease-gate.ts';
 import { OutboxWorker } from '../bot/outbox-worker.ts';
 import { classifyError, type PollFence, TelegramAdapter } from '../bot/telegram.ts';
-import { UpdateInbox } from '../bot/update-inbox.ts';
 import { leaseRepository } from '../db/repositories/leases.ts';
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ParsedToHost } from './ipc.ts';
+import type { PumpHandle, UpdatePump } from './update-pump.ts';
 
 export type StartMessage = Extract<ParsedToHost, { type: 'start' }>;
 
@@ -56,6 +56,8 @@ export interface BotRunnerOptions {
   previousOutbox?: Promise<void>;
   /** The host's lease gate (until when its bots may poll and send); default always open. */
   gate?: LeaseGate;
+  /** The host's reader of stored webhook updates; absent = none are read (no database). */
+  pump?: UpdatePump;
   onReady(botId: number, botUsername: string): void;
   onExit(code: number, fatal: FatalReason | undefined): void;
 }
@@ -77,7 +79,8 @@ export class BotRunner {
   private readonly fence: LeaseFence | undefined;
   private readonly lostController = new AbortController();
   private outbox: OutboxWorker | undefined;
-  private inbox: UpdateInbox | undefined;
+  private inbox: PumpHandle | undefined;
+  private botId = 0;
   /** Webhook mode: resolves when the bot is stopped, killed or failed (there is no polling to end). */
   private endedSignal = new AbortController();
   private counts: CountSync | undefined;
@@ -175,11 +178,11 @@ export class BotRunner {
    * its stored updates were last read (now while none wait), and whether the database fails those reads.
    */
   get lastPollAt(): number {
-    if (this.webhook) return this.inbox?.progressAt ?? this.adapter.lastPollAt;
+    if (this.webhook) return this.inbox?.progressAt() ?? this.adapter.lastPollAt;
     return this.adapter.lastPollAt;
   }
   get pollFailure(): PollError | null {
-    if (this.webhook) return this.inbox?.failure ?? null;
+    if (this.webhook) return this.inbox?.failure() ?? null;
     return this.adapter.pollFailure;
   }
 
@@ -249,16 +252,7 @@ export class BotRunner {
       return;
     }
     if (this.stopping || this.ended) return;
-    if (lottery) {
-      this.inbox = new UpdateInbox({
-        sql: lottery.sql,
-        tenantId,
-        botId: me.id,
-        handle: (update) => bot.handleUpdate(update as never),
-        ...(this.fence ? { fence: this.fence } : {}),
-        logger: this.log,
-      });
-    }
+    this.botId = me.id;
     const webhook = this.webhook;
     if (webhook) {
       await this.receiveByWebhook(webhook, me.username);
@@ -273,7 +267,7 @@ export class BotRunner {
       await this.options.previousOutbox;
       if (this.stopping || this.ended) return;
       // What the web stored before the bot went back to polling is handled too.
-      this.inbox?.start();
+      this.startInbox();
       this.outbox?.start();
       this.counts?.start();
     });
@@ -302,7 +296,7 @@ export class BotRunner {
     this.options.onReady(Number(this.adapter.bot.botInfo?.id ?? 0), username);
     await this.options.previousOutbox;
     if (this.stopping || this.ended) return;
-    this.inbox?.start();
+    this.startInbox();
     this.outbox?.start();
     this.counts?.start();
     if (!this.endedSignal.signal.aborted) {
@@ -310,6 +304,32 @@ export class BotRunner {
         this.endedSignal.signal.addEventListener('abort', () => resolve(), { once: true }),
       );
     }
+  }
+
+  /** The stored updates of this bot, read by the host's pump from now on. */
+  private startInbox(): void {
+    const { pump } = this.options;
+    if (!pump || this.inbox || this.stopping || this.ended) return;
+    const { bot } = this.adapter;
+    this.inbox = pump.add(`${this.tenantId}:${this.incarnation}`, {
+      tenantId: Number(this.tenantId),
+      botId: this.botId,
+      ...(this.fence ? { fence: this.fence } : {}),
+      logger: this.log,
+      deliver: async (updates) => {
+        await Promise.all(
+          updates.map((u) =>
+            bot
+              .handleUpdate(u.body as never)
+              .catch((err: unknown) =>
+                this.log.error({ err, updateId: u.updateId }, 'handling a stored update failed'),
+              ),
+          ),
+        );
+        // Presses are answered beside their handler: the batch is marked once they are.
+        await this.handlers?.pressesAnswered().catch(() => undefined);
+      },
+    });
   }
 
   /** Another node has this bot now: poll and send nothing more until stopped. */
@@ -321,10 +341,9 @@ export class BotRunner {
     }
   }
 
-  /** New rows are waiting: in the outbox, or among the stored updates. */
-  wake(what: 'outbox' | 'updates' = 'outbox'): void {
-    if (what === 'updates') this.inbox?.wake();
-    else this.outbox?.wake();
+  /** New rows are waiting in the outbox (stored updates wake the host's pump instead). */
+  wake(): void {
+    this.outbox?.wake();
   }
 
   /**
@@ -342,7 +361,7 @@ export class BotRunner {
 
   private async graceful(): Promise<void> {
     await this.adapter.stop();
-    await this.inbox?.stop();
+    await this.inbox?.remove();
     await this.handlers?.settled();
     await this.counts?.stop();
     this.outboxDone = this.outbox ? this.outbox.stop().catch(() => {}) : Promise.resolve();
@@ -354,7 +373,7 @@ export class BotRunner {
     if (this.ended) return;
     this.stopping ??= Promise.resolve();
     void this.adapter.stop().catch(() => {});
-    void this.inbox?.stop().catch(() => {});
+    this.inbox?.drop();
     void this.counts?.stop().catch(() => {});
     this.outboxDone = this.outbox ? this.outbox.stop().catch(() => {}) : Promise.resolve();
     this.end(EXIT_CODES.stopped, undefined);
@@ -369,7 +388,7 @@ export class BotRunner {
     );
     this.stopping ??= Promise.resolve();
     void this.adapter.stop().catch(() => {});
-    void this.inbox?.stop().catch(() => {});
+    this.inbox?.drop();
     void this.counts?.stop().catch(() => {});
     this.outboxDone = this.outbox ? this.outbox.stop().catch(() => {}) : Promise.resolve();
     this.end(exitCodeFor(reason), reason);

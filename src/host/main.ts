@@ -19,12 +19,12 @@
  */
 import pg from 'pg';
 import { LeaseGate } from '../bot/lease-gate.ts';
-import { inboundUpdateRepository } from '../db/repositories/inbound-updates.ts';
 import { type Sql, sqlFromPool } from '../db/sql.ts';
 import { createLogger } from '../log/logger.ts';
 import { BotRunner } from './bot-runner.ts';
 import { type FromHost, type ParsedToHost, toHost } from './ipc.ts';
 import { type LoopWatch, ownerOf, runAs, watchLoop } from './loop-watch.ts';
+import { UpdatePump } from './update-pump.ts';
 
 const logger = createLogger({
   level: process.env.LOG_LEVEL ?? 'info',
@@ -53,6 +53,8 @@ type Init = Extract<ParsedToHost, { type: 'init' }>;
 let init: Init | undefined;
 let pool: pg.Pool | undefined;
 let sql: Sql | undefined;
+/** Reads the stored webhook updates of every bot of this host (with the database). */
+let pump: UpdatePump | undefined;
 let watch: LoopWatch | undefined;
 let heartbeat: NodeJS.Timeout | undefined;
 let shuttingDown = false;
@@ -139,6 +141,7 @@ function startBot(message: Extract<ParsedToHost, { type: 'start' }>): void {
     sql,
     logger,
     gate,
+    ...(pump ? { pump } : {}),
     ...(previous ? { previousOutbox: previous.outboxDone } : {}),
     onReady: (botId, botUsername) =>
       send({
@@ -180,36 +183,11 @@ function initialise(message: Init): void {
     pool = new pg.Pool({ connectionString: message.databaseUrl, max: message.poolMax, ...DATABASE_TIMEOUTS });
     pool.on('error', (err) => logger.warn({ err }, 'a database connection failed; it is replaced'));
     sql = sqlFromPool(pool);
-    sweep = setInterval(sweepStoredUpdates, STORED_UPDATES_SWEEP_MS);
-    sweep.unref();
+    pump = new UpdatePump({ sql, logger });
   }
   watch = watchLoop(message.blockedLoopMs, onBlocked);
   heartbeat = setInterval(beat, message.heartbeatMs);
   send({ type: 'host-ready', at: Date.now() });
-}
-
-/**
- * Every so often, the bots with stored updates waiting are woken (one query for the whole host), should a
- * NOTIFY have been missed (the supervisor's LISTEN connection was down, or the update came in between).
- */
-const STORED_UPDATES_SWEEP_MS = 30_000;
-let sweep: NodeJS.Timeout | undefined;
-let sweeping = false;
-
-async function sweepStoredUpdates(): Promise<void> {
-  if (!sql || sweeping || bots.size === 0) return;
-  sweeping = true;
-  try {
-    const tenantIds = [...new Set([...bots.values()].map((r) => Number(r.tenantId)))].filter(
-      Number.isSafeInteger,
-    );
-    const waiting = new Set((await inboundUpdateRepository.tenantsWithPending(sql, tenantIds)).map(String));
-    for (const runner of bots.values()) if (waiting.has(runner.tenantId)) runner.wake('updates');
-  } catch {
-    // The database does not answer: each inbox says so itself when it reads.
-  } finally {
-    sweeping = false;
-  }
 }
 
 /** After the bots' stop deadline, the host exits anyway this much later (ms). */
@@ -224,13 +202,15 @@ async function shutdown(why: string): Promise<void> {
   // never answers must not keep a host alive without its supervisor.
   const deadline = Math.max(0, ...[...bots.values()].map((r) => r.stopDeadlineMs));
   setTimeout(() => {
-    logger.warn(`bot host exiting: its bots did not all stop within ${deadline + HARD_EXIT_GRACE_MS} ms (${why})`);
+    logger.warn(
+      `bot host exiting: its bots did not all stop within ${deadline + HARD_EXIT_GRACE_MS} ms (${why})`,
+    );
     process.exit(0);
   }, deadline + HARD_EXIT_GRACE_MS);
   await Promise.all([...bots.values()].map((runner) => runner.stop()));
   await Promise.all([...lastOfTenant.values()].map((runner) => runner.outboxDone));
   clearInterval(heartbeat);
-  clearInterval(sweep);
+  pump?.close();
   watch?.stop();
   await pool?.end().catch(() => {});
   process.exit(0);
@@ -274,9 +254,11 @@ process.on('message', (raw: unknown) => {
         for (const runner of bots.values()) if (lost.has(runner.tenantId)) runner.leaseLost();
       }
       gate.extend(message.validUntil);
+      pump?.reopened();
       return;
     case 'wake':
-      for (const runner of bots.values()) if (runner.tenantId === message.tenantId) runner.wake(message.what);
+      if (message.what === 'updates') pump?.wake(Number(message.tenantId));
+      else for (const runner of bots.values()) if (runner.tenantId === message.tenantId) runner.wake();
       return;
     case 'shutdown':
       void shutdown('asked by the supervisor');

@@ -125,8 +125,8 @@ const en: LogMessages = {
     stoppingDisabled: (t) => `stopping bot: ${whoEn(t)} — disabled or deleted`,
     stoppingShutdown: (t) => `stopping bot: ${whoEn(t)} — shutting down`,
     pollingFailing: (t) =>
-      `bot ${whoEn(t)} is degraded: Telegram refuses its polling (${t.detail ?? 'getUpdates failed'}); it keeps retrying`,
-    pollingRecovered: (t) => `bot ${whoEn(t)} polls again (no longer degraded)`,
+      `bot ${whoEn(t)} is degraded: receiving its updates fails (${t.detail ?? 'getUpdates failed'}); it keeps retrying`,
+    pollingRecovered: (t) => `bot ${whoEn(t)} receives its updates again (no longer degraded)`,
     isolated: (t) =>
       t.reason === 'event-loop-blocked'
         ? `bot ${whoEn(t)} held its shared bot host's event loop too long; restarting it now in a host of its own (isolated: event-loop-blocked)${dash(t.detail)}`
@@ -206,8 +206,8 @@ const zhCN: LogMessages = {
     stoppingDisabled: (t) => `正在停止机器人：${whoZh(t)} — 已停用或已删除`,
     stoppingShutdown: (t) => `正在停止机器人：${whoZh(t)} — 正在关闭`,
     pollingFailing: (t) =>
-      `机器人 ${whoZh(t)} 运行降级：Telegram 拒绝其轮询（${t.detail ?? 'getUpdates 失败'}）；将持续重试`,
-    pollingRecovered: (t) => `机器人 ${whoZh(t)} 已恢复轮询（不再降级）`,
+      `机器人 ${whoZh(t)} 运行降级：接收更新失败（${t.detail ?? 'getUpdates 失败'}）；将持续重试`,
+    pollingRecovered: (t) => `机器人 ${whoZh(t)} 已恢复接收更新（不再降级）`,
     isolated: (t) =>
       t.reason === 'event-loop-blocked'
         ? `机器人 ${whoZh(t)} 长时间占用共享宿主进程的事件循环；现在将其在独立的宿主进程中重启（isolated: event-loop-blocked）${dash(t.detail)}`

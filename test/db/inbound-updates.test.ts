@@ -1,13 +1,14 @@
 /**
  * Stored webhook updates (src/db/repositories/inbound-updates.ts): a group is stored in one statement and
  * each tenant notified once; a redelivery is stored once; an update for a bot that is not the tenant's
- * configured one is not stored; a bot reads its updates in update_id order; marking is refused under a
- * lease that is not the live one; pruning forgets handled updates but keeps refusing their redeliveries,
+ * configured one is not stored; a host reads its bots' updates at once, each bot's in update_id order;
+ * marks of several bots go in one statement, and those under a lease that is not the live one are refused; pruning forgets handled updates but keeps refusing their redeliveries,
  * and drops updates nobody handled for too long.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  botKey,
   INBOUND_UPDATES_CHANNEL,
   inboundUpdateRepository as repo,
 } from '../../src/db/repositories/inbound-updates.ts';
@@ -76,20 +77,42 @@ describe('stored webhook updates', () => {
     expect(await count(a)).toBe(0);
   });
 
-  it('a bot reads its pending updates oldest first, and marks them handled under its live lease', async () => {
+  it('reads the pending updates of several bots at once, oldest first, at most so many each', async () => {
     const a = await bot();
-    await repo.store(world.sql, [update(a, 30), update(a, 10), update(a, 20)]);
-    const pending = await repo.pending(world.sql, a, 2);
-    expect(pending.map((p) => p.updateId)).toEqual([10, 20]);
-    expect(pending[0]!.body).toMatchObject({ update_id: 10 });
-    const [lease] = await leaseRepository.acquire(world.sql, `n:${unique()}`, [a.tenantId], 60_000);
-    expect(await repo.markHandled(world.sql, a, [10, 20], lease)).toBe(true);
-    expect((await repo.pending(world.sql, a, 10)).map((p) => p.updateId)).toEqual([30]);
+    const b = await bot();
+    const idle = await bot();
+    await repo.store(world.sql, [update(a, 30), update(a, 10), update(a, 20), update(b, 7)]);
+    const found = await repo.pending(world.sql, [a, b, idle], 2);
+    expect(found.get(botKey(a.tenantId, a.botId))!.map((p) => p.updateId)).toEqual([10, 20]);
+    expect(found.get(botKey(a.tenantId, a.botId))![0]!.body).toMatchObject({ update_id: 10 });
+    expect(found.get(botKey(b.tenantId, b.botId))!.map((p) => p.updateId)).toEqual([7]);
+    expect(found.has(botKey(idle.tenantId, idle.botId))).toBe(false);
   });
 
-  it('refuses to mark under a stale epoch: the rows stay for the new owner', async () => {
+  it('marks the updates of several bots in one statement, each under its live lease', async () => {
     const a = await bot();
-    await repo.store(world.sql, [update(a, 1), update(a, 2)]);
+    const b = await bot();
+    await repo.store(world.sql, [update(a, 10), update(a, 20), update(a, 30), update(b, 5)]);
+    const [la, lb] = await leaseRepository.acquire(
+      world.sql,
+      `n:${unique()}`,
+      [a.tenantId, b.tenantId],
+      60_000,
+    );
+    const refused = await repo.markHandled(world.sql, [
+      { ...a, epoch: la!.tenantId === a.tenantId ? la!.epoch : lb!.epoch, updateIds: [10, 20] },
+      { ...b, epoch: lb!.tenantId === b.tenantId ? lb!.epoch : la!.epoch, updateIds: [5] },
+    ]);
+    expect(refused.size).toBe(0);
+    const left = await repo.pending(world.sql, [a, b], 10);
+    expect(left.get(botKey(a.tenantId, a.botId))!.map((p) => p.updateId)).toEqual([30]);
+    expect(left.has(botKey(b.tenantId, b.botId))).toBe(false);
+  });
+
+  it('refuses to mark under a stale epoch: the rows stay for the new owner; the other bots are marked', async () => {
+    const a = await bot();
+    const b = await bot();
+    await repo.store(world.sql, [update(a, 1), update(a, 2), update(b, 3)]);
     const [old] = await leaseRepository.acquire(world.sql, `old:${unique()}`, [a.tenantId], 60_000);
     await world.sql.query(
       "update bot_leases set expires_at = now() - interval '1 second' where tenant_id = ?",
@@ -97,23 +120,24 @@ describe('stored webhook updates', () => {
     );
     const [next] = await leaseRepository.acquire(world.sql, `new:${unique()}`, [a.tenantId], 60_000);
     expect(next!.epoch).toBe(old!.epoch + 1);
-    expect(await repo.markHandled(world.sql, a, [1, 2], old)).toBe(false);
-    expect((await repo.pending(world.sql, a, 10)).map((p) => p.updateId)).toEqual([1, 2]);
-    expect(await repo.markHandled(world.sql, a, [1, 2], next)).toBe(true);
-    expect(await repo.pending(world.sql, a, 10)).toEqual([]);
-  });
-
-  it('names the tenants with updates waiting', async () => {
-    const a = await bot();
-    const b = await bot();
-    await repo.store(world.sql, [update(a, 1)]);
-    expect(await repo.tenantsWithPending(world.sql, [a.tenantId, b.tenantId])).toEqual([a.tenantId]);
+    const refused = await repo.markHandled(world.sql, [
+      { ...a, epoch: old!.epoch, updateIds: [1, 2] },
+      { ...b, epoch: undefined, updateIds: [3] },
+    ]);
+    expect([...refused]).toEqual([a.tenantId]);
+    const left = await repo.pending(world.sql, [a, b], 10);
+    expect(left.get(botKey(a.tenantId, a.botId))!.map((p) => p.updateId)).toEqual([1, 2]);
+    expect(left.has(botKey(b.tenantId, b.botId))).toBe(false);
+    expect((await repo.markHandled(world.sql, [{ ...a, epoch: next!.epoch, updateIds: [1, 2] }])).size).toBe(
+      0,
+    );
+    expect((await repo.pending(world.sql, [a], 10)).size).toBe(0);
   });
 
   it('pruning forgets handled updates yet still refuses their redelivery; drops never-handled old ones', async () => {
     const a = await bot();
     await repo.store(world.sql, [update(a, 100), update(a, 101), update(a, 102)]);
-    await repo.markHandled(world.sql, a, [100, 101], undefined);
+    await repo.markHandled(world.sql, [{ ...a, epoch: undefined, updateIds: [100, 101] }]);
     // Nothing is old enough yet.
     expect(await repo.prune(world.sql, 60_000, 3_600_000)).toMatchObject({ handled: 0, stale: 0 });
     await world.sql.query(

@@ -50,8 +50,8 @@ const EXPECTED: Record<(typeof LOG_LANGUAGES)[number], Record<TenantLogCode, str
     'stopping-disabled': 'stopping bot: alpha (tenant 7) — disabled or deleted',
     'stopping-shutdown': 'stopping bot: alpha (tenant 7) — shutting down',
     'polling-failing':
-      'bot alpha (tenant 7) is degraded: Telegram refuses its polling (exit code 1); it keeps retrying',
-    'polling-recovered': 'bot alpha (tenant 7) polls again (no longer degraded)',
+      'bot alpha (tenant 7) is degraded: receiving its updates fails (exit code 1); it keeps retrying',
+    'polling-recovered': 'bot alpha (tenant 7) receives its updates again (no longer degraded)',
     isolated:
       'bot alpha (tenant 7) keeps exiting while sharing a bot host; restarting it in a host of its own in 2.5 s (isolated: crash-loop) — exit code 1',
     unusable: 'bot config of alpha (tenant 7) is unusable: exit code 1',
@@ -74,8 +74,8 @@ const EXPECTED: Record<(typeof LOG_LANGUAGES)[number], Record<TenantLogCode, str
       '机器人 alpha（租户 7）：令牌正被另一处部署使用（409 持续过久）；已停止（token-conflict）',
     'stopping-disabled': '正在停止机器人：alpha（租户 7） — 已停用或已删除',
     'stopping-shutdown': '正在停止机器人：alpha（租户 7） — 正在关闭',
-    'polling-failing': '机器人 alpha（租户 7） 运行降级：Telegram 拒绝其轮询（exit code 1）；将持续重试',
-    'polling-recovered': '机器人 alpha（租户 7） 已恢复轮询（不再降级）',
+    'polling-failing': '机器人 alpha（租户 7） 运行降级：接收更新失败（exit code 1）；将持续重试',
+    'polling-recovered': '机器人 alpha（租户 7） 已恢复接收更新（不再降级）',
     isolated:
       '机器人 alpha（租户 7） 在共享宿主进程中反复退出；2.5 秒后在独立的宿主进程中重启（isolated: crash-loop） — exit code 1',
     unusable: 'alpha（租户 7）的机器人配置无法使用：exit code 1',

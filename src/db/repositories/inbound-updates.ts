@@ -28,6 +28,11 @@ export interface PendingUpdate {
   body: Record<string, unknown>;
 }
 
+/** The key of a bot in {@link inboundUpdateRepository.pending}'s answer. */
+export function botKey(tenantId: number, botId: number): string {
+  return `${tenantId}:${botId}`;
+}
+
 export const inboundUpdateRepository = {
   /**
    * Store updates in one statement (one commit for the whole group) and NOTIFY each tenant once.
@@ -62,67 +67,88 @@ export const inboundUpdateRepository = {
   },
 
   /**
-   * The next updates of a bot that are not handled yet, oldest first.
-   * @param limit at most this many (1–1000)
+   * The next updates not handled yet of each of `bots`, oldest first, in one statement (a bot host reads
+   * for all its bots at once).
+   * @param perBot at most this many per bot (1–1000)
+   * @returns per bot (`tenantId:botId`, {@link botKey}), its updates; a bot without any is absent
    */
   async pending(
     sql: Pick<Sql, 'query'>,
-    bot: { tenantId: number; botId: number },
-    limit: number,
-  ): Promise<PendingUpdate[]> {
-    const rows = await sql.query<{ update_id: string; body: Record<string, unknown> }>(
-      `select update_id, body from inbound_updates
-        where tenant_id = ? and bot_id = ? and handled_at is null
-        order by update_id limit ?`,
-      [bot.tenantId, bot.botId, Math.max(1, Math.min(1000, Math.floor(limit)))],
+    bots: ReadonlyArray<{ tenantId: number; botId: number }>,
+    perBot: number,
+  ): Promise<Map<string, PendingUpdate[]>> {
+    const found = new Map<string, PendingUpdate[]>();
+    if (bots.length === 0) return found;
+    const rows = await sql.query<{
+      tenant_id: number;
+      bot_id: string;
+      update_id: string;
+      body: Record<string, unknown>;
+    }>(
+      `select w.tenant_id, w.bot_id, p.update_id, p.body
+         from jsonb_to_recordset(?::jsonb) as w(tenant_id int, bot_id bigint)
+        cross join lateral (
+          select u.update_id, u.body from inbound_updates u
+           where u.tenant_id = w.tenant_id and u.bot_id = w.bot_id and u.handled_at is null
+           order by u.update_id limit ?) p
+        order by w.tenant_id, w.bot_id, p.update_id`,
+      [
+        JSON.stringify(bots.map((b) => ({ tenant_id: b.tenantId, bot_id: b.botId }))),
+        Math.max(1, Math.min(1000, Math.floor(perBot))),
+      ],
     );
-    return rows.map((r) => ({ updateId: Number(r.update_id), body: r.body }));
+    for (const r of rows) {
+      const key = botKey(Number(r.tenant_id), Number(r.bot_id));
+      const list = found.get(key) ?? [];
+      list.push({ updateId: Number(r.update_id), body: r.body });
+      found.set(key, list);
+    }
+    return found;
   },
 
   /**
-   * Mark updates handled, under the bot's lease: nothing is marked when `lease` is not the live lease of
-   * the tenant (another node has the bot now and handles them itself).
-   * @returns whether the lease was current (the rows are marked)
+   * Mark updates of several bots handled, in one statement, each under its bot's lease: the updates of a
+   * bot whose `epoch` is not the live lease of its tenant are left (another node has the bot now and
+   * handles them itself). `epoch` undefined = no lease (tests, a supervisor without leases).
+   * @returns the tenants whose marks were refused
    */
   async markHandled(
     sql: Pick<Sql, 'query'>,
-    bot: { tenantId: number; botId: number },
-    updateIds: readonly number[],
-    lease: { epoch: number } | undefined,
-  ): Promise<boolean> {
-    if (updateIds.length === 0) return true;
-    const rows = await sql.query<{ current: boolean }>(
-      `with current_lease as (
-         select 1 from bot_leases where tenant_id = ? and epoch = ? and expires_at > now()
+    marks: ReadonlyArray<{
+      tenantId: number;
+      botId: number;
+      epoch: number | undefined;
+      updateIds: readonly number[];
+    }>,
+  ): Promise<Set<number>> {
+    const flat = marks.flatMap((m) =>
+      m.updateIds.map((id) => ({
+        tenant_id: m.tenantId,
+        bot_id: m.botId,
+        epoch: m.epoch ?? null,
+        update_id: id,
+      })),
+    );
+    if (flat.length === 0) return new Set();
+    const rows = await sql.query<{ tenant_id: number }>(
+      `with m as (
+         select * from jsonb_to_recordset(?::jsonb) as m(tenant_id int, bot_id bigint, epoch bigint, update_id bigint)
+       ), refused as (
+         select distinct m.tenant_id from m
+          where m.epoch is not null
+            and not exists (select 1 from bot_leases l
+                             where l.tenant_id = m.tenant_id and l.epoch = m.epoch and l.expires_at > now())
        ), marked as (
-         update inbound_updates set handled_at = now()
-          where tenant_id = ? and bot_id = ? and update_id = any(?::bigint[]) and handled_at is null
-            and (?::boolean or exists (select 1 from current_lease))
+         update inbound_updates u set handled_at = now()
+           from m
+          where u.tenant_id = m.tenant_id and u.bot_id = m.bot_id and u.update_id = m.update_id
+            and u.handled_at is null and m.tenant_id not in (select tenant_id from refused)
          returning 1
        )
-       select (? or exists (select 1 from current_lease)) as current, (select count(*) from marked) as marked`,
-      [
-        bot.tenantId,
-        lease?.epoch ?? 0,
-        bot.tenantId,
-        bot.botId,
-        `{${updateIds.join(',')}}`,
-        lease === undefined,
-        lease === undefined,
-      ],
+       select tenant_id from refused`,
+      [JSON.stringify(flat)],
     );
-    return rows[0]?.current === true;
-  },
-
-  /** Of `tenantIds`, those with updates waiting (a host's sweep, should a NOTIFY have been missed). */
-  async tenantsWithPending(sql: Pick<Sql, 'query'>, tenantIds: readonly number[]): Promise<number[]> {
-    if (tenantIds.length === 0) return [];
-    const rows = await sql.query<{ tenant_id: number }>(
-      `select w.tenant_id from unnest(?::int[]) as w(tenant_id)
-        where exists (select 1 from inbound_updates u where u.tenant_id = w.tenant_id and u.handled_at is null)`,
-      [`{${tenantIds.join(',')}}`],
-    );
-    return rows.map((r) => Number(r.tenant_id));
+    return new Set(rows.map((r) => Number(r.tenant_id)));
   },
 
   /** The highest update id of a bot forgotten so far (a redelivery at or below it is refused), or null. */

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 /**
  * The bot's status card says what the API says is true now: a degraded bot (getUpdates refused) shows
- * "Degraded", since when Telegram refuses its polling and Telegram's answer; a bot whose heartbeat
+ * "Degraded", since when receiving its updates fails and Telegram's answer; a bot whose heartbeat
  * stopped shows "Unknown (not reporting)" with what to check — never "Running". A bot in a process of its
  * own shows so, with why in a sentence per reason (zh-CN and en); degraded and unknown still win.
  */
@@ -59,7 +59,7 @@ describe('BotStatusCard', () => {
     expect(text).toContain('Degraded');
     expect(text).not.toContain('Running');
     expect(text).toContain('Telegram refuses to hand it updates');
-    expect(text).toContain('Telegram refuses its polling since');
+    expect(text).toContain('Receiving its updates fails since');
     expect(text).toContain('getUpdates 429: Too Many Requests: retry after 5');
   });
 

@@ -82,7 +82,7 @@ export const en = {
     restart: 'Restart bot',
     restartRequested: 'Restart requested: the supervisor picks it up within a second.',
     restartingBecause: 'Restarting after a problem: {reason}',
-    failingSince: 'Telegram refuses its polling since {time}',
+    failingSince: 'Receiving its updates fails since {time}',
   },
   botState: {
     idle: 'Waiting',

@@ -80,7 +80,7 @@ export const zhCN: Messages = {
     restart: '重启 Bot',
     restartRequested: '已请求重启：监管进程会在一秒内处理。',
     restartingBecause: '出现问题，正在重启：{reason}',
-    failingSince: '自 {time} 起 Telegram 拒绝其轮询',
+    failingSince: '自 {time} 起接收更新失败',
   },
   botState: {
     idle: '等待中',
