@@ -18,6 +18,7 @@
  *   the host exits. Signals are ignored while the supervisor is connected (it stops us in order).
  */
 import pg from 'pg';
+import pino from 'pino';
 import { LeaseGate } from '../bot/lease-gate.ts';
 import { type Sql, sqlFromPool } from '../db/sql.ts';
 import { createLogger } from '../log/logger.ts';
@@ -26,11 +27,34 @@ import { type FromHost, type ParsedToHost, toHost } from './ipc.ts';
 import { type LoopWatch, ownerOf, runAs, watchLoop } from './loop-watch.ts';
 import { UpdatePump } from './update-pump.ts';
 
+/** The host's log lines go to its stdout (the supervisor's), written asynchronously. */
+const logStream = pino.destination({ fd: 1, sync: false });
 const logger = createLogger({
   level: process.env.LOG_LEVEL ?? 'info',
   pretty: false,
   base: { proc: 'host', pid: process.pid },
+  destination: logStream as unknown as NodeJS.WritableStream,
 });
+
+/**
+ * Exit with `code` once the log lines written so far are out, or after {@link LOG_FLUSH_MS} whatever
+ * happened to them. pino's own exit flush writes synchronously and retries as long as the reader does
+ * not read: a host whose supervisor died (its stdout's reader gone quiet) would hang in it for ever.
+ */
+function exitHost(code: number): void {
+  const exit = () => {
+    if (!(logStream as { destroyed?: boolean }).destroyed) logStream.destroy();
+    process.exit(code);
+  };
+  setTimeout(exit, LOG_FLUSH_MS).unref();
+  try {
+    logStream.flush((err) => (err ? undefined : exit()));
+  } catch {
+    exit();
+  }
+}
+/** How long the last log lines may take to be written at exit (ms). */
+const LOG_FLUSH_MS = 1000;
 
 /** The same limits a bot process had: a database that is down or frozen must not hold a bot. */
 const DATABASE_TIMEOUTS = {
@@ -205,7 +229,7 @@ async function shutdown(why: string): Promise<void> {
     logger.warn(
       `bot host exiting: its bots did not all stop within ${deadline + HARD_EXIT_GRACE_MS} ms (${why})`,
     );
-    process.exit(0);
+    exitHost(0);
   }, deadline + HARD_EXIT_GRACE_MS);
   await Promise.all([...bots.values()].map((runner) => runner.stop()));
   await Promise.all([...lastOfTenant.values()].map((runner) => runner.outboxDone));
@@ -213,7 +237,7 @@ async function shutdown(why: string): Promise<void> {
   pump?.close();
   watch?.stop();
   await pool?.end().catch(() => {});
-  process.exit(0);
+  exitHost(0);
 }
 
 process.on('message', (raw: unknown) => {
@@ -276,7 +300,7 @@ function onUncaught(err: unknown, what: string): void {
     return;
   }
   logger.error({ err }, `bot host giving up on an error no bot owns (${what})`);
-  setTimeout(() => process.exit(1), 50);
+  setTimeout(() => exitHost(1), 50);
 }
 process.on('uncaughtException', (err) => onUncaught(err, 'uncaught error'));
 process.on('unhandledRejection', (err) => onUncaught(err, 'unhandled rejection'));

@@ -1,7 +1,8 @@
 /**
  * A bot host whose supervisor is gone (the IPC channel closes: SIGKILL, a crash) ends by itself, within its
  * bots' stop deadline and a grace, even when its database went away at the same moment and whatever its
- * bots were doing never finishes: it must not stay behind, orphaned, holding memory and connections.
+ * bots were doing never finishes, and even when nobody reads its log any more: it must not stay behind,
+ * orphaned, holding memory and connections.
  */
 import { fork } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,4 +84,39 @@ describe('a bot host without its supervisor', () => {
     },
     30_000,
   );
+
+  it('exits even when nobody reads its log any more (its stdout full)', async () => {
+    const entry = await prepareHostEntry(testLogger());
+    // stdout is a pipe this test never reads: once it is full, every write would wait.
+    const child = fork(entry.entry, [], {
+      execArgv: entry.execArgv,
+      stdio: ['ignore', 'pipe', 'ignore', 'ipc'],
+    });
+    try {
+      await new Promise<void>((resolve) => child.once('spawn', () => resolve()));
+      // Each invalid message is a warn line: far more than a pipe holds.
+      for (let i = 0; i < 3000; i++) child.send({ type: 'nonsense', filler: 'x'.repeat(200), i });
+      // Messages are handled in order: its answer to an init comes after every line above was written.
+      const ready = new Promise<void>((resolve) =>
+        child.on('message', (m: { type?: string }) => {
+          if (m.type === 'host-ready') resolve();
+        }),
+      );
+      child.send({
+        type: 'init',
+        hostId: 'quiet',
+        poolMax: 1,
+        heartbeatMs: 1000,
+        blockedLoopMs: 0,
+        memoryBudgetMb: 0,
+      });
+      await ready;
+      const gone = Date.now();
+      child.disconnect();
+      await waitUntil(() => child.pid !== undefined && !alive(child.pid), 'the host to exit', 15_000, 100);
+      expect(Date.now() - gone).toBeLessThan(10_000);
+    } finally {
+      if (child.pid && alive(child.pid)) child.kill('SIGKILL');
+    }
+  }, 30_000);
 });
