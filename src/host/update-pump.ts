@@ -1,7 +1,8 @@
 /**
  * The stored updates of a bot host's bots (webhook mode, docs/operations.md "Webhooks"): the web wrote
  * them to `inbound_updates` before answering Telegram; the pump reads them for every bot with something
- * waiting in one statement, hands each bot its batch (oldest first, at most {@link PUMP_BATCH}), and marks
+ * waiting in one statement, hands each bot its batch (oldest first, at most {@link PUMP_BATCH}, fewer when
+ * many bots wait: {@link PUMP_ROUND_MAX} in all), and marks
  * the finished batches of all bots handled in one statement, each under its bot's lease epoch. Reads and
  * marks are grouped per host, not per bot: a thousand bots with an update each cost two statements, not
  * two thousand.
@@ -27,6 +28,11 @@ import type { Logger } from '../log/logger.ts';
 
 /** Most updates handed to one bot at once (handled side by side, as one getUpdates answer is). */
 export const PUMP_BATCH = 100;
+/**
+ * Most updates read in one round for all bots together: with many bots waiting, each gets a share (at
+ * least one), so one round never starts tens of thousands of handlers in one turn of the event loop.
+ */
+export const PUMP_ROUND_MAX = 2000;
 /** Every bot is read this often, should a NOTIFY have been missed (ms). */
 export const PUMP_SWEEP_MS = 30_000;
 
@@ -73,6 +79,8 @@ export interface UpdatePumpOptions {
   logger: Logger;
   /** First wait after a failed read (ms), doubling to ten times it; default 200. */
   retryMs?: number;
+  /** Most updates per round for all bots, default {@link PUMP_ROUND_MAX}. */
+  roundMax?: number;
 }
 
 export class UpdatePump {
@@ -173,12 +181,16 @@ export class UpdatePump {
     if (due.length === 0) return;
     this.reading = true;
     for (const s of due) s.dirty = false;
+    const perBot = Math.max(
+      1,
+      Math.min(PUMP_BATCH, Math.floor((this.options.roundMax ?? PUMP_ROUND_MAX) / due.length)),
+    );
     let found: Map<string, PendingUpdate[]>;
     try {
       found = await inboundUpdateRepository.pending(
         this.options.sql,
         due.map((s) => ({ tenantId: s.bot.tenantId, botId: s.bot.botId })),
-        PUMP_BATCH,
+        perBot,
       );
       this.failures = 0;
       this.failure = null;
@@ -205,7 +217,7 @@ export class UpdatePump {
       const batch = found.get(botKey(s.bot.tenantId, s.bot.botId));
       if (!batch || s.removed) continue;
       // More may wait behind a full batch.
-      if (batch.length === PUMP_BATCH) s.dirty = true;
+      if (batch.length === perBot) s.dirty = true;
       s.batch = this.handle(s, batch).finally(() => {
         s.batch = undefined;
         if (s.dirty) this.schedule();

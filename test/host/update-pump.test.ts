@@ -94,6 +94,30 @@ describe('the update pump', () => {
     }
   });
 
+  it('with many bots waiting, each gets a share of a round, and all of its updates in order over rounds', async () => {
+    const a = await bot();
+    const b = await bot();
+    await store(a, [1, 2, 3, 4, 5]);
+    await store(b, [6, 7, 8, 9, 10]);
+    const pump = new UpdatePump({ sql: world.sql, logger: testLogger(), roundMax: 4 });
+    try {
+      const ra = recorder(a);
+      const rb = recorder(b);
+      pump.add('a', ra.pumped);
+      pump.add('b', rb.pumped);
+      await waitUntil(
+        async () => (await pendingIds(a)).length + (await pendingIds(b)).length === 0,
+        'all marked',
+      );
+      expect(ra.seen[0]).toEqual([1, 2]);
+      expect(rb.seen[0]).toEqual([6, 7]);
+      expect(ra.seen.flat()).toEqual([1, 2, 3, 4, 5]);
+      expect(rb.seen.flat()).toEqual([6, 7, 8, 9, 10]);
+    } finally {
+      pump.close();
+    }
+  });
+
   it('marks a batch only once the bot has handled it; a bot dropped before leaves it for the next reader', async () => {
     const b = await bot();
     await store(b, [1, 2]);
