@@ -11,6 +11,7 @@ const benches: Array<{ name: string; load: () => Promise<{ main: () => Promise<u
   { name: 'budgets', load: () => import('./budgets.ts') },
   { name: 'hosts', load: () => import('./hosts.ts') },
   { name: 'failover', load: () => import('./failover.ts') },
+  { name: 'webhook', load: () => import('./webhook.ts') },
 ];
 
 async function run(): Promise<void> {
