@@ -4168,6 +4168,103 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/telegram/webhook/{tenantId}/{botId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Receive one of a bot's updates from Telegram (webhook mode) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          'x-telegram-bot-api-secret-token'?: string;
+        };
+        path: {
+          tenantId: number;
+          botId: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            update_id: number;
+          } & {
+            [key: string]: unknown;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {boolean} */
+              ok: true;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4215,6 +4312,8 @@ export interface components {
           | 'rate_limited'
           | 'internal_error'
           | 'query_timeout'
+          | 'webhook_secret_mismatch'
+          | 'update_not_stored'
           | 'telegram_error'
           | 'telegram_unreachable';
         /** @description a sentence for people: what went wrong and how to fix it */
@@ -4266,6 +4365,8 @@ export interface components {
           | 'rate_limited'
           | 'internal_error'
           | 'query_timeout'
+          | 'webhook_secret_mismatch'
+          | 'update_not_stored'
           | 'telegram_error'
           | 'telegram_unreachable';
         /** @description a sentence for people: what went wrong and how to fix it */
