@@ -109,7 +109,14 @@ describe('the webhook endpoint', () => {
       payload: '{"update_id": 1',
     });
     expect(res.statusCode).toBe(400);
-    expect((await post('/telegram/webhook/abc/1', body(1), b.secret)).statusCode).toBe(400);
+    // A path that is not two plain numbers names no bot: refused as a stranger's, before the body is read.
+    for (const path of [
+      `/telegram/webhook/abc/${b.botId}`,
+      `/telegram/webhook/0x${b.tenantId.toString(16)}/${b.botId}`,
+      `/telegram/webhook/0${b.tenantId}/${b.botId}`,
+    ]) {
+      expect((await post(path, body(1), b.secret)).statusCode, path).toBe(401);
+    }
     expect(await stored(b.tenantId)).toEqual([]);
   });
 
@@ -160,6 +167,64 @@ describe('the webhook endpoint', () => {
     expect(await stored(b.tenantId)).toHaveLength(50);
     expect(statements.reduce((a, n) => a + n, 0)).toBe(50);
     expect(statements.length).toBeLessThan(50);
+  });
+
+  it('checks the secret before reading the body, and refuses a body too large for any update', async () => {
+    const b = await bot();
+    const big = { update_id: 1, message: { text: 'x'.repeat(300 * 1024) } };
+    expect((await post(b.path, big)).statusCode).toBe(401);
+    expect((await post(b.path, big, b.secret)).statusCode).toBe(413);
+    expect(await stored(b.tenantId)).toEqual([]);
+  });
+
+  it('an update PostgreSQL cannot store fails alone (400), not the others written with it', async () => {
+    const a = await bot();
+    const b = await bot();
+    const app = await world.another({ updateIntake: createUpdateIntake(sql, { inFlight: 1 }) });
+    const poison = (id: number) =>
+      app.inject({
+        method: 'POST',
+        url: a.path,
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': a.secret },
+        // A lone surrogate: valid JSON, refused by jsonb.
+        payload: `{"update_id": ${id}, "message": {"text": "\\ud800"}}`,
+      });
+    const answers = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => post(b.path, body(500 + i), b.secret, app)),
+      poison(1),
+      ...Array.from({ length: 20 }, (_, i) => post(b.path, body(600 + i), b.secret, app)),
+    ]);
+    const statuses = answers.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(40);
+    expect(statuses.filter((s) => s === 400)).toHaveLength(1);
+    expect(await stored(b.tenantId)).toHaveLength(40);
+    expect(await stored(a.tenantId)).toEqual([]);
+  });
+
+  it('answers 503 when the database hangs (within the intake timeout), and when the intake is full', async () => {
+    const b = await bot();
+    const hanging = createUpdateIntake(
+      { query: () => new Promise(() => {}) },
+      { timeoutMs: 200, maxBacklog: 3 },
+    );
+    const app = await world.another({ updateIntake: hanging });
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => post(b.path, body(i + 1), b.secret, app)),
+    );
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([503, 503, 503, 503]);
+    expect(answers.every((r) => errorOf(r).code === 'update_not_stored')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('sums refused deliveries up in one log line a minute, whatever tenant ids a stranger tries', async () => {
+    const app = await world.another();
+    const before = world.logs.filter((l) => l.includes('webhook-secret-mismatch')).length;
+    for (let i = 1; i <= 30; i++) {
+      expect((await post(`/telegram/webhook/${100_000 + i}/1`, body(1), 'nope', app)).statusCode).toBe(401);
+    }
+    const lines = world.logs.filter((l) => l.includes('webhook-secret-mismatch')).length - before;
+    expect(lines).toBeLessThanOrEqual(1);
   });
 
   it('is not limited per address (every delivery comes from Telegram)', async () => {
