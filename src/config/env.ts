@@ -137,6 +137,33 @@ const httpUrl = z
   )
   .transform((v) => v.replace(/\/+$/, ''));
 
+/** PUBLIC_URL: an http(s) address without credentials, query or fragment, normalised (no trailing slash). */
+const publicUrl = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      ctx.issues.push({ code: 'custom', message: 'is not an http:// or https:// URL', input: v });
+      return z.NEVER;
+    }
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !/^https?:\/\//i.test(v)) {
+      ctx.issues.push({ code: 'custom', message: 'is not an http:// or https:// URL', input: v });
+      return z.NEVER;
+    }
+    if (u.username || u.password || u.search || u.hash) {
+      ctx.issues.push({
+        code: 'custom',
+        message: 'must not hold a user name, password, query or fragment (it is shown in links)',
+        input: v,
+      });
+      return z.NEVER;
+    }
+    return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
+  });
+
 /** Each variable: its schema (string in, typed value out), default, and an example of a good value. */
 const VARIABLES = {
   DATABASE_URL: {
@@ -196,7 +223,7 @@ const VARIABLES = {
     example: 'info',
   },
   SUPERVISOR_PORT: { schema: port.default(8082), example: '8082' },
-  PUBLIC_URL: { schema: httpUrl.optional(), example: 'https://giveaways.example.com' },
+  PUBLIC_URL: { schema: publicUrl.optional(), example: 'https://giveaways.example.com' },
   NODE_NAME: {
     schema: z
       .string()
@@ -294,12 +321,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       'polling',
     );
   }
+  if (updates === 'webhook' && publicUrl && new URL(publicUrl).pathname !== '/') {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `has a path, but the web serves the webhooks at /telegram/webhook/ from its root (${JSON.stringify(publicUrl)})`,
+      'https://giveaways.example.com',
+    );
+  }
   // Telegram delivers webhooks over HTTPS only (Bot API setWebhook); a local Bot API server or the
   // sandbox may take http.
   if (
     updates === 'webhook' &&
     publicUrl?.startsWith('http:') &&
-    /\/\/api\.telegram\.org$/.test(telegramApiRoot)
+    new URL(telegramApiRoot).hostname === 'api.telegram.org'
   ) {
     throw new ConfigError(
       'PUBLIC_URL',

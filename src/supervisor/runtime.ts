@@ -192,6 +192,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     sql: options.sql,
     logger,
     ...(options.pruneUpdates === false || options.lottery === false ? { prune: false } : {}),
+    inUse: (token) => [...configs.values()].some((c) => c.token === token),
   });
   const hosts: HostPool = createHostPool({
     logger,
@@ -275,6 +276,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
         // Its lease went to another node (still configured): the new owner reports it from now on.
         if (gone && !shuttingDown && configs.has(status.tenantId) && !leases.owned.has(status.tenantId)) {
           store.trigger.forget({ tenantId: status.tenantId });
+          webhooks.moved(status.tenantId);
           return;
         }
         store.trigger.report({

@@ -43,6 +43,8 @@ export interface Webhooks {
   startFor(tenantId: string, token: string): UpdatesStart;
   /** The tenant's bot is gone for good (config disabled or deleted): its webhook is deleted. */
   gone(tenantId: string): void;
+  /** The tenant's bot now runs on another node: its webhook is that node's business from now on. */
+  moved(tenantId: string): void;
   /** Stop pruning; resolves when a deletion in flight has ended. */
   close(): Promise<void>;
 }
@@ -59,6 +61,8 @@ export function createWebhooks(options: {
   logger: Logger;
   /** Prune the stored updates, default true (tests of the supervisor without the tables turn it off). */
   prune?: boolean;
+  /** Whether a configured bot (of any tenant) has this token now: its webhook is then not deleted. */
+  inUse?: (token: string) => boolean;
 }): Webhooks {
   const { settings, logger } = options;
   /** Tenants whose bot this node started in webhook mode, with the token. */
@@ -66,6 +70,8 @@ export function createWebhooks(options: {
   const pending = new Set<Promise<void>>();
 
   const remove = (tenantId: string, token: string, why: string) => {
+    // The same bot configured again (for this tenant or another): its webhook is in use.
+    if (options.inUse?.(token)) return;
     const work = botApi(token, { apiRoot: options.apiRoot })
       .call('deleteWebhook', {})
       .then(
@@ -129,6 +135,9 @@ export function createWebhooks(options: {
       if (token === undefined) return;
       tokens.delete(tenantId);
       remove(tenantId, token, 'disabled or deleted');
+    },
+    moved(tenantId) {
+      tokens.delete(tenantId);
     },
     async close() {
       clearInterval(timer);

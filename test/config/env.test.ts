@@ -162,6 +162,30 @@ describe('loadConfig', () => {
       cwd,
     );
     expect(local.updates).toBe('webhook');
+    // Spelled otherwise, still Telegram and still http.
+    expect(
+      errorOf({
+        UPDATES: 'webhook',
+        PUBLIC_URL: 'HTTP://g.example.com',
+        TELEGRAM_API_ROOT: 'https://API.telegram.org:443',
+      }).variable,
+    ).toBe('PUBLIC_URL');
+    expect(errorOf({ UPDATES: 'webhook', PUBLIC_URL: 'https://g.example.com/base' }).message).toContain(
+      'has a path',
+    );
+  });
+
+  it('PUBLIC_URL: no credentials, query or fragment; normalised', () => {
+    for (const bad of [
+      'https://u:p@g.example.com',
+      'https://g.example.com/?a=1',
+      'https://g.example.com/#x',
+      'http:g.example.com',
+      'ftp://g.example.com',
+    ]) {
+      expect(errorOf({ PUBLIC_URL: bad }).variable, bad).toBe('PUBLIC_URL');
+    }
+    expect(loadConfig({ PUBLIC_URL: 'HTTPS://G.example.com/' }, cwd).publicUrl).toBe('https://g.example.com');
   });
 
   it('never repeats a secret value in the error', () => {

@@ -160,4 +160,22 @@ describe('stored webhook updates', () => {
     expect(await count(a)).toBe(0);
     expect(await repo.prunedThrough(world.sql, a)).toBe(103);
   });
+
+  it('a day after the last prune, lower update ids are stored again (Telegram starts them anew after a quiet week)', async () => {
+    const a = await bot();
+    await repo.store(world.sql, [update(a, 500_000_000)]);
+    await repo.markHandled(world.sql, [{ ...a, epoch: undefined, updateIds: [500_000_000] }]);
+    await world.sql.query(
+      "update inbound_updates set received_at = now() - interval '2 minutes' where tenant_id = ?",
+      [a.tenantId],
+    );
+    await repo.prune(world.sql, 60_000, 3_600_000);
+    expect(await repo.prunedThrough(world.sql, a)).toBe(500_000_000);
+    expect(await repo.store(world.sql, [update(a, 7)])).toBe(0);
+    await world.sql.query(
+      "update inbound_update_marks set pruned_at = now() - interval '25 hours' where tenant_id = ?",
+      [a.tenantId],
+    );
+    expect(await repo.store(world.sql, [update(a, 7)])).toBe(1);
+  });
 });

@@ -5,8 +5,9 @@
  *   (before it answers Telegram 200), read in `update_id` order by the node that runs the bot, marked
  *   `handled_at` once handled (under the bot's lease epoch). The primary key makes a redelivered update
  *   (Telegram retries when our answer is lost) a no-op. Handled rows are pruned after a while.
- * - `inbound_update_marks`: per bot, the highest `update_id` pruned so far: an update at or below it is a
- *   late redelivery of one handled long ago, and is not stored again.
+ * - `inbound_update_marks`: per bot, the highest `update_id` pruned so far and when: for a day after, an
+ *   update at or below it is a late redelivery of one handled long ago, and is not stored again (Telegram
+ *   keeps an update at most 24 hours; after a week without updates it may start the ids lower again).
  * - NOTIFY `inbound_updates` (a tenant id) when updates of that tenant's bot were stored.
  */
 import { Migration } from '@mikro-orm/migrations';
@@ -32,6 +33,7 @@ export class Migration20261207100000InboundUpdates extends Migration {
         tenant_id integer not null references tenants (id) on delete cascade,
         bot_id bigint not null,
         pruned_through bigint not null,
+        pruned_at timestamptz not null default now(),
         primary key (tenant_id, bot_id)
       );`);
   }

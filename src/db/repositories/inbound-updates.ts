@@ -4,7 +4,9 @@
  * update), handled in order by the node that holds the bot's lease, pruned a while after.
  *
  * Exactly-once storage: the primary key (tenant, bot, update_id) makes a redelivery a no-op; after the
- * handled rows are pruned, `inbound_update_marks.pruned_through` refuses a redelivery older than them.
+ * handled rows are pruned, `inbound_update_marks.pruned_through` refuses a redelivery older than them, for
+ * 24 hours (Telegram keeps an update no longer; after a week without updates a bot's next `update_id` may
+ * be chosen anew, lower: it must not be refused then).
  * Handling is at least once, as with getUpdates: rows are marked handled after their handlers ran, under
  * the lease epoch (a node that lost the bot's lease cannot mark them, so the new owner handles them too).
  */
@@ -52,6 +54,7 @@ export const inboundUpdateRepository = {
            join bot_configs c on c.tenant_id = t.tenant_id and c.bot_id = t.bot_id
            left join inbound_update_marks m on m.tenant_id = t.tenant_id and m.bot_id = t.bot_id
           where m.pruned_through is null or t.update_id > m.pruned_through
+             or m.pruned_at < now() - interval '24 hours'
        ), stored as (
          insert into inbound_updates (tenant_id, bot_id, update_id, body)
          select tenant_id, bot_id, update_id, body from incoming
@@ -184,7 +187,8 @@ export const inboundUpdateRepository = {
          insert into inbound_update_marks (tenant_id, bot_id, pruned_through)
          select tenant_id, bot_id, max(update_id) from gone group by tenant_id, bot_id
          on conflict (tenant_id, bot_id) do update
-            set pruned_through = greatest(inbound_update_marks.pruned_through, excluded.pruned_through)
+            set pruned_through = greatest(inbound_update_marks.pruned_through, excluded.pruned_through),
+                pruned_at = now()
          returning 1
        )
        select count(*) filter (where handled_at is not null) as handled,
