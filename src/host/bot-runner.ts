@@ -299,10 +299,51 @@ export class BotRunner {
     this.startInbox();
     this.outbox?.start();
     this.counts?.start();
-    if (!this.endedSignal.signal.aborted) {
-      await new Promise<void>((resolve) =>
-        this.endedSignal.signal.addEventListener('abort', () => resolve(), { once: true }),
-      );
+    await this.watchWebhook(webhook);
+  }
+
+  /**
+   * Webhook mode has no getUpdates to tell that the token was revoked (401) or that someone else set the
+   * bot's webhook: every `webhookCheckMs` (with up to 10 % jitter) getWebhookInfo says. 401 ends the bot
+   * as polling's 401 does (F3); a webhook that is not ours any more is set again, with a warning.
+   * Resolves when the bot ends.
+   */
+  private async watchWebhook(webhook: {
+    url: string;
+    secretToken: string;
+    maxConnections: number;
+  }): Promise<void> {
+    const signal = this.endedSignal.signal;
+    const everyMs = this.options.start.webhookCheckMs;
+    while (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, everyMs * (1 + Math.random() * 0.1));
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (signal.aborted || this.stopping) return;
+      if (this.fence && !mayWork(this.fence)) continue;
+      try {
+        const info = await this.adapter.api.call<{ url?: string }>('getWebhookInfo', {}, { signal });
+        if (signal.aborted || this.stopping) return;
+        if (info.url !== webhook.url) {
+          this.log.warn(
+            { event: 'webhook-changed' },
+            `the bot's webhook was ${info.url ? 'changed elsewhere' : 'deleted elsewhere'}; it is set again`,
+          );
+          await this.adapter.setWebhook(webhook);
+        }
+      } catch (err) {
+        if (signal.aborted || this.stopping) return;
+        const reason = classifyError(err);
+        if (reason.kind === 'unauthorized') {
+          this.fail(reason);
+          return;
+        }
+        // Telegram unreachable, or a refusal that is not about the token: the next check tells.
+      }
     }
   }
 

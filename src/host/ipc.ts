@@ -45,6 +45,8 @@ export const toHost = z.discriminatedUnion('type', [
     sendsPerChatPerMinute: z.number().min(0.1).max(10_000).default(19),
     /** Minimum time between two edits of a post's entry count (ms). */
     countEditIntervalMs: z.number().int().min(50).max(600_000).default(5000),
+    /** Webhook mode: how often the bot checks its webhook at Telegram (getWebhookInfo) (ms). */
+    webhookCheckMs: z.number().int().min(100).max(3_600_000).default(60_000),
     /** The bot is alone in this host (isolated or botsPerHost 1): never quarantined again. */
     dedicated: z.boolean().default(false),
     /**

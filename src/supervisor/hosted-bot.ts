@@ -24,6 +24,7 @@ export interface BotSettings {
   sendsPerSecond?: number;
   sendsPerChatPerMinute?: number;
   countEditIntervalMs?: number;
+  webhookCheckMs?: number;
 }
 
 export interface HostedBotDeps {

@@ -3,7 +3,7 @@
  * stores each update before answering; the bot reads them from the database. Here: the webhook is set as
  * configured; a web process that dies between storing an update and answering it (the connection is cut
  * after the commit) gets it again from Telegram, and the bot handles it once; disabling the bot deletes
- * its webhook, and so does replacing its token (the new bot's is set); going back to polling deletes the webhook and handles what was stored before.
+ * its webhook, and so does replacing its token; a revoked token stops the bot as in polling mode (the new bot's is set); going back to polling deletes the webhook and handles what was stored before.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ALLOWED_UPDATES } from '../../src/bot/telegram.ts';
@@ -88,6 +88,21 @@ describe('webhook mode', () => {
     const rows = await storedRows(world);
     expect(rows.filter((r) => r.handled)).toHaveLength(rows.length);
     expect(new Set(rows.map((r) => r.update_id)).size).toBe(rows.length);
+  });
+
+  it('a revoked token stops the bot (invalid-token); a webhook deleted elsewhere is set again', async () => {
+    world = await createBotWorld({ updates: 'webhook', botSettings: { webhookCheckMs: 200 } });
+    await fetch(`${world.sandbox.apiRoot}/bot${world.bot.token}/deleteWebhook`, { method: 'POST' });
+    await waitUntil(
+      async () => (await webhookInfo(world!)).url === world!.webhookUrl,
+      'the webhook to be set again',
+    );
+    await world.sandbox.client.revokeBot(world.bot.id);
+    await world.harness.waitFor(
+      world.tenantId,
+      (s) => s.state === 'stopped' && s.reason === 'invalid-token',
+      'stopped with invalid-token',
+    );
   });
 
   it('disabling the bot deletes its webhook', async () => {
