@@ -333,6 +333,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
     expected: () => new Set([...[...configs.keys()].filter((t) => leases.owned.has(t)), ...unusableNow]),
     configCount: () => [...configs.keys()].filter((t) => leases.owned.has(t)).length,
     clusterConfigCount: () => configs.size,
+    othersLive: () => leases.view().liveNodes > 1,
     adminUrl: options.adminUrl,
     checkIntervalS: options.checkIntervalS,
   });

@@ -24,6 +24,8 @@ export interface SummaryOptions {
   configCount: () => number;
   /** Active configs of the latest snapshot on every node (several nodes share the database); default configCount. */
   clusterConfigCount?: () => number;
+  /** Whether other live nodes share the database (else configured bots not run here are about to be). */
+  othersLive?: () => boolean;
   adminUrl: string;
   checkIntervalS: number;
   settleMaxMs?: number;
@@ -67,6 +69,8 @@ export function createSummary(options: SummaryOptions): Summary {
     const context = store.getSnapshot().context;
     if (options.configCount() === 0 && Object.keys(context.tenants).length === 0) {
       const elsewhere = options.clusterConfigCount?.() ?? 0;
+      // Alone, a configured bot this node does not run yet is one whose lease it is taking: nothing to say.
+      if (elsewhere > 0 && options.othersLive?.() === false) return;
       if (elsewhere > 0) logger.info({ event: 'summary' }, msg.noneHere(elsewhere, options.checkIntervalS));
       else logger.info({ event: 'summary' }, msg.noConfig(options.adminUrl, options.checkIntervalS));
       return;

@@ -129,6 +129,24 @@ describe('summary line (status store driven)', () => {
     summary.stop();
   });
 
+  it('a node alone that has not taken its leases yet says neither (its bots are about to start)', () => {
+    const { logger, lines } = captureLogger();
+    const summary = createSummary({
+      logger,
+      store: createStatusStore(),
+      expected: () => new Set(),
+      configCount: () => 0,
+      clusterConfigCount: () => 6,
+      othersLive: () => false,
+      adminUrl: 'http://127.0.0.1:8080',
+      checkIntervalS: 10,
+      settleMaxMs: 3_600_000,
+    });
+    summary.checked(true);
+    expect(lines.filter((l) => l.event === 'summary')).toEqual([]);
+    summary.stop();
+  });
+
   it('the summary sentence in Chinese', () => {
     const zh = logMessages('zh-CN').supervisor;
     expect(zh.summary({ running: 3, starting: 1, stopped: 2, checkIntervalS: 10 })).toBe(
