@@ -4185,8 +4185,8 @@ export interface paths {
           'x-telegram-bot-api-secret-token'?: string;
         };
         path: {
-          tenantId: number;
-          botId: number;
+          tenantId: string;
+          botId: string;
         };
         cookie?: never;
       };
