@@ -4,7 +4,7 @@
  * bots were doing never finishes, and even when nobody reads its log any more: it must not stay behind,
  * orphaned, holding memory and connections.
  */
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { prepareHostEntry } from '../../src/supervisor/host-entry.ts';
@@ -21,6 +21,21 @@ afterAll(async () => {
   await sandbox.close();
 });
 
+/** A bot host as the supervisor forks it; its stdout ignored, or a pipe nobody reads. */
+async function forkHost(stdout: 'ignore' | 'pipe'): Promise<ChildProcess> {
+  const entry = await prepareHostEntry(testLogger());
+  return fork(entry.entry, [], { execArgv: entry.execArgv, stdio: ['ignore', stdout, 'ignore', 'ipc'] });
+}
+
+/** Resolves at the host's first message of this type. */
+function nextMessage(child: ChildProcess, type: string): Promise<void> {
+  return new Promise<void>((resolve) =>
+    child.on('message', (m: { type?: string }) => {
+      if (m.type === type) resolve();
+    }),
+  );
+}
+
 describe('a bot host without its supervisor', () => {
   it.each(['polling', 'webhook'] as const)(
     'exits within the stop deadline and a grace when the supervisor and the database go at once (%s)',
@@ -28,17 +43,9 @@ describe('a bot host without its supervisor', () => {
       const db = await openTestDatabase();
       const bot = await sandbox.client.createBot({ username: `orphan_${mode}_bot` });
       const { tenantId } = await makeOrganiser(db, { bot: { bot } });
-      const entry = await prepareHostEntry(testLogger());
-      const child = fork(entry.entry, [], {
-        execArgv: entry.execArgv,
-        stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      });
+      const child = await forkHost('ignore');
       try {
-        const ready = new Promise<void>((resolve) =>
-          child.on('message', (m: { type?: string }) => {
-            if (m.type === 'bot-ready') resolve();
-          }),
-        );
+        const ready = nextMessage(child, 'bot-ready');
         child.send({
           type: 'init',
           hostId: 'orphan-test',
@@ -86,22 +93,14 @@ describe('a bot host without its supervisor', () => {
   );
 
   it('exits even when nobody reads its log any more (its stdout full)', async () => {
-    const entry = await prepareHostEntry(testLogger());
     // stdout is a pipe this test never reads: once it is full, every write would wait.
-    const child = fork(entry.entry, [], {
-      execArgv: entry.execArgv,
-      stdio: ['ignore', 'pipe', 'ignore', 'ipc'],
-    });
+    const child = await forkHost('pipe');
     try {
       await new Promise<void>((resolve) => child.once('spawn', () => resolve()));
       // Each invalid message is a warn line: far more than a pipe holds.
       for (let i = 0; i < 3000; i++) child.send({ type: 'nonsense', filler: 'x'.repeat(200), i });
       // Messages are handled in order: its answer to an init comes after every line above was written.
-      const ready = new Promise<void>((resolve) =>
-        child.on('message', (m: { type?: string }) => {
-          if (m.type === 'host-ready') resolve();
-        }),
-      );
+      const ready = nextMessage(child, 'host-ready');
       child.send({
         type: 'init',
         hostId: 'quiet',
